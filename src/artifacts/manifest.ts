@@ -1,0 +1,118 @@
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { ArtifactError } from '../errors.js'
+import type { ArtifactName } from './buildPaths.js'
+import { ARTIFACT_FILES, buildPaths } from './buildPaths.js'
+import { sha256File } from './sha256File.js'
+
+export const MANIFEST_FORMAT = 'glassbox/manifest@1'
+
+const publicSignal = z.object({
+  /** Position in snarkjs's publicSignals array. */
+  index: z.number().int().nonnegative(),
+  /** What it is: an output value, the predicted class, the input hash, an input value, the prover. */
+  role: z.enum(['output', 'class', 'inputHash', 'input', 'prover']),
+  /** The circom signal name, e.g. main.out[2]. */
+  signal: z.string(),
+  /** Position within its role (output k, input k). */
+  position: z.number().int().nonnegative(),
+})
+
+const layerReport = z.object({ name: z.string(), kind: z.string(), outputs: z.number().int(), constraints: z.number().int() })
+
+export const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  name: z.string(),
+  glassboxVersion: z.string(),
+  source: z.object({ file: z.string(), sha256: z.string() }),
+  createdAt: z.string(),
+  input: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.enum(['hashed', 'public', 'private']) }),
+  output: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.literal('public'), argmax: z.boolean() }),
+  weights: z.object({ visibility: z.literal('constant'), commitment: z.string() }),
+  bits: z.number().int(),
+  publicSignals: z.array(publicSignal),
+  constraints: z.object({ total: z.number().int(), optimization: z.number().int(), layers: z.array(layerReport) }),
+  circuit: z.object({ wires: z.number().int(), publicInputs: z.number().int(), publicOutputs: z.number().int(), privateInputs: z.number().int() }),
+  setup: z
+    .object({
+      ptau: z.object({ power: z.number().int(), sha256: z.string(), source: z.enum(['dev', 'imported']), insecure: z.boolean() }),
+      createdAt: z.string(),
+    })
+    .optional(),
+  /** SHA-256 (hex) of every artifact in the folder, by name. */
+  artifacts: z.record(z.string(), z.string()),
+})
+
+export type Manifest = z.infer<typeof manifestSchema>
+export type PublicSignalLayout = Manifest['publicSignals']
+
+/**
+ * Reads and validates `manifest.json` of a build folder.
+ * @throws {ArtifactError} when missing or malformed.
+ */
+export async function readManifest(dir: string): Promise<Manifest> {
+  const path = buildPaths(dir).manifest
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    throw new ArtifactError(`No manifest at ${path}.`, {
+      details: `"${dir}" is not a glassbox build folder. Create one with \`glassbox compile model.onnx --out ${dir}\`.`,
+      cause,
+    })
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (cause) {
+    throw new ArtifactError(`${path} is not valid JSON.`, { details: 'Recompile the model.', cause })
+  }
+  const result = manifestSchema.safeParse(parsed)
+  if (!result.success) {
+    throw new ArtifactError(`${path} is not a valid glassbox manifest.`, {
+      details: `${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Recompile the model.`,
+    })
+  }
+  return result.data
+}
+
+/** Writes the manifest atomically (temp file + rename), so a crash never leaves half a manifest. */
+export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
+  const path = buildPaths(dir).manifest
+  await writeFile(`${path}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`)
+  await rename(`${path}.tmp`, path)
+}
+
+/** Hashes artifacts and records them in the manifest (returns a new manifest). */
+export async function recordArtifacts(dir: string, manifest: Manifest, names: readonly ArtifactName[]): Promise<Manifest> {
+  const artifacts = { ...manifest.artifacts }
+  for (const name of names) artifacts[name] = await sha256File(join(dir, ARTIFACT_FILES[name]))
+  return { ...manifest, artifacts }
+}
+
+/**
+ * Checks artifacts against the hashes in the manifest before they are used.
+ * @throws {ArtifactError} naming the file when one is missing, unrecorded or changed.
+ */
+export async function verifyArtifacts(dir: string, manifest: Manifest, names: readonly ArtifactName[]): Promise<void> {
+  for (const name of names) {
+    const file = join(dir, ARTIFACT_FILES[name])
+    const expected = manifest.artifacts[name]
+    if (!expected) {
+      const step = name === 'zkey' || name === 'verificationKey' || name === 'verifier' ? `glassbox setup ${dir}` : `glassbox compile … --out ${dir}`
+      throw new ArtifactError(`${file} is not recorded in the manifest.`, { details: `Run \`${step}\` first.` })
+    }
+    let actual: string
+    try {
+      actual = await sha256File(file)
+    } catch (cause) {
+      throw new ArtifactError(`Missing artifact ${file}.`, { details: 'Recompile or rerun setup to recreate it.', cause })
+    }
+    if (actual !== expected) {
+      throw new ArtifactError(`${file} does not match its hash in the manifest.`, {
+        details: `Expected SHA-256 ${expected}, found ${actual}. The file was changed or belongs to another build; rerun \`glassbox setup ${dir}\` (for keys) or recompile.`,
+      })
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Human-readable ABI of `contracts/GlassboxRegistry.sol`, so clients can talk to a deployed
+ * registry without running solc (seconds) first. Kept in sync by `registryAbi.test.ts`, which
+ * compares it with the compiler's ABI.
+ */
+export const registryAbi = [
+  'constructor(uint64 requestTimeout_)',
+  'error InferenceAlreadyRecorded(bytes32 key)',
+  'error InputHashMismatch(uint256 expected, uint256 actual)',
+  'error InvalidLayout(uint256 nPublic, uint256 proverIndex, uint256 inputHashIndex)',
+  'error InvalidProof()',
+  'error ModelAlreadyRegistered(bytes32 modelId)',
+  'error NoInputHash(bytes32 modelId)',
+  'error NotRequester(uint256 requestId)',
+  'error ProverMismatch(uint256 expected, uint256 actual)',
+  'error RequestExpired(uint256 requestId, uint64 deadline)',
+  'error RequestNotExpired(uint256 requestId, uint64 deadline)',
+  'error RequestNotOpen(uint256 requestId)',
+  'error SignalNotInField(uint256 index)',
+  'error TransferFailed()',
+  'error UnknownModel(bytes32 modelId)',
+  'error UnknownRequest(uint256 requestId)',
+  'error VerifierNotAContract(address verifier)',
+  'error WrongSignalCount(uint256 expected, uint256 actual)',
+  'error ZeroBounty()',
+  'event InferenceRequested(uint256 indexed requestId, bytes32 indexed modelId, address indexed requester, uint256 inputHash, uint256 bounty, uint64 deadline)',
+  'event InferenceVerified(bytes32 indexed modelId, bytes32 indexed key, address indexed prover, uint256[] publicSignals)',
+  'event ModelRegistered(bytes32 indexed modelId, address indexed owner, address verifier, uint256 nPublic, uint256 proverIndex, uint256 inputHashIndex, bytes32 vkeyHash, bytes32 weightCommitment)',
+  'event RequestCancelled(uint256 indexed requestId, address indexed requester, uint256 refund)',
+  'event RequestFulfilled(uint256 indexed requestId, bytes32 indexed key, address indexed prover, uint256 bounty)',
+  'function NO_INPUT_HASH() view returns (uint256)',
+  'function cancelRequest(uint256 requestId)',
+  'function inferenceKey(bytes32 modelId, uint256[] publicSignals) pure returns (bytes32)',
+  'function inferenceProver(bytes32) view returns (address)',
+  'function models(bytes32 modelId) view returns (address owner, address verifier, uint256 nPublic, uint256 proverIndex, uint256 inputHashIndex, bytes32 vkeyHash, bytes32 weightCommitment)',
+  'function register(bytes32 modelId, address verifier, uint256 nPublic, uint256 proverIndex, uint256 inputHashIndex, bytes32 vkeyHash, bytes32 weightCommitment)',
+  'function requestCount() view returns (uint256)',
+  'function requestInference(bytes32 modelId, uint256 inputHash) payable returns (uint256 requestId)',
+  'function requestTimeout() view returns (uint64)',
+  'function requests(uint256) view returns (address requester, uint64 deadline, uint8 status, bytes32 modelId, uint256 inputHash, uint256 bounty)',
+  'function submit(bytes32 modelId, uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[] publicSignals) returns (bytes32 key)',
+  'function submitForRequest(uint256 requestId, uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[] publicSignals) returns (bytes32 key)',
+] as const

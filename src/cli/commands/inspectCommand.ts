@@ -1,0 +1,40 @@
+import { stat } from 'node:fs/promises'
+import type { Argv } from 'yargs'
+import { readManifest } from '../../artifacts/manifest.js'
+import { importOnnx } from '../../model/importOnnx.js'
+import { loadOnnx } from '../../model/loadOnnx.js'
+import type { GlobalOptions } from '../globalOptions.js'
+import { printResult, table } from '../output.js'
+
+export function inspectCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'inspect <target>',
+    'Show an ONNX model (ops, shapes, parameters) or a build folder (scales, constraints, signals)',
+    (y) => y.positional('target', { type: 'string', demandOption: true, describe: 'model.onnx or a build folder' }),
+    async (argv) => {
+      if ((await stat(argv.target).catch(() => undefined))?.isDirectory()) {
+        const manifest = await readManifest(argv.target)
+        printResult(argv.json, manifest, () =>
+          [
+            `${manifest.name}: ${manifest.bits}-bit fixed point, input [${manifest.input.shape.join(', ')}] at 2^${manifest.input.scale} (${manifest.input.visibility}), output [${manifest.output.shape.join(', ')}] at 2^${manifest.output.scale}`,
+            table(['part', 'kind', 'outputs', 'constraints'], manifest.constraints.layers.map((l) => [l.name, l.kind, l.outputs, l.constraints])),
+            `total: ${manifest.constraints.total} constraints (--O${manifest.constraints.optimization}), ${manifest.circuit.wires} wires`,
+            `public signals: ${manifest.publicSignals.map((s) => `${s.index}:${s.signal.replace('main.', '')}`).join(' ')}`,
+            `weight commitment (Poseidon): ${manifest.weights.commitment}`,
+            manifest.setup ? `keys: powers of tau 2^${manifest.setup.ptau.power} (${manifest.setup.ptau.source}${manifest.setup.ptau.insecure ? ', INSECURE' : ''})` : 'keys: none yet (run glassbox setup)',
+          ].join('\n'),
+        )
+        return
+      }
+      const ir = importOnnx(await loadOnnx(argv.target))
+      const rows = ir.ops.map((op) => {
+        const params = op.kind === 'dense' ? op.weight.length + op.bias.length : op.kind === 'affine' ? op.scale.length + op.shift.length : 0
+        return [op.name, op.kind, `[${(ir.tensors[op.input] ?? []).join(',')}]`, `[${(ir.tensors[op.output] ?? []).join(',')}]`, params]
+      })
+      const total = rows.reduce((a, r) => a + Number(r[4]), 0)
+      printResult(argv.json, { name: ir.name, input: ir.input, output: ir.output, ops: ir.ops.map((o) => ({ name: o.name, kind: o.kind, input: o.input, output: o.output })) }, () =>
+        [`${ir.name} (${ir.producer}, opset ${ir.opsetVersion}): input ${ir.input.name} [${ir.input.shape.join(', ')}] → output ${ir.output.name} [${ir.output.shape.join(', ')}]`, table(['op', 'kind', 'in', 'out', 'params'], rows), `${total} parameters`].join('\n'),
+      )
+    },
+  )
+}

@@ -1,0 +1,52 @@
+import { availableParallelism } from 'node:os'
+import type { Argv } from 'yargs'
+import { CheckFailedError } from '../../errors.js'
+import { proveBatch } from '../../prove/proveBatch.js'
+import type { GlobalOptions } from '../globalOptions.js'
+import { loggerFor } from '../globalOptions.js'
+import { printResult } from '../output.js'
+import { createProgress } from '../progress.js'
+
+export function proveCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'prove <build>',
+    'Prove a batch of inferences over a pool of worker threads (resumable)',
+    (y) =>
+      y
+        .positional('build', { type: 'string', demandOption: true })
+        .option('inputs', { type: 'string', demandOption: true, describe: 'JSONL of {"id","input"}' })
+        .option('out', { type: 'string', demandOption: true, describe: 'proofs JSONL (appended; rerun to resume)' })
+        .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
+        .option('backend', { choices: ['snarkjs'] as const, default: 'snarkjs' as const })
+        .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' }),
+    async (argv) => {
+      const logger = loggerFor(argv)
+      if (!argv.prover) logger.warn('no --prover given: proofs are bound to the zero address and cannot be submitted to a registry')
+      const progress = createProgress('proving', { quiet: argv.quiet || argv.json })
+      let result
+      try {
+        result = await proveBatch({
+          buildDir: argv.build,
+          inputsPath: argv.inputs,
+          outPath: argv.out,
+          workers: argv.workers,
+          backend: argv.backend,
+          ...(argv.prover ? { prover: argv.prover } : {}),
+          logger,
+          onProgress: (p) => progress.update(p.done + p.failed, p.total, p.last ? `${p.last.id} ${p.last.ms} ms` : ''),
+        })
+      } finally {
+        progress.stop()
+      }
+      const rate = result.seconds > 0 ? (result.proven / result.seconds) * 60 : 0
+      printResult(argv.json, result, () =>
+        `proved ${result.proven} (${result.skipped} already done) in ${result.seconds.toFixed(1)} s with ${result.workers} workers: ${rate.toFixed(1)} proofs/min → ${argv.out}`,
+      )
+      if (result.failures.length) {
+        throw new CheckFailedError(`${result.failures.length} input(s) could not be proven.`, {
+          details: result.failures.slice(0, 5).map((f) => `${f.id}: ${f.message}`).join('\n'),
+        })
+      }
+    },
+  )
+}

@@ -1,0 +1,56 @@
+import type { Argv } from 'yargs'
+import { CheckFailedError } from '../../errors.js'
+import { verifyProofs } from '../../verify/verifyProofs.js'
+import { verifyProofsOnChain } from '../../verify/verifyProofsOnChain.js'
+import type { VerifyProofsOnChainReturnType } from '../../verify/verifyProofsOnChain.js'
+import type { GlobalOptions } from '../globalOptions.js'
+import { loggerFor } from '../globalOptions.js'
+import { printResult } from '../output.js'
+import { createProgress } from '../progress.js'
+
+export function verifyCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'verify <build>',
+    'Verify a proofs file off-chain, and with --onchain on a chain',
+    (y) =>
+      y
+        .positional('build', { type: 'string', demandOption: true })
+        .option('proofs', { type: 'string', demandOption: true })
+        .option('onchain', { type: 'boolean', default: false, describe: 'also verify with the Solidity verifier on a chain' })
+        .option('rpc', { type: 'string', describe: 'JSON-RPC URL (default: an embedded anvil on 127.0.0.1)' })
+        .option('verifier', { type: 'string', describe: 'address of an already deployed verifier (with --rpc)' }),
+    async (argv) => {
+      const logger = loggerFor(argv)
+      const quiet = argv.quiet || argv.json
+      const offProgress = createProgress('verifying off-chain', { quiet })
+      const offchain = await verifyProofs({ buildDir: argv.build, proofsPath: argv.proofs, logger, onProgress: (d, t) => offProgress.update(d, t) })
+      offProgress.stop()
+      let onchain: VerifyProofsOnChainReturnType | undefined
+      if (argv.onchain) {
+        const onProgress = createProgress('verifying on-chain', { quiet })
+        onchain = await verifyProofsOnChain({
+          buildDir: argv.build,
+          proofsPath: argv.proofs,
+          ...(argv.rpc ? { rpcUrl: argv.rpc } : {}),
+          ...(argv.verifier ? { verifierAddress: argv.verifier } : {}),
+          logger,
+          onProgress: (d, t) => onProgress.update(d, t),
+        })
+        onProgress.stop()
+      }
+      const offValid = offchain.filter((c) => c.valid).length
+      const onValid = onchain?.checks.filter((c) => c.valid).length
+      printResult(argv.json, { offchain, onchain }, () =>
+        [
+          `off-chain: ${offValid}/${offchain.length} valid`,
+          ...(onchain
+            ? [`on-chain (${onchain.rpcUrl}, verifier ${onchain.verifierAddress}): ${onValid}/${onchain.checks.length} valid${onchain.verificationGas !== undefined ? `; a verifying transaction uses ${onchain.verificationGas} gas` : ''}`]
+            : []),
+        ].join('\n'),
+      )
+      const bad = offchain.filter((c) => !c.valid).map((c) => `${c.id} (off-chain: ${c.problems.join('; ')})`)
+      for (const c of onchain?.checks ?? []) if (!c.valid) bad.push(`${c.id} (on-chain)`)
+      if (bad.length) throw new CheckFailedError(`${bad.length} proof check(s) failed.`, { details: bad.slice(0, 10).join('\n') })
+    },
+  )
+}

@@ -1,0 +1,114 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import { buildPaths } from '../artifacts/buildPaths.js'
+import type { Manifest } from '../artifacts/manifest.js'
+import { MANIFEST_FORMAT, recordArtifacts, writeManifest } from '../artifacts/manifest.js'
+import { sha256File } from '../artifacts/sha256File.js'
+import { readInputs } from '../io/readInputs.js'
+import type { Logger } from '../logger.js'
+import { silentLogger } from '../logger.js'
+import { importOnnx } from '../model/importOnnx.js'
+import { shapeSize } from '../model/ir.js'
+import { loadOnnx } from '../model/loadOnnx.js'
+import type { FixedPointModel } from '../quantize/fixedPointModel.js'
+import { quantizeModel } from '../quantize/quantizeModel.js'
+import { GLASSBOX_VERSION } from '../version.js'
+import type { InputVisibility } from './emitCircom.js'
+import { emitCircom } from './emitCircom.js'
+import { estimateConstraints } from './estimateConstraints.js'
+import { poseidonChain } from './poseidonChain.js'
+import { readPublicSignalLayout } from './readPublicSignalLayout.js'
+import { readR1csHeader } from './readR1csHeader.js'
+import { runCircom } from './runCircom.js'
+
+export type CompileModelParameters = {
+  /** The ONNX model file. */
+  modelPath: string
+  /** The build folder to write (created if needed). */
+  outDir: string
+  /** JSONL of representative inputs used to choose scales. */
+  calibrationPath: string
+  /** Model name in the manifest (default: the file's base name). */
+  name?: string
+  bits?: number
+  headroomBits?: number
+  inputVisibility?: InputVisibility
+  argmax?: boolean
+  optimization?: 0 | 1 | 2
+  logger?: Logger
+}
+
+export type CompileModelReturnType = { manifest: Manifest; model: FixedPointModel }
+
+/**
+ * ONNX model → fixed-point model → circom → R1CS + witness wasm, with a
+ * manifest recording shapes, scales, the public-signal layout, constraint
+ * counts and the SHA-256 of every artifact.
+ *
+ * @example
+ * const { manifest } = await compileModel({ modelPath: 'examples/iris/model.onnx', outDir: 'build/iris', calibrationPath: 'examples/iris/calibration.jsonl' })
+ */
+export async function compileModel({
+  modelPath,
+  outDir,
+  calibrationPath,
+  name = basename(modelPath, extname(modelPath)),
+  bits = 16,
+  headroomBits = 1,
+  inputVisibility = 'hashed',
+  argmax = true,
+  optimization = 2,
+  logger = silentLogger,
+}: CompileModelParameters): Promise<CompileModelReturnType> {
+  const paths = buildPaths(outDir)
+  const ir = importOnnx(await loadOnnx(modelPath), { name })
+  logger.info(`imported ${modelPath}: ${ir.ops.map((op) => op.kind).join(' → ')}`)
+
+  const inputSize = shapeSize(ir.input.shape)
+  const calibration = await readInputs(calibrationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
+  const model = quantizeModel(ir, { calibration: calibration.map((r) => r.input), bits, headroomBits, logger })
+  logger.info(`quantized with ${calibration.length} calibration inputs: ${bits} bits, input scale 2^${model.input.scale}`)
+
+  const source = emitCircom(model, { inputVisibility, argmax, generator: `glassbox ${GLASSBOX_VERSION}` })
+  await mkdir(outDir, { recursive: true })
+  await writeFile(paths.model, `${JSON.stringify(model)}\n`)
+  await writeFile(paths.circom, source)
+  logger.info(`compiling circuit with circom (--O${optimization})…`)
+  const started = Date.now()
+  await runCircom({ source, outDir, optimization, logger })
+  const header = await readR1csHeader(paths.r1cs)
+  logger.info(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${header.constraints} constraints, ${header.wires} wires`)
+
+  const nPublic = header.publicOutputs + header.publicInputs
+  let manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name,
+    glassboxVersion: GLASSBOX_VERSION,
+    source: { file: basename(modelPath), sha256: await sha256File(modelPath) },
+    createdAt: new Date().toISOString(),
+    input: { shape: [...model.input.shape], scale: model.input.scale, visibility: inputVisibility },
+    output: { shape: [...model.output.shape], scale: model.output.scale, visibility: 'public', argmax },
+    weights: { visibility: 'constant', commitment: (await weightCommitment(model)).toString() },
+    bits,
+    publicSignals: await readPublicSignalLayout(paths.sym, nPublic),
+    constraints: { total: header.constraints, optimization, layers: estimateConstraints(model, { inputVisibility, argmax }) },
+    circuit: { wires: header.wires, publicInputs: header.publicInputs, publicOutputs: header.publicOutputs, privateInputs: header.privateInputs },
+    artifacts: {},
+  }
+  manifest = await recordArtifacts(outDir, manifest, ['model', 'circom', 'r1cs', 'wasm', 'sym'])
+  await writeManifest(outDir, manifest)
+  return { manifest, model }
+}
+
+/**
+ * Poseidon commitment to the quantized weights and biases, in layer order:
+ * identifies the exact parameters a circuit was built from.
+ */
+export async function weightCommitment(model: FixedPointModel): Promise<bigint> {
+  const values: bigint[] = []
+  for (const layer of model.layers) {
+    if (layer.kind === 'dense') values.push(...layer.weight.map(BigInt), ...layer.bias.map(BigInt))
+    else if (layer.kind === 'affine') values.push(...layer.factor.map(BigInt), ...layer.offset.map(BigInt))
+  }
+  return values.length ? poseidonChain(values) : 0n
+}

@@ -1,0 +1,44 @@
+import { buildPoseidon } from 'circomlibjs'
+
+/** The BN254 scalar field order: signals live modulo this prime. */
+export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+
+/** Maps a signed integer to its field element (negative v becomes p − |v|). */
+export function toField(value: bigint): bigint {
+  const r = value % FIELD_ORDER
+  return r < 0n ? r + FIELD_ORDER : r
+}
+
+/** Maps a field element back to a signed integer in (−p/2, p/2]. */
+export function fromField(value: bigint): bigint {
+  return value > FIELD_ORDER / 2n ? value - FIELD_ORDER : value
+}
+
+type Poseidon = Awaited<ReturnType<typeof buildPoseidon>>
+let poseidonPromise: Promise<Poseidon> | undefined
+
+// circomlibjs builds its round constants once; every caller shares them.
+function getPoseidon(): Promise<Poseidon> {
+  poseidonPromise ??= buildPoseidon()
+  return poseidonPromise
+}
+
+/**
+ * Poseidon over any number of field elements, chained exactly like the
+ * `InputHash` template in circuits/glassbox.circom:
+ * h = Poseidon(v[0..16)), then h = Poseidon(h, next 15 values) until done.
+ *
+ * @param values Signed integers (mapped into the field) or field elements.
+ * @returns The hash as a field element.
+ */
+export async function poseidonChain(values: readonly bigint[]): Promise<bigint> {
+  if (values.length === 0) throw new RangeError('poseidonChain needs at least one value')
+  const poseidon = await getPoseidon()
+  const field = values.map(toField)
+  const first = Math.min(16, field.length)
+  let hash = poseidon.F.toObject(poseidon(field.slice(0, first))) as bigint
+  for (let start = first; start < field.length; start += 15) {
+    hash = poseidon.F.toObject(poseidon([hash, ...field.slice(start, start + 15)])) as bigint
+  }
+  return hash
+}

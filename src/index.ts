@@ -1,0 +1,50 @@
+/**
+ * glassbox — verifiable inference. The library API; the CLI is a thin layer over it.
+ *
+ * @example
+ * import { compileModel, setupKeys, proveBatch, verifyProofs } from 'glassbox'
+ * await compileModel({ modelPath: 'model.onnx', outDir: 'build/m', calibrationPath: 'cal.jsonl' })
+ * await setupKeys({ buildDir: 'build/m' })
+ * await proveBatch({ buildDir: 'build/m', inputsPath: 'inputs.jsonl', outPath: 'proofs.jsonl' })
+ * const checks = await verifyProofs({ buildDir: 'build/m', proofsPath: 'proofs.jsonl' })
+ */
+export * from './errors.js'
+export type { Logger } from './logger.js'
+export { consoleLogger, silentLogger } from './logger.js'
+export { GLASSBOX_VERSION } from './version.js'
+
+// model/
+export * from './model/index.js'
+// quantize/
+export { quantizeModel, calibrateMaxAbs, type QuantizeModelParameters } from './quantize/quantizeModel.js'
+export { evaluateFixed, firstArgmax, type EvaluateFixedReturnType } from './quantize/evaluateFixed.js'
+export { quantizeInput, dequantize } from './quantize/quantizeInput.js'
+export { accuracyReport, type AccuracyReport, type AccuracySample } from './quantize/accuracyReport.js'
+export { runFixedPoint, type RunOutput } from './quantize/runFixedPoint.js'
+export { parseFixedPointModel, type FixedPointModel, type FixedLayer } from './quantize/fixedPointModel.js'
+// compile/
+export { compileModel, weightCommitment, type CompileModelParameters, type CompileModelReturnType } from './compile/compileModel.js'
+export { emitCircom, type InputVisibility } from './compile/emitCircom.js'
+export { estimateConstraints, type ConstraintReport } from './compile/estimateConstraints.js'
+export { poseidonChain, toField, fromField, FIELD_ORDER } from './compile/poseidonChain.js'
+export { runCircom } from './compile/runCircom.js'
+// setup/
+export { setupKeys, type SetupKeysParameters } from './setup/setupKeys.js'
+export { ensureDevPtau } from './setup/ensureDevPtau.js'
+export { requiredPower } from './setup/requiredPower.js'
+// prove/
+export { proveBatch, type ProveBatchParameters, type ProveBatchReturnType, type BatchProgress } from './prove/proveBatch.js'
+export { createProver, type Prover } from './prove/createProver.js'
+export { loadProvingArtifacts, type ProvingArtifacts } from './prove/provingArtifacts.js'
+export { snarkjsBackend } from './prove/snarkjsBackend.js'
+export type { ProverBackend } from './prove/proverBackend.js'
+export type { ProofRecord } from './prove/proofRecord.js'
+// verify/
+export { verifyProofs, type ProofCheck } from './verify/verifyProofs.js'
+export { verifyProofsOnChain } from './verify/verifyProofsOnChain.js'
+// chain/
+export * from './chain/index.js'
+export { deployModel } from './chain/deployModel.js'
+// artifacts
+export { readManifest, type Manifest } from './artifacts/manifest.js'
+export { buildPaths } from './artifacts/buildPaths.js'

@@ -1,0 +1,124 @@
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Piscina } from 'piscina'
+import { shapeSize } from '../model/ir.js'
+import { ProveError } from '../errors.js'
+import { readInputs } from '../io/readInputs.js'
+import type { Logger } from '../logger.js'
+import { silentLogger } from '../logger.js'
+import { ZERO_ADDRESS, parseProverAddress } from './circuitInput.js'
+import type { ProofRecord } from './proofRecord.js'
+import { openProofsAppender, recoverProofsFile } from './proofsFile.js'
+import { loadProvingArtifacts } from './provingArtifacts.js'
+import type { ProveTask, ProveTaskResult, ProveWorkerData } from './proveWorker.js'
+
+export type BatchProgress = { done: number; total: number; failed: number; skipped: number; last?: { id: string; ms: number; ok: boolean } }
+
+export type ProveBatchParameters = {
+  buildDir: string
+  /** JSONL of `{"id", "input"}` lines. */
+  inputsPath: string
+  /** JSONL proofs file; appended to, and read back to resume an interrupted job. */
+  outPath: string
+  /** Worker threads (default: the machine's cores). Each proves single-threaded. */
+  workers?: number
+  backend?: 'snarkjs'
+  /** The address the proofs are bound to (only it can submit them to the registry). */
+  prover?: string
+  logger?: Logger
+  onProgress?: (progress: BatchProgress) => void
+}
+
+export type ProveBatchReturnType = {
+  proven: number
+  skipped: number
+  failures: { id: string; message: string }[]
+  seconds: number
+  workers: number
+}
+
+/**
+ * Proves every input of a JSONL file over a pool of worker threads, writing
+ * each proof as soon as it is made. A killed job, run again with the same
+ * arguments, skips the ids already in the proofs file and loses nothing.
+ *
+ * @throws {ArtifactError} when keys or circuit do not match the manifest (checked before any work).
+ * @throws {InputError} for a malformed inputs file (checked before any work).
+ */
+export async function proveBatch({
+  buildDir,
+  inputsPath,
+  outPath,
+  workers = availableParallelism(),
+  backend = 'snarkjs',
+  prover = ZERO_ADDRESS,
+  logger = silentLogger,
+  onProgress,
+}: ProveBatchParameters): Promise<ProveBatchReturnType> {
+  const started = Date.now()
+  const artifacts = await loadProvingArtifacts(buildDir)
+  const { shape } = artifacts.manifest.input
+  const requests = await readInputs(inputsPath, { expectedLength: shapeSize(shape), shapeDescription: `[${shape.join(', ')}]` })
+  const proverAddress = parseProverAddress(prover)
+  const done = await recoverProofsFile(outPath, logger)
+  const pending = requests.filter((r) => !done.has(r.id))
+  const skipped = requests.length - pending.length
+  if (skipped) logger.info(`resuming: ${skipped} of ${requests.length} already proven in ${outPath}`)
+  const progress: BatchProgress = { done: 0, total: pending.length, failed: 0, skipped }
+  onProgress?.({ ...progress })
+  const failures: ProveBatchReturnType['failures'] = []
+  if (pending.length === 0) return { proven: 0, skipped, failures, seconds: (Date.now() - started) / 1000, workers: 0 }
+
+  const threads = Math.max(1, Math.min(workers, pending.length))
+  const pool = new Piscina<ProveTask, ProveTaskResult>({
+    ...workerEntry(),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+    workerData: {
+      buildDir: resolve(buildDir),
+      backend,
+      prover: proverAddress,
+      // snarkjs's web-worker shim treats any worker thread as one of its own and
+      // loads workerData.mod; give it an empty script instead of an error.
+      mod: 'data:text/javascript,',
+    } satisfies ProveWorkerData & { mod: string },
+  })
+  const out = await openProofsAppender(outPath)
+  // Writes are chained so lines never interleave, in completion order.
+  let writes: Promise<void> = Promise.resolve()
+  try {
+    await Promise.all(
+      pending.map(async ({ id, input }) => {
+        const result = await pool.run({ id, input })
+        if (result.ok) {
+          writes = writes.then(() => out.append(result.record satisfies ProofRecord))
+          await writes
+          progress.done++
+          progress.last = { id, ms: result.record.ms, ok: true }
+        } else {
+          failures.push({ id, message: result.error.shortMessage })
+          logger.warn(`${id}: ${result.error.shortMessage}`)
+          progress.failed++
+          progress.last = { id, ms: 0, ok: false }
+        }
+        onProgress?.({ ...progress })
+      }),
+    )
+  } catch (cause) {
+    throw new ProveError('The proving pool failed.', { details: 'Proofs finished so far are saved; run the same command again to resume.', cause })
+  } finally {
+    await writes.catch(() => undefined)
+    await out.close()
+    await pool.destroy()
+  }
+  return { proven: progress.done, skipped, failures, seconds: (Date.now() - started) / 1000, workers: threads }
+}
+
+// Under vitest/tsx the sources are .ts files: the worker then needs tsx's loader.
+function workerEntry(): { filename: string; execArgv?: string[] } {
+  const self = fileURLToPath(import.meta.url)
+  if (self.endsWith('.ts')) return { filename: self.replace(/proveBatch\.ts$/, 'proveWorker.ts'), execArgv: ['--import', 'tsx'] }
+  return { filename: self.replace(/proveBatch\.js$/, 'proveWorker.js') }
+}

@@ -1,0 +1,14 @@
+import type { Groth16Proof } from 'snarkjs'
+
+/**
+ * A Groth16 prover over BN254 that takes a snarkjs `.zkey` and a `.wtns`
+ * witness and returns snarkjs-format proof JSON. snarkjs is the portable
+ * backend; the native (Rust) backend implements the same interface.
+ */
+export type ProverBackend = {
+  readonly name: 'snarkjs' | 'native'
+  /** Parses/keeps the proving key once; later proofs reuse it. */
+  loadKey(zkey: Uint8Array): Promise<void>
+  prove(witness: Uint8Array): Promise<{ proof: Groth16Proof; publicSignals: string[] }>
+  close(): Promise<void>
+}

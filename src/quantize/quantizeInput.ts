@@ -1,0 +1,39 @@
+import { InputError, RangeOverflowError } from '../errors.js'
+import type { FixedPointModel } from './fixedPointModel.js'
+
+/**
+ * Converts a float input (flattened row-major) to the model's fixed point:
+ * q = round(x · 2^scale), checked to fit in the model's B signed bits.
+ *
+ * @throws {InputError} for a wrong length or a non-finite value.
+ * @throws {RangeOverflowError} for a value outside the calibrated range.
+ */
+export function quantizeInput(model: FixedPointModel, input: readonly number[]): bigint[] {
+  const size = model.input.shape.reduce((a, b) => a * b, 1)
+  if (input.length !== size) {
+    throw new InputError(
+      `Input has ${input.length} values but model "${model.name}" takes ${size} (shape [${model.input.shape.join(', ')}], flattened row-major).`,
+    )
+  }
+  const factor = 2 ** model.input.scale
+  const limit = 2 ** (model.bits - 1)
+  return input.map((x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new InputError(`input[${i}] is ${String(x)}, not a finite number.`)
+    }
+    const q = Math.round(x * factor)
+    if (q < -limit || q >= limit) {
+      const bound = limit / factor
+      throw new RangeOverflowError(`input[${i}] = ${x} is outside the representable range ±${bound}.`, {
+        details: `Model "${model.name}" takes inputs at scale 2^${model.input.scale} in ${model.bits} bits. Recompile with a calibration set that covers this value, or with more --bits.`,
+      })
+    }
+    return BigInt(q)
+  })
+}
+
+/** Converts integers at scale 2^scale back to floats. */
+export function dequantize(values: readonly bigint[], scale: number): number[] {
+  const factor = 2 ** -scale
+  return values.map((v) => Number(v) * factor)
+}

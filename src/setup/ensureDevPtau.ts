@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as snarkjs from 'snarkjs'
+import { sha256File } from '../artifacts/sha256File.js'
+import { SetupError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { silentLogger } from '../logger.js'
+import { snarkjsLogger } from '../snark/snarkjsLogger.js'
+
+export type DevPtau = {
+  path: string
+  power: number
+  sha256: string
+  /** Always true: glassbox chose τ itself, so anyone with this machine's memory could forge proofs. */
+  insecure: true
+}
+
+export type EnsureDevPtauParameters = {
+  /** The power the circuit needs (2^power ≥ constraints + public signals + 1). */
+  power: number
+  /** Cache folder, by default `keys/` of the project. */
+  keysDir: string
+  logger?: Logger
+}
+
+/**
+ * Returns a locally generated, phase-2-prepared powers of tau of at least
+ * `power`, from the cache when one exists (a larger one serves smaller
+ * circuits) or generated now and cached by power. FOR DEVELOPMENT ONLY: one
+ * party (this machine) knew τ.
+ */
+export async function ensureDevPtau({ power, keysDir, logger = silentLogger }: EnsureDevPtauParameters): Promise<DevPtau> {
+  if (!Number.isInteger(power) || power < 1 || power > 28) throw new SetupError(`Cannot make a powers of tau of power ${power}.`)
+  const dir = join(keysDir, 'ptau')
+  await mkdir(dir, { recursive: true })
+  const cached = await findCached(dir, power)
+  if (cached) {
+    logger.debug(`using cached dev ptau ${cached.path}`)
+    return cached
+  }
+  const path = join(dir, `dev-${String(power).padStart(2, '0')}.ptau`)
+  const work = `${path}.work`
+  await mkdir(work, { recursive: true })
+  const snarkLogger = snarkjsLogger(logger)
+  try {
+    logger.info(`generating a dev powers of tau of power ${power} (INSECURE, for development; cached in ${dir})…`)
+    const curve = await snarkjs.curves.getCurveFromName('bn128')
+    await snarkjs.powersOfTau.newAccumulator(curve, power, join(work, '0.ptau'), snarkLogger)
+    await snarkjs.powersOfTau.contribute(join(work, '0.ptau'), join(work, '1.ptau'), 'glassbox dev', randomBytes(32).toString('hex'), snarkLogger)
+    logger.info('preparing phase 2 (the slow step)…')
+    await snarkjs.powersOfTau.preparePhase2(join(work, '1.ptau'), join(work, 'final.ptau'), snarkLogger)
+    await rename(join(work, 'final.ptau'), path)
+  } catch (cause) {
+    throw new SetupError(`Generating the dev powers of tau (power ${power}) failed.`, { details: 'Check free disk space and memory in the keys folder.', cause })
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+  const sha256 = await sha256File(path)
+  await writeFile(`${path}.json`, `${JSON.stringify({ power, sha256, insecure: true, note: 'Generated locally by glassbox: development only, never for production.' }, null, 2)}\n`)
+  return { path, power, sha256, insecure: true }
+}
+
+async function findCached(dir: string, power: number): Promise<DevPtau | undefined> {
+  const candidates: DevPtau[] = []
+  for (const file of await readdir(dir)) {
+    const match = /^dev-(\d+)\.ptau\.json$/.exec(file)
+    if (!match || Number(match[1]) < power) continue
+    try {
+      const meta = JSON.parse(await readFile(join(dir, file), 'utf8')) as { power: number; sha256: string }
+      const path = join(dir, file.replace(/\.json$/, ''))
+      if ((await sha256File(path)) === meta.sha256) candidates.push({ path, power: meta.power, sha256: meta.sha256, insecure: true })
+    } catch {
+      // A stale or half-written cache entry is simply not used.
+    }
+  }
+  candidates.sort((a, b) => a.power - b.power)
+  return candidates[0]
+}

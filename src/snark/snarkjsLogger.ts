@@ -1,0 +1,22 @@
+import type { SnarkLogger } from 'snarkjs'
+import type { Logger } from '../logger.js'
+
+/** Adapts our logger to the one snarkjs takes (snarkjs's info is chatty: send it to debug). */
+export function snarkjsLogger(logger: Logger): NonNullable<SnarkLogger> {
+  return {
+    debug: (m) => logger.debug(`snarkjs: ${m}`),
+    info: (m) => logger.debug(`snarkjs: ${m}`),
+    warn: (m) => logger.warn(`snarkjs: ${m}`),
+    error: (m) => logger.warn(`snarkjs: ${m}`),
+  }
+}
+
+/**
+ * snarkjs keeps a process-wide curve with worker threads alive after use;
+ * terminate it or the process never exits.
+ */
+export async function releaseSnarkjs(): Promise<void> {
+  const holder = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }
+  const curve = holder.curve_bn128
+  if (curve) await curve.terminate()
+}

@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises'
+import { Interface } from 'ethers'
+import { buildPaths } from '../artifacts/buildPaths.js'
+import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
+import { connectChain } from '../chain/connectChain.js'
+import { deployVerifier } from '../chain/deployVerifier.js'
+import { proofToCalldata } from '../chain/proofToCalldata.js'
+import { verifyOnChain } from '../chain/verifyOnChain.js'
+import { ChainError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { silentLogger } from '../logger.js'
+import { readProofs } from './readProofs.js'
+
+export type OnChainCheck = { id: string; valid: boolean }
+
+export type VerifyProofsOnChainParameters = {
+  buildDir: string
+  proofsPath: string
+  /** A JSON-RPC URL; without one an embedded anvil on 127.0.0.1 is started and stopped. */
+  rpcUrl?: string
+  /** Use an already deployed verifier instead of deploying the model's Verifier.sol. */
+  verifierAddress?: string
+  logger?: Logger
+  onProgress?: (done: number, total: number) => void
+}
+
+export type VerifyProofsOnChainReturnType = {
+  checks: OnChainCheck[]
+  verifierAddress: string
+  rpcUrl: string
+  /** Gas of one verifying transaction (from its receipt), when a valid proof was available. */
+  verificationGas?: bigint
+}
+
+/**
+ * Verifies every proof of a proofs file with the model's Solidity verifier on
+ * a chain: deploys `Verifier.sol` (hash-checked against the manifest), checks
+ * each proof by `eth_call` with an explicit gas limit, and measures the gas of
+ * one real verifying transaction from its receipt (estimates are not
+ * trustworthy for snarkjs verifiers).
+ */
+export async function verifyProofsOnChain({
+  buildDir,
+  proofsPath,
+  rpcUrl,
+  verifierAddress,
+  logger = silentLogger,
+  onProgress,
+}: VerifyProofsOnChainParameters): Promise<VerifyProofsOnChainReturnType> {
+  const manifest = await readManifest(buildDir)
+  const records = await readProofs(proofsPath)
+  const chain = await connectChain({ rpcUrl, logger })
+  try {
+    let address = verifierAddress
+    if (!address) {
+      await verifyArtifacts(buildDir, manifest, ['verifier'])
+      const source = await readFile(buildPaths(buildDir).verifier, 'utf8')
+      address = (await deployVerifier({ signer: chain.signer, source, logger })).address
+      logger.info(`deployed the verifier of "${manifest.name}" at ${address} on ${chain.rpcUrl}`)
+    }
+    const checks: OnChainCheck[] = []
+    let verificationGas: bigint | undefined
+    for (const record of records) {
+      const valid = await verifyOnChain({ provider: chain.provider, verifierAddress: address, proof: record.proof, publicSignals: record.publicSignals, logger })
+      checks.push({ id: record.id, valid })
+      if (valid && verificationGas === undefined) verificationGas = await measureVerificationGas(chain.signer, address, record)
+      onProgress?.(checks.length, records.length)
+    }
+    const result: VerifyProofsOnChainReturnType = { checks, verifierAddress: address, rpcUrl: chain.rpcUrl }
+    if (verificationGas !== undefined) result.verificationGas = verificationGas
+    return result
+  } finally {
+    await chain.close()
+  }
+}
+
+/** Sends one verifyProof call as a transaction and reads its gas from the receipt. */
+async function measureVerificationGas(
+  signer: Awaited<ReturnType<typeof connectChain>>['signer'],
+  verifierAddress: string,
+  record: { proof: Parameters<typeof proofToCalldata>[0]; publicSignals: readonly string[] },
+): Promise<bigint> {
+  const { a, b, c, publicSignals } = proofToCalldata(record.proof, record.publicSignals)
+  const iface = new Interface([`function verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[${publicSignals.length}] s) view returns (bool)`])
+  const tx = await signer.sendTransaction({ to: verifierAddress, data: iface.encodeFunctionData('verifyProof', [a, b, c, publicSignals]), gasLimit: 2_000_000n })
+  const receipt = await tx.wait()
+  if (!receipt || receipt.status !== 1) throw new ChainError('The verifying transaction failed.', { details: `Transaction ${tx.hash}.` })
+  return receipt.gasUsed
+}
