@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
+import { GlassboxError } from '../errors.js'
 import { readInputs } from '../io/readInputs.js'
 import { evaluateFixed } from './evaluateFixed.js'
 import { parseFixedPointModel } from './fixedPointModel.js'
@@ -23,10 +24,21 @@ export async function runFixedPoint({ buildDir, inputsPath, outPath }: RunFixedP
   const model = parseFixedPointModel(JSON.parse(await readFile(path, 'utf8')), path)
   const size = model.input.shape.reduce((a, b) => a * b, 1)
   const inputs = await readInputs(inputsPath, { expectedLength: size, shapeDescription: `[${model.input.shape.join(', ')}]` })
-  const outputs = inputs.map(({ id, input }) => {
-    const { outputQ, argmax } = evaluateFixed(model, quantizeInput(model, input))
-    return { id, output: dequantize(outputQ, model.output.scale), outputQ: outputQ.map(String), class: argmax }
+  const outputs = inputs.map(({ id, input, lineNumber }) => {
+    try {
+      const { outputQ, argmax } = evaluateFixed(model, quantizeInput(model, input))
+      return { id, output: dequantize(outputQ, model.output.scale), outputQ: outputQ.map(String), class: argmax }
+    } catch (error) {
+      if (error instanceof GlassboxError) throw withLocation(error, `${inputsPath}:${lineNumber} (id "${id}")`)
+      throw error
+    }
   })
   if (outPath) await writeFile(outPath, outputs.map((o) => JSON.stringify(o)).join('\n') + (outputs.length ? '\n' : ''))
   return outputs
+}
+
+/** The same error, its message prefixed with where in the inputs file it happened. */
+function withLocation(error: GlassboxError, where: string): GlassboxError {
+  const Kind = error.constructor as new (message: string, parameters: { details?: string; cause?: unknown }) => GlassboxError
+  return new Kind(`${where}: ${error.shortMessage}`, { ...(error.details ? { details: error.details } : {}), cause: error })
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { sha256File } from '../artifacts/sha256File.js'
@@ -40,7 +40,19 @@ export async function ensureDevPtau({ power, keysDir, logger = silentLogger }: E
     return cached
   }
   const path = join(dir, `dev-${String(power).padStart(2, '0')}.ptau`)
-  const work = `${path}.work`
+  // Another process (a parallel test, a second terminal) may be generating the same file.
+  const release = await acquireLock(`${path}.lock`, logger)
+  try {
+    const again = await findCached(dir, power)
+    if (again) return again
+    return await generate(path, power, dir, logger)
+  } finally {
+    await release()
+  }
+}
+
+async function generate(path: string, power: number, dir: string, logger: Logger): Promise<DevPtau> {
+  const work = `${path}.work-${process.pid}`
   await mkdir(work, { recursive: true })
   const snarkLogger = snarkjsLogger(logger)
   try {
@@ -59,6 +71,25 @@ export async function ensureDevPtau({ power, keysDir, logger = silentLogger }: E
   const sha256 = await sha256File(path)
   await writeFile(`${path}.json`, `${JSON.stringify({ power, sha256, insecure: true, note: 'Generated locally by glassbox: development only, never for production.' }, null, 2)}\n`)
   return { path, power, sha256, insecure: true }
+}
+
+const LOCK_STALE_MS = 60 * 60 * 1000
+
+async function acquireLock(lock: string, logger: Logger): Promise<() => Promise<void>> {
+  let announced = false
+  for (;;) {
+    try {
+      await mkdir(lock)
+      return () => rm(lock, { recursive: true, force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now())
+      if (age > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true })
+      if (!announced) logger.info(`waiting for another process generating ${lock.replace(/\.lock$/, '')}…`)
+      announced = true
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
 }
 
 async function findCached(dir: string, power: number): Promise<DevPtau | undefined> {

@@ -1,0 +1,131 @@
+/**
+ * The benchmark's result shape, machine info, the markdown table and the
+ * files under bench/results/.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises'
+import { cpus, platform, release, totalmem } from 'node:os'
+import { join } from 'node:path'
+
+export type ProveFigures = {
+  workers: number
+  proofs: number
+  failures: number
+  /** Mean of the records' `ms` (witness + proof inside a worker). */
+  msPerProof: number
+  /** Wall time of the whole proveBatch call (pool start, key loading, proving, writing). */
+  wallSeconds: number
+  proofsPerMinute: number
+}
+
+export type ExampleResult = {
+  model: string
+  constraints: number
+  publicSignals: number
+  compileSeconds: number
+  setup: {
+    seconds: number
+    /** The power the circuit needs. */
+    requiredPower: number
+    /** The power of the ptau file actually used (a cached larger one may serve). */
+    ptauPower: number
+    /** Whether the ptau was generated in this run (not found in the cache). */
+    ptauGenerated: boolean
+  }
+  prove: { oneWorker: ProveFigures; twoWorkers: ProveFigures; throughputRatio: number }
+  verify: {
+    offChainValid: number
+    offChainTotal: number
+    offChainSeconds: number
+    onChainValid: number
+    onChainTotal: number
+    onChainSeconds: number
+    verificationGas: string | null
+  }
+}
+
+export type BenchReport = {
+  startedAt: string
+  finishedAt: string
+  totalSeconds: number
+  machine: { os: string; cpuModel: string; cpuCount: number; totalMemoryGiB: number; node: string }
+  results: ExampleResult[]
+}
+
+export function machineInfo(): BenchReport['machine'] {
+  const list = cpus()
+  return {
+    os: `${platform()} ${release()}`,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    cpuCount: list.length,
+    totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+  }
+}
+
+const COLUMNS = [
+  'model',
+  'constraints',
+  'public signals',
+  'compile s',
+  'setup s (ptau power, generated?)',
+  'ms/proof 1 worker',
+  'ms/proof 2 workers',
+  'proofs/min 1w',
+  'proofs/min 2w',
+  '2w/1w ratio',
+  'verify gas',
+]
+
+export function markdownTable(results: readonly ExampleResult[]): string {
+  const rows = results.map((r) => [
+    r.model,
+    String(r.constraints),
+    String(r.publicSignals),
+    r.compileSeconds.toFixed(1),
+    `${r.setup.seconds.toFixed(1)} (2^${r.setup.ptauPower}, ${r.setup.ptauGenerated ? 'generated' : 'cached'})`,
+    r.prove.oneWorker.msPerProof.toFixed(0),
+    r.prove.twoWorkers.msPerProof.toFixed(0),
+    r.prove.oneWorker.proofsPerMinute.toFixed(1),
+    r.prove.twoWorkers.proofsPerMinute.toFixed(1),
+    r.prove.throughputRatio.toFixed(2),
+    r.verify.verificationGas ?? 'n/a',
+  ])
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
+  return [line(COLUMNS), line(COLUMNS.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+export function markdownReport(report: BenchReport): string {
+  const m = report.machine
+  const notes = report.results.map(
+    (r) =>
+      `- ${r.model}: ${r.prove.twoWorkers.proofs} proofs per run; off-chain ${r.verify.offChainValid}/${r.verify.offChainTotal} valid, ` +
+      `on-chain ${r.verify.onChainValid}/${r.verify.onChainTotal} valid; circuit needs 2^${r.setup.requiredPower}`,
+  )
+  return [
+    `# glassbox benchmark, ${report.startedAt}`,
+    '',
+    `Machine: ${m.cpuModel} × ${m.cpuCount}, ${m.totalMemoryGiB} GiB, ${m.os}, Node ${m.node}. Total run ${report.totalSeconds.toFixed(0)} s.`,
+    '',
+    markdownTable(report.results),
+    '',
+    ...notes,
+    '',
+  ].join('\n')
+}
+
+/** File-name-safe ISO timestamp: 2025-01-31T12-34-56Z. */
+export function fileStamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-')
+}
+
+/** Writes `<stamp>.json`, `<stamp>.md` and `latest.md`; returns the paths written. */
+export async function writeResults(dir: string, stamp: string, report: BenchReport): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  const json = join(dir, `${stamp}.json`)
+  const md = join(dir, `${stamp}.md`)
+  const latest = join(dir, 'latest.md')
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(md, markdownReport(report))
+  await copyFile(md, latest)
+  return [json, md, latest]
+}

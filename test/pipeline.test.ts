@@ -1,0 +1,91 @@
+import { copyFile, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPaths } from '../src/artifacts/buildPaths.js'
+import { ArtifactError, InputError } from '../src/errors.js'
+import { proveBatch } from '../src/prove/proveBatch.js'
+import type { ProofRecord } from '../src/prove/proofRecord.js'
+import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
+import { verifyProofs } from '../src/verify/verifyProofs.js'
+import { verifyProofsOnChain } from '../src/verify/verifyProofsOnChain.js'
+import { buildExample, examplePath } from './support/exampleBuild.js'
+
+const PROVER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+
+describe('iris pipeline: compile → setup → pooled proving → verification', () => {
+  let buildDir: string
+  let proofsPath: string
+  let records: ProofRecord[]
+
+  beforeAll(async () => {
+    buildDir = await buildExample('iris')
+    proofsPath = join(buildDir, 'proofs.jsonl')
+    const result = await proveBatch({ buildDir, inputsPath: examplePath('iris', 'inputs.jsonl'), outPath: proofsPath, workers: 2, prover: PROVER })
+    expect(result.failures).toEqual([])
+    records = (await readFile(proofsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ProofRecord)
+  })
+  afterAll(releaseSnarkjs)
+
+  it('writes one proof per input, bound to the prover', async () => {
+    expect(records.map((r) => r.id).sort()).toEqual(['test-0', 'test-1', 'test-2', 'test-3', 'test-4', 'test-5', 'test-6', 'test-7'])
+    for (const r of records) {
+      expect(r.backend).toBe('snarkjs')
+      expect(r.publicSignals.at(-1)).toBe(BigInt(PROVER).toString())
+      expect(r.publicSignals.slice(0, 3)).toEqual(r.outputQ.map((q) => ((BigInt(q) + FIELD) % FIELD).toString()))
+    }
+  })
+
+  it('verifies every proof off-chain, and rejects a tampered proof or public signal', async () => {
+    expect((await verifyProofs({ buildDir, proofsPath })).every((c) => c.valid)).toBe(true)
+    const first = records[0]!
+    const tamperedSignal = { ...first, publicSignals: first.publicSignals.map((s, i) => (i === 3 ? String((BigInt(s) + 1n) % 3n) : s)) }
+    const tamperedProof = { ...first, proof: { ...first.proof, pi_a: [first.proof.pi_c[0]!, first.proof.pi_c[1]!, '1'] } }
+    const tamperedOutput = { ...first, outputQ: first.outputQ.map((q, i) => (i === 0 ? String(BigInt(q) + 1n) : q)) }
+    const path = join(buildDir, 'tampered.jsonl')
+    await writeFile(path, [tamperedSignal, tamperedProof, tamperedOutput].map((r) => JSON.stringify(r)).join('\n') + '\n')
+    const checks = await verifyProofs({ buildDir, proofsPath: path })
+    expect(checks.map((c) => c.valid)).toEqual([false, false, false])
+    expect(checks[2]!.problems.join()).toMatch(/outputQ\[0\]/)
+  })
+
+  it('verifies on an embedded chain and rejects tampering there too', async () => {
+    const path = join(buildDir, 'mixed.jsonl')
+    const first = records[0]!
+    const tampered = { ...first, id: 'tampered', publicSignals: first.publicSignals.map((s, i) => (i === 0 ? String(BigInt(s) + 1n) : s)) }
+    await writeFile(path, [first, records[1]!, tampered].map((r) => JSON.stringify(r)).join('\n') + '\n')
+    const result = await verifyProofsOnChain({ buildDir, proofsPath: path })
+    expect(result.checks.map((c) => c.valid)).toEqual([true, true, false])
+    expect(result.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:/)
+    expect(Number(result.verificationGas)).toBeGreaterThan(150_000)
+  })
+
+  it('resumes a killed job: keeps finished lines, drops a torn one, never duplicates', async () => {
+    const resumePath = join(buildDir, 'resume.jsonl')
+    const lines = (await readFile(proofsPath, 'utf8')).trim().split('\n')
+    // Three finished proofs, then the first half of a fourth line: a crash mid-write.
+    await writeFile(resumePath, `${lines.slice(0, 3).join('\n')}\n${lines[3]!.slice(0, 40)}`)
+    const result = await proveBatch({ buildDir, inputsPath: examplePath('iris', 'inputs.jsonl'), outPath: resumePath, workers: 1, prover: PROVER })
+    expect(result.skipped).toBe(3)
+    expect(result.proven).toBe(5)
+    const ids = (await readFile(resumePath, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as ProofRecord).id)
+    expect(new Set(ids).size).toBe(8)
+    expect(ids).toHaveLength(8)
+  })
+
+  it('refuses a proving key that does not belong to the circuit, before any work', async () => {
+    const other = await buildExample('iris', { bits: 12 })
+    const broken = await buildExample('iris', { setup: true })
+    await copyFile(buildPaths(other).zkey, buildPaths(broken).zkey)
+    await expect(proveBatch({ buildDir: broken, inputsPath: examplePath('iris', 'inputs.jsonl'), outPath: join(broken, 'p.jsonl') })).rejects.toThrow(ArtifactError)
+  })
+
+  it('rejects an inputs file with a wrong length or a NaN, naming the line', async () => {
+    const bad = join(buildDir, 'bad.jsonl')
+    await writeFile(bad, '{"id":"a","input":[1,2,3,4]}\n{"id":"b","input":[1,2,3]}\n')
+    await expect(proveBatch({ buildDir, inputsPath: bad, outPath: join(buildDir, 'x.jsonl') })).rejects.toThrow(/bad\.jsonl:2.*3 values.*takes 4/)
+    await writeFile(bad, '{"id":"a","input":[1,NaN,3,4]}\n')
+    await expect(proveBatch({ buildDir, inputsPath: bad, outPath: join(buildDir, 'x.jsonl') })).rejects.toThrow(InputError)
+  })
+})
+
+const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n

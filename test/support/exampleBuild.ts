@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { compileModel } from '../../src/compile/compileModel.js'
+import { setupKeys } from '../../src/setup/setupKeys.js'
+import { releaseSnarkjs } from '../../src/snark/snarkjsLogger.js'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const KEYS_DIR = join(ROOT, 'keys')
+
+export function examplePath(name: string, file: string): string {
+  return join(ROOT, 'examples', name, file)
+}
+
+/** Compiles a bundled example into a fresh temp folder and, with `setup`, makes its keys (dev ptau cached in keys/). */
+export async function buildExample(name: 'iris' | 'digits', { setup = true, bits }: { setup?: boolean; bits?: number } = {}): Promise<string> {
+  const outDir = join(mkdtempSync(join(tmpdir(), `glassbox-${name}-`)), 'build')
+  await compileModel({
+    modelPath: examplePath(name, 'model.onnx'),
+    calibrationPath: examplePath(name, 'calibration.jsonl'),
+    outDir,
+    name,
+    ...(bits ? { bits } : {}),
+  })
+  if (setup) {
+    await setupKeys({ buildDir: outDir, keysDir: KEYS_DIR })
+    await releaseSnarkjs()
+  }
+  return outDir
+}
