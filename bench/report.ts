@@ -3,7 +3,7 @@
  * files under bench/results/.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises'
-import { cpus, platform, release, totalmem } from 'node:os'
+import { cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 
 export type ProveFigures = {
@@ -31,7 +31,7 @@ export type ExampleResult = {
     /** Whether the ptau was generated in this run (not found in the cache). */
     ptauGenerated: boolean
   }
-  prove: { oneWorker: ProveFigures; twoWorkers: ProveFigures; throughputRatio: number }
+  prove: { oneWorker: ProveFigures; twoWorkers: ProveFigures; throughputRatio: number; loadAverageBefore: number[] }
   verify: {
     offChainValid: number
     offChainTotal: number
@@ -47,7 +47,7 @@ export type BenchReport = {
   startedAt: string
   finishedAt: string
   totalSeconds: number
-  machine: { os: string; cpuModel: string; cpuCount: number; totalMemoryGiB: number; node: string }
+  machine: { os: string; cpuModel: string; cpuCount: number; totalMemoryGiB: number; node: string; loadAverageAtStart: number[] }
   results: ExampleResult[]
 }
 
@@ -59,6 +59,8 @@ export function machineInfo(): BenchReport['machine'] {
     cpuCount: list.length,
     totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
+    // Other processes on the machine skew every figure: record how busy it was.
+    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
   }
 }
 
@@ -76,6 +78,11 @@ const COLUMNS = [
   'verify gas',
 ]
 
+/** A figure for the table; n/a when it could not be measured (e.g. every proof failed). */
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a'
+}
+
 export function markdownTable(results: readonly ExampleResult[]): string {
   const rows = results.map((r) => [
     r.model,
@@ -83,11 +90,11 @@ export function markdownTable(results: readonly ExampleResult[]): string {
     String(r.publicSignals),
     r.compileSeconds.toFixed(1),
     `${r.setup.seconds.toFixed(1)} (2^${r.setup.ptauPower}, ${r.setup.ptauGenerated ? 'generated' : 'cached'})`,
-    r.prove.oneWorker.msPerProof.toFixed(0),
-    r.prove.twoWorkers.msPerProof.toFixed(0),
-    r.prove.oneWorker.proofsPerMinute.toFixed(1),
-    r.prove.twoWorkers.proofsPerMinute.toFixed(1),
-    r.prove.throughputRatio.toFixed(2),
+    fixed(r.prove.oneWorker.msPerProof, 0),
+    fixed(r.prove.twoWorkers.msPerProof, 0),
+    fixed(r.prove.oneWorker.proofsPerMinute, 1),
+    fixed(r.prove.twoWorkers.proofsPerMinute, 1),
+    fixed(r.prove.throughputRatio, 2),
     r.verify.verificationGas ?? 'n/a',
   ])
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
@@ -99,12 +106,13 @@ export function markdownReport(report: BenchReport): string {
   const notes = report.results.map(
     (r) =>
       `- ${r.model}: ${r.prove.twoWorkers.proofs} proofs per run; off-chain ${r.verify.offChainValid}/${r.verify.offChainTotal} valid, ` +
-      `on-chain ${r.verify.onChainValid}/${r.verify.onChainTotal} valid; circuit needs 2^${r.setup.requiredPower}`,
+      `on-chain ${r.verify.onChainValid}/${r.verify.onChainTotal} valid; circuit needs 2^${r.setup.requiredPower}; ` +
+      `load average before proving ${r.prove.loadAverageBefore.join(' / ')}`,
   )
   return [
     `# glassbox benchmark, ${report.startedAt}`,
     '',
-    `Machine: ${m.cpuModel} × ${m.cpuCount}, ${m.totalMemoryGiB} GiB, ${m.os}, Node ${m.node}. Total run ${report.totalSeconds.toFixed(0)} s.`,
+    `Machine: ${m.cpuModel} × ${m.cpuCount}, ${m.totalMemoryGiB} GiB, ${m.os}, Node ${m.node}, load average at start ${m.loadAverageAtStart.join(' / ')}. Total run ${report.totalSeconds.toFixed(0)} s.`,
     '',
     markdownTable(report.results),
     '',

@@ -6,7 +6,7 @@
  *   npm run bench -- iris    # only the named examples
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compileModel, proveBatch, readManifest, setupKeys, verifyProofs, verifyProofsOnChain } from '../src/index.js'
@@ -48,6 +48,7 @@ async function benchExample(name: string, proofs: number, workDir: string): Prom
 
   const inputsPath = join(workDir, `${name}-inputs.jsonl`)
   await writeFirstLines(join(example, 'test.jsonl'), inputsPath, proofs)
+  const loadAverageBefore = loadavg().map((l) => round(l))
   const oneWorker = await proveRun({ buildDir, inputsPath, outPath: join(workDir, `${name}-proofs-1w.jsonl`), workers: 1, logger })
   const twoWorkers = await proveRun({ buildDir, inputsPath, outPath: join(workDir, `${name}-proofs-2w.jsonl`), workers: 2, logger })
 
@@ -73,7 +74,7 @@ async function benchExample(name: string, proofs: number, workDir: string): Prom
       ptauPower,
       ptauGenerated: [...ptauAfter].some((f) => !ptauBefore.has(f)),
     },
-    prove: { oneWorker, twoWorkers, throughputRatio: round(twoWorkers.proofsPerMinute / oneWorker.proofsPerMinute, 3) },
+    prove: { oneWorker, twoWorkers, throughputRatio: round(twoWorkers.proofsPerMinute / oneWorker.proofsPerMinute, 3), loadAverageBefore },
     verify: {
       offChainValid: offChain.value.filter((c) => c.valid).length,
       offChainTotal: offChain.value.length,
@@ -119,6 +120,7 @@ async function main(): Promise<number> {
   if (selected.length === 0) throw new Error(`Unknown example(s) ${only.join(', ')}; choose from ${EXAMPLES.map((e) => e.name).join(', ')}.`)
 
   const started = new Date()
+  const machine = machineInfo()
   const workDir = await mkdtemp(join(tmpdir(), 'glassbox-bench-'))
   const results: ExampleResult[] = []
   try {
@@ -131,7 +133,7 @@ async function main(): Promise<number> {
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     totalSeconds: round((finished.getTime() - started.getTime()) / 1000, 1),
-    machine: machineInfo(),
+    machine,
     results,
   }
   const written = await writeResults(RESULTS_DIR, fileStamp(started), report)

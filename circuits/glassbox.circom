@@ -68,32 +68,65 @@ template RescaleOne(k, B, relu) {
 
 // y[j] = rescale(sum_i W[j][i] * x[i] + b[j]) for a dense (fully connected) layer
 // with constant integer weights W and bias b (the bias already carries the
-// rounding offset 2^(k-1)). Cost: nOut * (k + B + 2) constraints.
+// rounding offset 2^(k-1)). The decomposition is written inline against the
+// weighted sum, so the sum never becomes a signal of its own.
+// Cost: nOut * (k + B + 2) constraints (k + B, plus 1 with ReLU, after --O2).
 template DenseRescale(nIn, nOut, W, b, k, B, relu) {
+    assert(k >= 0 && B >= 2 && k + B <= 252);
     signal input in[nIn];
     signal output out[nOut];
-    component rescale[nOut];
+    signal bits[nOut][k + B];
     for (var j = 0; j < nOut; j++) {
         var acc = b[j];
         for (var i = 0; i < nIn; i++) {
             acc += W[j][i] * in[i];
         }
-        rescale[j] = RescaleOne(k, B, relu);
-        rescale[j].acc <== acc;
-        out[j] <== rescale[j].out;
+        var sum = 0;
+        for (var t = 0; t < k + B; t++) {
+            bits[j][t] <-- ((acc + (1 << (k + B - 1))) >> t) & 1;
+            bits[j][t] * (bits[j][t] - 1) === 0;
+            sum += bits[j][t] * (1 << t);
+        }
+        sum === acc + (1 << (k + B - 1));
+        var q = 0;
+        for (var t = k; t < k + B; t++) {
+            q += bits[j][t] * (1 << (t - k));
+        }
+        q -= 1 << (B - 1);
+        if (relu == 1) {
+            out[j] <== q * bits[j][k + B - 1];
+        } else {
+            out[j] <== q;
+        }
     }
 }
 
 // y[i] = rescale(A[i] * x[i] + C[i]), elementwise with constant A, C.
-// Cost: n * (k + B + 2) constraints.
+// Cost: n * (k + B + 2) constraints (k + B, plus 1 with ReLU, after --O2).
 template AffineRescale(n, A, C, k, B, relu) {
+    assert(k >= 0 && B >= 2 && k + B <= 252);
     signal input in[n];
     signal output out[n];
-    component rescale[n];
+    signal bits[n][k + B];
     for (var i = 0; i < n; i++) {
-        rescale[i] = RescaleOne(k, B, relu);
-        rescale[i].acc <== A[i] * in[i] + C[i];
-        out[i] <== rescale[i].out;
+        var acc = A[i] * in[i] + C[i];
+        var sum = 0;
+        for (var t = 0; t < k + B; t++) {
+            bits[i][t] <-- ((acc + (1 << (k + B - 1))) >> t) & 1;
+            bits[i][t] * (bits[i][t] - 1) === 0;
+            sum += bits[i][t] * (1 << t);
+        }
+        sum === acc + (1 << (k + B - 1));
+        var q = 0;
+        for (var t = k; t < k + B; t++) {
+            q += bits[i][t] * (1 << (t - k));
+        }
+        q -= 1 << (B - 1);
+        if (relu == 1) {
+            out[i] <== q * bits[i][k + B - 1];
+        } else {
+            out[i] <== q;
+        }
     }
 }
 
@@ -204,4 +237,304 @@ template BindProver() {
     signal input prover;
     signal square;
     square <== prover * prover;
+}
+
+// One output channel of a 2-D convolution with constant weights WK (flat
+// [C][KH][KW]) and bias, rescaled by 2^k to B signed bits, with an optional
+// ReLU and an optional max pool fused BEFORE the rescale (PK = 1): floor
+// division and ReLU are monotone, so pooling the accumulators first gives the
+// same result with one rescale per pooled value instead of one per position.
+// Each max of two accumulators costs one (k+B+1)-bit decomposition of their
+// difference (its top bit says which is larger) and one product.
+// Input: the channel group's C input channels, flattened [C][H][W].
+// Cost per output value (after --O2): (PKH*PKW - 1) * (k + B + 2) + k + B (+1 with ReLU).
+template ConvChannel(C, H, W, KH, KW, SH, SW, PT, PL, OH, OW, WK, bias, k, B, relu, PK, PKH, PKW, PSH, PSW, PPT, PPL, POH, POW) {
+    assert(k >= 0 && B >= 2 && k + B + 1 <= 252);
+    var NOUT = PK == 1 ? POH * POW : OH * OW;
+    var WIN = PK == 1 ? PKH * PKW : 1;
+    var NCMP = WIN - 1 > 0 ? WIN - 1 : 1;
+    var N = k + B + 1;
+    signal input in[C * H * W];
+    signal output out[NOUT];
+    signal rbits[NOUT][k + B];
+    signal cbits[NOUT][NCMP][N];
+    signal best[NOUT][NCMP];
+
+    var acc[OH * OW];
+    for (var y = 0; y < OH; y++) {
+        for (var x = 0; x < OW; x++) {
+            var a = bias;
+            for (var c = 0; c < C; c++) {
+                for (var i = 0; i < KH; i++) {
+                    for (var j = 0; j < KW; j++) {
+                        var yy = y * SH + i - PT;
+                        var xx = x * SW + j - PL;
+                        if (yy >= 0 && yy < H && xx >= 0 && xx < W) {
+                            a += WK[(c * KH + i) * KW + j] * in[(c * H + yy) * W + xx];
+                        }
+                    }
+                }
+            }
+            acc[y * OW + x] = a;
+        }
+    }
+
+    for (var p = 0; p < NOUT; p++) {
+        var m = 0;
+        if (PK == 1) {
+            // The window's positions inside the image; padding is never selected,
+            // a short window repeats its first position (max(a, a) = a).
+            var py = p \ POW;
+            var px = p % POW;
+            var pos[WIN];
+            var count = 0;
+            for (var i = 0; i < PKH; i++) {
+                for (var j = 0; j < PKW; j++) {
+                    var yy = py * PSH + i - PPT;
+                    var xx = px * PSW + j - PPL;
+                    if (yy >= 0 && yy < OH && xx >= 0 && xx < OW) {
+                        pos[count] = yy * OW + xx;
+                        count += 1;
+                    }
+                }
+            }
+            for (var t = count; t < WIN; t++) {
+                pos[t] = pos[0];
+            }
+            m = acc[pos[0]];
+            for (var t = 1; t < WIN; t++) {
+                var d = m - acc[pos[t]];
+                var sum = 0;
+                for (var b = 0; b < N; b++) {
+                    cbits[p][t - 1][b] <-- ((d + (1 << (N - 1))) >> b) & 1;
+                    cbits[p][t - 1][b] * (cbits[p][t - 1][b] - 1) === 0;
+                    sum += cbits[p][t - 1][b] * (1 << b);
+                }
+                sum === d + (1 << (N - 1));
+                // top bit 1 <=> d >= 0 <=> the running max is at least this one
+                best[p][t - 1] <== acc[pos[t]] + cbits[p][t - 1][N - 1] * d;
+                m = best[p][t - 1];
+            }
+        } else {
+            m = acc[p];
+        }
+        var sum = 0;
+        for (var t = 0; t < k + B; t++) {
+            rbits[p][t] <-- ((m + (1 << (k + B - 1))) >> t) & 1;
+            rbits[p][t] * (rbits[p][t] - 1) === 0;
+            sum += rbits[p][t] * (1 << t);
+        }
+        sum === m + (1 << (k + B - 1));
+        var q = 0;
+        for (var t = k; t < k + B; t++) {
+            q += rbits[p][t] * (1 << (t - k));
+        }
+        q -= 1 << (B - 1);
+        if (relu == 1) {
+            out[p] <== q * rbits[p][k + B - 1];
+        } else {
+            out[p] <== q;
+        }
+    }
+    // Unused comparison signals (no pooling) are pinned to zero.
+    if (PK == 0) {
+        for (var p = 0; p < NOUT; p++) {
+            best[p][0] <== 0;
+            for (var b = 0; b < N; b++) {
+                cbits[p][0][b] <== 0;
+            }
+        }
+    }
+}
+
+// Max pool over B-bit signed values (one channel-major image [C][H][W]).
+// Cost per output (after --O2): (KH*KW - 1) * (B + 2).
+template MaxPool2d(C, H, W, KH, KW, SH, SW, PT, PL, OH, OW, B) {
+    var WIN = KH * KW;
+    var NCMP = WIN - 1 > 0 ? WIN - 1 : 1;
+    var N = B + 1;
+    signal input in[C * H * W];
+    signal output out[C * OH * OW];
+    signal cbits[C * OH * OW][NCMP][N];
+    signal best[C * OH * OW][NCMP];
+    for (var c = 0; c < C; c++) {
+        for (var py = 0; py < OH; py++) {
+            for (var px = 0; px < OW; px++) {
+                var p = (c * OH + py) * OW + px;
+                var pos[WIN];
+                var count = 0;
+                for (var i = 0; i < KH; i++) {
+                    for (var j = 0; j < KW; j++) {
+                        var yy = py * SH + i - PT;
+                        var xx = px * SW + j - PL;
+                        if (yy >= 0 && yy < H && xx >= 0 && xx < W) {
+                            pos[count] = (c * H + yy) * W + xx;
+                            count += 1;
+                        }
+                    }
+                }
+                for (var t = count; t < WIN; t++) {
+                    pos[t] = pos[0];
+                }
+                var m = in[pos[0]];
+                for (var t = 1; t < WIN; t++) {
+                    var d = m - in[pos[t]];
+                    var sum = 0;
+                    for (var b = 0; b < N; b++) {
+                        cbits[p][t - 1][b] <-- ((d + (1 << (N - 1))) >> b) & 1;
+                        cbits[p][t - 1][b] * (cbits[p][t - 1][b] - 1) === 0;
+                        sum += cbits[p][t - 1][b] * (1 << b);
+                    }
+                    sum === d + (1 << (N - 1));
+                    best[p][t - 1] <== in[pos[t]] + cbits[p][t - 1][N - 1] * d;
+                    m = best[p][t - 1];
+                }
+                if (WIN == 1) {
+                    best[p][0] <== 0;
+                    for (var b = 0; b < N; b++) {
+                        cbits[p][0][b] <== 0;
+                    }
+                }
+                out[p] <== m;
+            }
+        }
+    }
+}
+
+// y = min(max(x, lo), hi) for B-bit signed x; HASLO/HASHI switch a bound on.
+// Each bound: one (B+1)-bit decomposition of the difference and one product.
+template Clip(n, B, HASLO, LO, HASHI, HI) {
+    var N = B + 1;
+    signal input in[n];
+    signal output out[n];
+    signal lobits[n][N];
+    signal hibits[n][N];
+    signal low[n];
+    for (var i = 0; i < n; i++) {
+        if (HASLO == 1) {
+            var d = in[i] - LO;
+            var sum = 0;
+            for (var b = 0; b < N; b++) {
+                lobits[i][b] <-- ((d + (1 << (N - 1))) >> b) & 1;
+                lobits[i][b] * (lobits[i][b] - 1) === 0;
+                sum += lobits[i][b] * (1 << b);
+            }
+            sum === d + (1 << (N - 1));
+            low[i] <== LO + lobits[i][N - 1] * d;
+        } else {
+            low[i] <== in[i];
+            for (var b = 0; b < N; b++) {
+                lobits[i][b] <== 0;
+            }
+        }
+        if (HASHI == 1) {
+            var d = HI - low[i];
+            var sum = 0;
+            for (var b = 0; b < N; b++) {
+                hibits[i][b] <-- ((d + (1 << (N - 1))) >> b) & 1;
+                hibits[i][b] * (hibits[i][b] - 1) === 0;
+                sum += hibits[i][b] * (1 << b);
+            }
+            sum === d + (1 << (N - 1));
+            // top bit 1 <=> low <= HI: keep low, else HI
+            out[i] <== HI - hibits[i][N - 1] * d;
+        } else {
+            out[i] <== low[i];
+            for (var b = 0; b < N; b++) {
+                hibits[i][b] <== 0;
+            }
+        }
+    }
+}
+
+// y = x for x >= 0, floor(alpha * x / 2^T) otherwise (B-bit signed x, alpha < 2^T).
+// Cost per value (after --O2): B (sign) + T + B (the negative branch's rescale) + 1.
+template LeakyRelu(n, B, ALPHA, T) {
+    signal input in[n];
+    signal output out[n];
+    signal sbits[n][B];
+    signal nbits[n][T + B];
+    for (var i = 0; i < n; i++) {
+        var sum = 0;
+        for (var b = 0; b < B; b++) {
+            sbits[i][b] <-- ((in[i] + (1 << (B - 1))) >> b) & 1;
+            sbits[i][b] * (sbits[i][b] - 1) === 0;
+            sum += sbits[i][b] * (1 << b);
+        }
+        sum === in[i] + (1 << (B - 1));
+        var acc = ALPHA * in[i];
+        var nsum = 0;
+        for (var b = 0; b < T + B; b++) {
+            nbits[i][b] <-- ((acc + (1 << (T + B - 1))) >> b) & 1;
+            nbits[i][b] * (nbits[i][b] - 1) === 0;
+            nsum += nbits[i][b] * (1 << b);
+        }
+        nsum === acc + (1 << (T + B - 1));
+        var neg = 0;
+        for (var b = T; b < T + B; b++) {
+            neg += nbits[i][b] * (1 << (b - T));
+        }
+        neg -= 1 << (B - 1);
+        out[i] <== neg + sbits[i][B - 1] * (in[i] - neg);
+    }
+}
+
+// A piecewise-linear activation in hinge form:
+// acc = BASE + sum_j HINGE[j] * max(0, x - KNOT[j]); y = floor(acc / 2^k) in B bits.
+// Each hinge: one (BIN+1)-bit decomposition of x - KNOT[j] and one product.
+template PiecewiseLinear(n, BIN, NK, KNOT, HINGE, BASE, k, B) {
+    var N = BIN + 1;
+    signal input in[n];
+    signal output out[n];
+    signal hbits[n][NK][N];
+    signal hinge[n][NK];
+    signal rbits[n][k + B];
+    for (var i = 0; i < n; i++) {
+        var acc = BASE;
+        for (var j = 0; j < NK; j++) {
+            var d = in[i] - KNOT[j];
+            var sum = 0;
+            for (var b = 0; b < N; b++) {
+                hbits[i][j][b] <-- ((d + (1 << (N - 1))) >> b) & 1;
+                hbits[i][j][b] * (hbits[i][j][b] - 1) === 0;
+                sum += hbits[i][j][b] * (1 << b);
+            }
+            sum === d + (1 << (N - 1));
+            // top bit 1 <=> d >= 0; max(0, d) = d * bit (d = 0 gives 0 either way)
+            hinge[i][j] <== hbits[i][j][N - 1] * d;
+            acc += HINGE[j] * hinge[i][j];
+        }
+        var sum = 0;
+        for (var t = 0; t < k + B; t++) {
+            rbits[i][t] <-- ((acc + (1 << (k + B - 1))) >> t) & 1;
+            rbits[i][t] * (rbits[i][t] - 1) === 0;
+            sum += rbits[i][t] * (1 << t);
+        }
+        sum === acc + (1 << (k + B - 1));
+        var q = 0;
+        for (var t = k; t < k + B; t++) {
+            q += rbits[i][t] * (1 << (t - k));
+        }
+        out[i] <== q - (1 << (B - 1));
+    }
+}
+
+// Poseidon hash of n B-bit signed values (already range-checked), packed
+// floor(253 / B) to a field element first: value + 2^(B-1) is in [0, 2^B), so
+// the packing is injective and costs nothing (a linear combination); then the
+// packed elements are chained as in InputHash. Matches hashInput() in src/compile.
+template PackedInputHash(n, B) {
+    var PER = 253 \ B;
+    var M = (n + PER - 1) \ PER;
+    signal input in[n];
+    signal output hash;
+    component chain = InputHash(M);
+    for (var j = 0; j < M; j++) {
+        var packed = 0;
+        for (var i = j * PER; i < n && i < (j + 1) * PER; i++) {
+            packed += (in[i] + (1 << (B - 1))) * (1 << (B * (i - j * PER)));
+        }
+        chain.in[j] <== packed;
+    }
+    hash <== chain.hash;
 }

@@ -15,6 +15,10 @@ export function buildPaths(dir: string) {
     zkey: join(dir, 'circuit.zkey'),
     verificationKey: join(dir, 'verification_key.json'),
     verifier: join(dir, 'Verifier.sol'),
+    /** circom's C++ witness generator source (`--c`), when compiled with a native witness. */
+    witnessCpp: join(dir, 'circuit_cpp'),
+    /** The built native witness generator: `circuit`, `circuit.dat`, `witness.json`, `build.log`. */
+    witnessNative: join(dir, 'witness'),
   } as const
 }
 

@@ -12,10 +12,12 @@ import { shapeSize } from '../model/ir.js'
 import { loadOnnx } from '../model/loadOnnx.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import { quantizeModel } from '../quantize/quantizeModel.js'
+import type { QuantizationTarget } from '../quantize/searchQuantization.js'
+import { searchQuantization } from '../quantize/searchQuantization.js'
 import { GLASSBOX_VERSION } from '../version.js'
 import type { InputVisibility } from './emitCircom.js'
 import { emitCircom } from './emitCircom.js'
-import { estimateConstraints } from './estimateConstraints.js'
+import { estimateConstraints, totalConstraints } from './estimateConstraints.js'
 import { poseidonChain } from './poseidonChain.js'
 import { readPublicSignalLayout } from './readPublicSignalLayout.js'
 import { readR1csHeader } from './readR1csHeader.js'
@@ -30,10 +32,18 @@ export type CompileModelParameters = {
   calibrationPath: string
   /** Model name in the manifest (default: the file's base name). */
   name?: string
+  /** Activation bit width B (default 16, or chosen by `target`). */
   bits?: number
+  /** Weight bit width (default: B). */
+  weightBits?: number
+  /** Choose bits and weight bits by search: the fewest constraints meeting this accuracy target. */
+  target?: QuantizationTarget
+  /** JSONL with labels to score the search on (default: the calibration set). */
+  validationPath?: string
   headroomBits?: number
   inputVisibility?: InputVisibility
   argmax?: boolean
+  /** circom simplification: 2 removes every linear constraint but is slow on big circuits; default: 2 below 30k constraints, else 1. */
   optimization?: 0 | 1 | 2
   logger?: Logger
 }
@@ -53,11 +63,14 @@ export async function compileModel({
   outDir,
   calibrationPath,
   name = basename(modelPath, extname(modelPath)),
-  bits = 16,
+  bits,
+  weightBits,
+  target,
+  validationPath,
   headroomBits = 1,
   inputVisibility = 'hashed',
   argmax = true,
-  optimization = 2,
+  optimization,
   logger = silentLogger,
 }: CompileModelParameters): Promise<CompileModelReturnType> {
   const paths = buildPaths(outDir)
@@ -66,16 +79,29 @@ export async function compileModel({
 
   const inputSize = shapeSize(ir.input.shape)
   const calibration = await readInputs(calibrationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
-  const model = quantizeModel(ir, { calibration: calibration.map((r) => r.input), bits, headroomBits, logger })
-  logger.info(`quantized with ${calibration.length} calibration inputs: ${bits} bits, input scale 2^${model.input.scale}`)
+  const samples = calibration.map((r) => r.input)
+  let model: FixedPointModel
+  if (target && bits === undefined) {
+    const validation = validationPath
+      ? await readInputs(validationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
+      : calibration
+    const found = searchQuantization(ir, { calibration: samples, validation, target, headroomBits, inputVisibility, argmax, logger })
+    model = found.model
+    logger.info(`search (${target}): ${model.bits}-bit activations, ${model.weightBits}-bit weights, ~${found.constraints} constraints, ${(found.agreement * 100).toFixed(2)}% agreement with float on ${validation.length} samples`)
+  } else {
+    model = quantizeModel(ir, { calibration: samples, bits: bits ?? 16, ...(weightBits ? { weightBits } : {}), headroomBits, logger })
+  }
+  logger.info(`quantized with ${calibration.length} calibration inputs: ${model.bits}-bit activations, ${model.weightBits}-bit weights, input scale 2^${model.input.scale}`)
+  const level = optimization ?? (totalConstraints(estimateConstraints(model, { inputVisibility, argmax })) > 30_000 ? 1 : 2)
+  const parts = estimateConstraints(model, { inputVisibility, argmax, optimization: level })
 
   const source = emitCircom(model, { inputVisibility, argmax, generator: `glassbox ${GLASSBOX_VERSION}` })
   await mkdir(outDir, { recursive: true })
   await writeFile(paths.model, `${JSON.stringify(model)}\n`)
   await writeFile(paths.circom, source)
-  logger.info(`compiling circuit with circom (--O${optimization})…`)
+  logger.info(`compiling circuit with circom (--O${level})…`)
   const started = Date.now()
-  await runCircom({ source, outDir, optimization, logger })
+  await runCircom({ source, outDir, optimization: level, logger })
   const header = await readR1csHeader(paths.r1cs)
   logger.info(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${header.constraints} constraints, ${header.wires} wires`)
 
@@ -86,12 +112,14 @@ export async function compileModel({
     glassboxVersion: GLASSBOX_VERSION,
     source: { file: basename(modelPath), sha256: await sha256File(modelPath) },
     createdAt: new Date().toISOString(),
-    input: { shape: [...model.input.shape], scale: model.input.scale, visibility: inputVisibility },
+    input: { shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, visibility: inputVisibility },
     output: { shape: [...model.output.shape], scale: model.output.scale, visibility: 'public', argmax },
     weights: { visibility: 'constant', commitment: (await weightCommitment(model)).toString() },
-    bits,
+    bits: model.bits,
+    weightBits: model.weightBits,
+    droppedOutputOps: model.droppedOutputOps,
     publicSignals: await readPublicSignalLayout(paths.sym, nPublic),
-    constraints: { total: header.constraints, optimization, layers: estimateConstraints(model, { inputVisibility, argmax }) },
+    constraints: { total: header.constraints, optimization: level, layers: parts },
     circuit: { wires: header.wires, publicInputs: header.publicInputs, publicOutputs: header.publicOutputs, privateInputs: header.privateInputs },
     artifacts: {},
   }
@@ -107,8 +135,9 @@ export async function compileModel({
 export async function weightCommitment(model: FixedPointModel): Promise<bigint> {
   const values: bigint[] = []
   for (const layer of model.layers) {
-    if (layer.kind === 'dense') values.push(...layer.weight.map(BigInt), ...layer.bias.map(BigInt))
+    if (layer.kind === 'dense' || layer.kind === 'conv') values.push(...layer.weight.map(BigInt), ...layer.bias.map(BigInt))
     else if (layer.kind === 'affine') values.push(...layer.factor.map(BigInt), ...layer.offset.map(BigInt))
+    else if (layer.kind === 'pwl') values.push(BigInt(layer.base), ...layer.knots.map(BigInt), ...layer.hinges.map(BigInt))
   }
   return values.length ? poseidonChain(values) : 0n
 }

@@ -1,63 +1,105 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
+import { layerOutputSize } from '../quantize/fixedPointModel.js'
 import type { InputVisibility } from './emitCircom.js'
 
 export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number }
 
 // circomlib's partial-round counts for Poseidon with t = inputs + 1 (t = 2..17).
 const POSEIDON_PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68]
+// Linear constraints circom --O1 keeps in circomlib's Poseidon(1..16) (measured with circom2 0.2.23).
+const POSEIDON_LINEAR_O1 = [199, 274, 341, 436, 511, 610, 697, 766, 811, 958, 961, 1106, 1261, 1186, 1329, 1480]
 
 /**
- * Constraints each part of the circuit costs after circom's --O2 linear
- * simplification (non-linear constraints only). A test checks the total
- * against the compiled R1CS, so this doubles as a regression check.
+ * Constraints each part of the circuit costs: after circom's --O2 linear
+ * simplification (only non-linear constraints remain; the default), or at
+ * --O1, which keeps the linear ones (one per bit decomposition's sum and per
+ * rescaled output). Tests check the totals against compiled R1CS files, so
+ * this doubles as a regression check; it is also what the bit-width search
+ * minimises.
  */
 export function estimateConstraints(
   model: FixedPointModel,
-  { inputVisibility = 'hashed', argmax = true }: { inputVisibility?: InputVisibility; argmax?: boolean } = {},
+  { inputVisibility = 'hashed', argmax = true, optimization = 2 }: { inputVisibility?: InputVisibility; argmax?: boolean; optimization?: 0 | 1 | 2 } = {},
 ): ConstraintReport[] {
-  const B = model.bits
+  const o1 = optimization < 2
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
-  const parts: ConstraintReport[] = [{ name: 'input range', kind: 'range', outputs: inputSize, constraints: inputSize * B }]
-  for (const layer of model.layers) parts.push({ name: layer.name, kind: layer.kind + (isRelu(layer) ? '+relu' : ''), outputs: outputsOf(layer), constraints: layerConstraints(layer, B) })
-  if (argmax) parts.push({ name: 'argmax', kind: 'argmax', outputs: 1, constraints: outputSize * (B + 3) })
-  if (inputVisibility === 'hashed') parts.push({ name: 'input hash', kind: 'poseidon', outputs: 1, constraints: poseidonChainConstraints(inputSize) })
+  const B = model.output.bits
+  const parts: ConstraintReport[] = [{ name: 'input range', kind: 'range', outputs: inputSize, constraints: inputSize * (model.input.bits + (o1 ? 2 : 0)) }]
+  for (const layer of model.layers) parts.push({ name: layer.name, kind: kindOf(layer), outputs: layerOutputSize(layer), constraints: layerConstraints(layer, o1) })
+  if (argmax) parts.push({ name: 'argmax', kind: 'argmax', outputs: 1, constraints: o1 ? outputSize * (B + 5) + 2 : outputSize * (B + 3) })
+  if (inputVisibility === 'hashed') {
+    const packed = Math.ceil(inputSize / Math.floor(253 / model.input.bits))
+    parts.push({ name: 'input hash', kind: 'poseidon', outputs: 1, constraints: poseidonChainConstraints(packed, o1) + (o1 ? packed : 0) })
+  }
   parts.push({ name: 'prover binding', kind: 'binding', outputs: 0, constraints: 1 })
   return parts
 }
 
-function isRelu(layer: FixedLayer): boolean {
-  return layer.kind !== 'relu' && layer.relu
+export function totalConstraints(parts: readonly ConstraintReport[]): number {
+  return parts.reduce((sum, p) => sum + p.constraints, 0)
 }
 
-function outputsOf(layer: FixedLayer): number {
-  return layer.kind === 'dense' ? layer.outFeatures : layer.size
-}
-
-function layerConstraints(layer: FixedLayer, B: number): number {
+function kindOf(layer: FixedLayer): string {
   switch (layer.kind) {
     case 'dense':
-      return layer.outFeatures * (layer.shift + B + (layer.relu ? 1 : 0))
     case 'affine':
-      return layer.size * (layer.shift + B + (layer.relu ? 1 : 0))
+      return layer.kind + (layer.relu ? '+relu' : '')
+    case 'conv':
+      return `conv${layer.pool ? '+maxpool' : ''}${layer.relu ? '+relu' : ''}`
+    default:
+      return layer.kind
+  }
+}
+
+function layerConstraints(layer: FixedLayer, o1: boolean): number {
+  const outputs = layerOutputSize(layer)
+  // --O1 keeps each decomposition's sum and each linear output.
+  const sum = o1 ? 1 : 0
+  const rescale = (l: { shift: number; bits: number; relu: boolean }) => l.shift + l.bits + (l.relu ? 1 : 0) + (o1 ? (l.relu ? 1 : 2) : 0)
+  switch (layer.kind) {
+    case 'dense':
+    case 'affine':
+      return outputs * rescale(layer)
+    case 'conv': {
+      // Each max of two accumulators: a (shift + bits + 1)-bit decomposition and one product.
+      const comparisons = layer.pool ? layer.pool.kernel[0] * layer.pool.kernel[1] - 1 : 0
+      return outputs * (comparisons * (layer.shift + layer.bits + 2 + sum) + rescale(layer))
+    }
     case 'relu':
-      return layer.size * (B + 1)
+      return outputs * (layer.bits + 1 + 2 * sum)
+    case 'maxpool':
+      return outputs * (layer.kernel[0] * layer.kernel[1] - 1) * (layer.bits + 2 + sum)
+    case 'clip':
+      return outputs * ((layer.min === null ? 0 : layer.bits + 2 + sum) + (layer.max === null ? 0 : layer.bits + 2 + sum))
+    case 'leakyrelu':
+      return outputs * (2 * layer.bits + layer.alphaShift + 1 + 2 * sum)
+    case 'pwl':
+      return outputs * (layer.knots.length * (layer.bits + 2 + sum) + rescale({ ...layer, relu: false }))
+    case 'pad':
+    case 'permute':
+    case 'concat':
+      return 0
     default:
       return layer satisfies never
   }
 }
 
-/** Non-linear constraints of circomlib's Poseidon(n): 3 per S-box, minus the last round's unused ones. */
-export function poseidonConstraints(inputs: number): number {
+/**
+ * Constraints of circomlib's Poseidon(n): 3 per S-box (minus the last
+ * round's unused ones after --O2), plus the linear ones --O1 keeps.
+ */
+export function poseidonConstraints(inputs: number, o1 = false): number {
   const t = inputs + 1
   const partial = POSEIDON_PARTIAL_ROUNDS[t - 2]
   if (partial === undefined) throw new RangeError(`Poseidon takes 1 to 16 inputs, not ${inputs}`)
-  return 3 * (8 * t + partial) - 3
+  return o1 ? 3 * (8 * t + partial) + POSEIDON_LINEAR_O1[t - 2]! : 3 * (8 * t + partial) - 3
 }
 
-function poseidonChainConstraints(n: number): number {
+/** Constraints of the InputHash chain over n field elements. */
+export function poseidonChainConstraints(n: number, o1 = false): number {
   const first = Math.min(16, n)
-  let total = poseidonConstraints(first)
-  for (let start = first; start < n; start += 15) total += poseidonConstraints(Math.min(15, n - start) + 1)
+  let total = poseidonConstraints(first, o1)
+  for (let start = first; start < n; start += 15) total += poseidonConstraints(Math.min(15, n - start) + 1, o1)
   return total
 }

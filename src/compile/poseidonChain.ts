@@ -42,3 +42,22 @@ export async function poseidonChain(values: readonly bigint[]): Promise<bigint> 
   }
   return hash
 }
+
+/**
+ * The input commitment proven by the circuit (`PackedInputHash`): B-bit signed
+ * values are offset by 2^(B−1), packed floor(253 / B) per field element, and
+ * the packed elements hashed with {@link poseidonChain}.
+ */
+export async function hashInput(values: readonly bigint[], bits: number): Promise<bigint> {
+  const per = Math.floor(253 / bits)
+  const offset = 1n << BigInt(bits - 1)
+  const packed: bigint[] = []
+  for (let start = 0; start < values.length; start += per) {
+    let element = 0n
+    values.slice(start, start + per).forEach((v, i) => {
+      element += (v + offset) << BigInt(bits * i)
+    })
+    packed.push(element)
+  }
+  return poseidonChain(packed)
+}

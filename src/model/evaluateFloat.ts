@@ -1,5 +1,6 @@
 import { GlassboxError, InputError } from '../errors.js'
-import { shapeSize, type ModelIR, type Op } from './ir.js'
+import { applyOp } from './applyOp.js'
+import { opInputs, shapeSize, type ModelIR } from './ir.js'
 
 export type EvaluateFloatOptions = {
   /** Also return every intermediate tensor (calibration reads their ranges). */
@@ -7,12 +8,13 @@ export type EvaluateFloatOptions = {
 }
 export type EvaluateFloatReturnType = {
   output: Float64Array
-  /** With `trace`: the input and every op's output by tensor name. */
+  /** With `trace`: the input and every op's output by tensor name, in evaluation order. */
   tensors?: Map<string, Float64Array>
 }
 
 /**
- * The float64 reference semantics of the IR: runs the op chain on one input.
+ * The float64 reference semantics of the IR: runs the ops (in their
+ * topological order) on one input. Each op's kernel is {@link applyOp}.
  *
  * @param model - the IR from {@link importOnnx}.
  * @param input - the input flattened row-major in `model.input.shape`.
@@ -34,34 +36,13 @@ export function evaluateFloat(model: ModelIR, input: Float64Array | readonly num
 
   const tensors = new Map<string, Float64Array>([[model.input.name, Float64Array.from(input)]])
   for (const op of model.ops) {
-    const x = tensors.get(op.input)
-    if (!x) throw new GlassboxError(`IR op "${op.name}" reads "${op.input}", which no earlier op produces.`)
-    tensors.set(op.output, applyOp(op, x))
+    const inputs = opInputs(op).map((name) => tensors.get(name) ?? fail(`IR op "${op.name}" reads "${name}", which no earlier op produces.`))
+    tensors.set(op.output, applyOp(op, inputs))
   }
-  const output = tensors.get(model.output.name)
-  if (!output) throw new GlassboxError(`No op of the IR produces its output "${model.output.name}".`)
+  const output = tensors.get(model.output.name) ?? fail(`No op of the IR produces its output "${model.output.name}".`)
   return trace ? { output, tensors } : { output }
 }
 
-function applyOp(op: Op, x: Float64Array): Float64Array {
-  switch (op.kind) {
-    case 'dense': {
-      if (x.length !== op.inFeatures) throw new GlassboxError(`IR dense op "${op.name}" expects ${op.inFeatures} inputs, got ${x.length}.`)
-      const y = new Float64Array(op.outFeatures)
-      for (let j = 0; j < op.outFeatures; j++) {
-        let acc = op.bias[j]!
-        const row = j * op.inFeatures
-        for (let i = 0; i < op.inFeatures; i++) acc += op.weight[row + i]! * x[i]!
-        y[j] = acc
-      }
-      return y
-    }
-    case 'relu':
-      return x.map((v) => (v > 0 ? v : 0))
-    case 'affine':
-      if (x.length !== op.scale.length) throw new GlassboxError(`IR affine op "${op.name}" expects ${op.scale.length} inputs, got ${x.length}.`)
-      return x.map((v, i) => v * op.scale[i]! + op.shift[i]!)
-    default:
-      return op satisfies never
-  }
+function fail(message: string): never {
+  throw new GlassboxError(message)
 }

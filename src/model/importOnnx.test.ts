@@ -4,7 +4,7 @@ import { attr, buildModel, node, tensor } from '../../test/support/buildOnnx.js'
 import { allFixtures, gemmFixture, reshapeFixture, standardizedMlpFixture } from '../../test/support/onnxFixtures.js'
 import { evaluateFloat } from './evaluateFloat.js'
 import { importOnnx } from './importOnnx.js'
-import type { DenseOp } from './ir.js'
+import { opInputs, type DenseOp } from './ir.js'
 import { SUPPORTED_OPS } from './onnxOpTable.js'
 
 function thrown(f: () => unknown): Error {
@@ -23,7 +23,49 @@ function oneNode(nodes: ReturnType<typeof node>[], initializers = [tensor('W', [
 
 describe('importOnnx', () => {
   it.each(allFixtures().map((f) => [f.name, f] as const))('lowers %s to the expected op chain', (_, fixture) => {
-    expect(importOnnx(fixture.model).ops.map((op) => op.kind)).toEqual(fixture.kinds)
+    const ir = importOnnx(fixture.model)
+    expect(ir.ops.map((op) => op.kind)).toEqual(fixture.kinds)
+    expect(ir.droppedOutputOps).toEqual(fixture.dropped)
+    // Topological order: every op reads the input or an earlier op's output, and every tensor has a shape.
+    const available = new Set([ir.input.name])
+    for (const op of ir.ops) {
+      for (const t of opInputs(op)) expect(available.has(t), `${op.name} reads ${t} before it is computed`).toBe(true)
+      available.add(op.output)
+    }
+    expect(available.has(ir.output.name)).toBe(true)
+    for (const t of available) expect(ir.tensors[t], `shape of ${t}`).toBeDefined()
+  })
+
+  it('refuses an op outside the set in a CNN (HardSigmoid), naming it, the node and the supported ops', () => {
+    const model = buildModel({
+      input: { name: 'x', shape: [1, 1, 4, 4] },
+      output: { name: 'y' },
+      initializers: [tensor('W', [2, 1, 3, 3], new Array(18).fill(0.1))],
+      nodes: [node('Conv', ['x', 'W'], ['c'], { name: '/features/0/Conv' }), node('HardSigmoid', ['c'], ['h'], { name: '/features/1/HardSigmoid' }), node('Flatten', ['h'], ['y'])],
+    })
+    const error = thrown(() => importOnnx(model))
+    expect(error).toBeInstanceOf(UnsupportedOpError)
+    expect(error).toMatchObject({ opType: 'HardSigmoid', nodeName: '/features/1/HardSigmoid' })
+    for (const op of ['Conv', 'MaxPool', 'AveragePool', 'BatchNormalization', 'Concat', 'Softmax', 'Pad', 'Clip']) expect(error.message).toContain(op)
+    for (const op of ['Conv', 'MaxPool', 'GlobalAveragePool', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Transpose', 'Slice', 'ConstantOfShape']) expect(SUPPORTED_OPS).toContain(op)
+  })
+
+  it('prunes a dead branch of a DAG and renames the op behind an output view', () => {
+    const model = buildModel({
+      input: { name: 'x', shape: [1, 2, 2, 2] },
+      output: { name: 'y' },
+      nodes: [
+        node('Relu', ['x'], ['a']),
+        node('Sigmoid', ['x'], ['b']),
+        node('Tanh', ['b'], ['dead']),
+        node('Concat', ['a', 'b'], ['c'], { attributes: [attr.int('axis', 1)] }),
+        node('Flatten', ['c'], ['y']),
+      ],
+    })
+    const ir = importOnnx(model)
+    expect(ir.ops.map((op) => `${op.kind}:${opInputs(op).join(',')}->${op.output}`)).toEqual(['relu:x->a', 'sigmoid:x->b', 'concat:a,b->y'])
+    expect(ir.output).toEqual({ name: 'y', shape: [1, 16] })
+    expect(Object.keys(ir.tensors).sort()).toEqual(['a', 'b', 'x', 'y'])
   })
 
   it('folds (x − mean)/std → Gemm → Relu → Gemm into exactly dense, relu, dense, with the batch dim set to 1', () => {

@@ -2,10 +2,11 @@ import { ModelImportError, UnsupportedOpError } from '../errors.js'
 import { decodeTensor } from './decodeTensor.js'
 import { foldAffine } from './foldAffine.js'
 import { graphSignature } from './graphSignature.js'
-import type { ModelIR, Op, Shape } from './ir.js'
-import { formatShape, sizeOf, type LoweringContext, type Value } from './lowering.js'
+import { opInputs, type ModelIR, type Op, type Shape } from './ir.js'
+import { formatShape, sizeOf, type Value } from './lowering.js'
+import { createLoweringContext, type ImportState } from './loweringContext.js'
 import { ONNX_OP_TABLE, SUPPORTED_OPS } from './onnxOpTable.js'
-import { int64ToNumber, type OnnxModel, type OnnxNode } from './onnxTypes.js'
+import { int64ToNumber, type OnnxModel } from './onnxTypes.js'
 
 export type ImportOnnxOptions = {
   /** The model's short name in the IR (default `"model"`). */
@@ -20,11 +21,16 @@ export type ImportOnnxReturnType = ModelIR
 /**
  * Imports a decoded ONNX model into glassbox's float IR.
  *
- * Each node goes through the one op table (`ONNX_OP_TABLE`): Gemm and MatMul
- * become dense ops, arithmetic with a constant becomes affine, Relu stays,
- * views (Flatten, Reshape, Identity, Dropout, …) vanish, and any node whose
- * inputs are all constants is evaluated at import. Ops that do not reach the
- * output are dropped, then {@link foldAffine} merges linear neighbours.
+ * Each node goes through the one op table (`ONNX_OP_TABLE`, see its header
+ * for the full lowering table): Gemm and MatMul become dense ops, Conv and
+ * the average pools conv ops, arithmetic with a constant and
+ * BatchNormalization affine ops, activations their own ops, views (Flatten,
+ * Reshape, Identity, Dropout, …) vanish, a final Softmax is dropped
+ * (recorded in `droppedOutputOps`), and any node whose inputs are all
+ * constants is evaluated at import. The result is a topologically ordered
+ * DAG (branches join only at concat); ops that do not reach the output are
+ * dropped, then {@link foldAffine} merges linear neighbours (BatchNorm into
+ * conv, zero Pads into conv windows, …).
  *
  * @param model - a ModelProto from {@link loadOnnx} / {@link decodeOnnx}.
  * @param options - `name` for the IR, `fileName` for messages, `fold`.
@@ -50,13 +56,21 @@ export function importOnnx(model: OnnxModel, { name = 'model', fileName = name, 
   const { input } = signature
   values.set(input.name, { kind: 'dynamic', tensor: input.name, shape: input.shape })
   const shapes = new Map<string, Shape>([[input.name, input.shape]])
-  let ops: Op[] = []
+  const unavailable = new Map<string, string>()
+  const emitted: Op[] = []
+  const state: ImportState = {
+    opsetVersion,
+    fileName,
+    values,
+    unavailable,
+    pushOp(op: Op, shape: Shape) {
+      emitted.push(op)
+      shapes.set(op.output, shape)
+    },
+  }
 
   ;(graph.node ?? []).forEach((node, index) => {
-    const ctx = nodeContext(node, index, opsetVersion, fileName, values, (op, shape) => {
-      ops.push(op)
-      shapes.set(op.output, shape)
-    })
+    const ctx = createLoweringContext(node, index, state)
     const opType = ctx.opType
     const domain = node.domain ?? ''
     const lowering = !domain || domain === 'ai.onnx' ? (Object.hasOwn(ONNX_OP_TABLE, opType) ? ONNX_OP_TABLE[opType] : undefined) : undefined
@@ -66,7 +80,12 @@ export function importOnnx(model: OnnxModel, { name = 'model', fileName = name, 
 
   const outName = signature.output.name
   const out = values.get(outName)
-  if (!out) throw new ModelImportError(`No node of ${fileName} produces its output "${outName}".`, { details: 'The ONNX file is inconsistent; re-export it.' })
+  if (!out) {
+    const why = unavailable.get(outName)
+    throw new ModelImportError(why ? `The output "${outName}" of ${fileName} is ${why}` : `No node of ${fileName} produces its output "${outName}".`, {
+      details: 'The ONNX file is inconsistent, or its output is not one glassbox computes; re-export it with the logits as the only output.',
+    })
+  }
   if (out.kind === 'const') {
     throw new ModelImportError(`The output "${outName}" of ${fileName} does not depend on its input "${input.name}".`, {
       details: 'A constant model needs no proof; check that the export traced the right computation.',
@@ -74,15 +93,15 @@ export function importOnnx(model: OnnxModel, { name = 'model', fileName = name, 
   }
   checkDeclaredShape(fileName, outName, out.shape, signature.output.declaredShape)
 
-  ops = pruneDeadOps(ops, out.tensor)
+  const ops = pruneDeadOps(emitted, out.tensor)
   // When the output is a view of an op's result, that op now writes the output's name and shape.
   const last = ops.find((op) => op.output === out.tensor)
-  if (last) last.output = outName
   const outputName = last ? outName : out.tensor
+  if (last) renameTensor(ops, out.tensor, outName)
   shapes.set(outputName, out.shape)
 
   const tensors: Record<string, Shape> = {}
-  for (const op of ops) for (const t of [op.input, op.output]) tensors[t] = shapes.get(t) ?? []
+  for (const op of ops) for (const t of [...opInputs(op), op.output]) tensors[t] = shapes.get(t) ?? []
   tensors[input.name] = input.shape
   tensors[outputName] = out.shape
   const ir: ModelIR = {
@@ -93,82 +112,30 @@ export function importOnnx(model: OnnxModel, { name = 'model', fileName = name, 
     output: { name: outputName, shape: out.shape },
     tensors,
     ops,
+    ...(out.dropped ? { droppedOutputOps: out.dropped.map((d) => d.opType) } : {}),
   }
   return fold ? foldAffine(ir) : ir
 }
 
-function nodeContext(
-  node: OnnxNode,
-  index: number,
-  opsetVersion: number,
-  fileName: string,
-  values: Map<string, Value>,
-  pushOp: (op: Op, shape: Shape) => void,
-): LoweringContext {
-  const opType = node.opType ?? ''
-  const label = node.name || `#${index} (${opType})`
-  // Annotated (not inferred) so that TypeScript narrows after calls to it.
-  const fail: (problem: string, details?: string) => never = (problem, details) => {
-    throw new ModelImportError(`${opType} node "${label}" cannot be imported: ${problem}`, {
-      details: details ?? `In ${fileName}. Re-export the model so that this node fits glassbox's op set (${SUPPORTED_OPS.join(', ')}).`,
-    })
-  }
-  const attribute = (attrName: string) => (node.attribute ?? []).find((a) => a.name === attrName)
-  const setOutput = (i: number, value: Value) => {
-    const outName = node.output?.[i]
-    if (!outName) return
-    if (values.has(outName)) fail(`its output "${outName}" is already produced by an earlier node (the graph is not in SSA form).`)
-    values.set(outName, value)
-  }
-  const optionalInput = (i: number): Value | undefined => {
-    const inName = node.input?.[i]
-    if (!inName) return undefined
-    return values.get(inName) ?? fail(`it reads "${inName}", which no earlier node produces (nodes out of order, or produced by an unsupported output).`)
-  }
-  const input = (i: number): Value => optionalInput(i) ?? fail(`its input ${i} is missing.`)
-  return {
-    node,
-    opType,
-    label,
-    opsetVersion,
-    input,
-    optionalInput,
-    constInput(i, role) {
-      const value = input(i)
-      if (value.kind !== 'const') {
-        fail(`its input ${role} ("${node.input?.[i]}") is computed from the model input; glassbox needs it to be a constant.`)
-      }
-      return value
-    },
-    attrInt: (attrName, fallback) => {
-      const a = attribute(attrName)
-      return a ? int64ToNumber(a.i) : fallback
-    },
-    attrFloat: (attrName, fallback) => attribute(attrName)?.f ?? fallback,
-    attrInts: (attrName) => attribute(attrName)?.ints?.map((v) => int64ToNumber(v)),
-    attribute,
-    setConst: (i, dims, data) => setOutput(i, { kind: 'const', dims, data }),
-    setView: (i, value, shape) =>
-      setOutput(i, value.kind === 'const' ? { kind: 'const', dims: shape, data: value.data } : { kind: 'dynamic', tensor: value.tensor, shape }),
-    emit(body, shape) {
-      const output = node.output?.[0] || fail('it has no output name.')
-      pushOp({ ...body, name: node.name || `${opType}_${index}`, output } as Op, shape)
-      setOutput(0, { kind: 'dynamic', tensor: output, shape })
-    },
-    fail,
-  }
-}
-
-/** Keeps only ops whose results reach `output` (a chain: walk it backwards). */
+/** Keeps only ops whose results reach `output` (walks the DAG backwards; order is kept). */
 function pruneDeadOps(ops: Op[], output: string): Op[] {
   const needed = new Set([output])
   const kept: Op[] = []
   for (const op of [...ops].reverse()) {
     if (!needed.has(op.output)) continue
-    needed.add(op.input)
+    for (const t of opInputs(op)) needed.add(t)
     kept.unshift(op)
   }
   return kept
+}
+
+/** Renames a tensor where ops write and read it. */
+function renameTensor(ops: Op[], from: string, to: string): void {
+  for (const op of ops) {
+    if (op.output === from) op.output = to
+    if (op.kind === 'concat') op.inputs = op.inputs.map((t) => (t === from ? to : t))
+    else if (op.input === from) op.input = to
+  }
 }
 
 function checkDeclaredShape(fileName: string, outName: string, shape: Shape, declared: (number | undefined)[] | undefined): void {

@@ -7,6 +7,7 @@ export { decodeOnnx, loadOnnx, type DecodeOnnxOptions, type DecodeOnnxReturnType
 export { importOnnx, type ImportOnnxOptions, type ImportOnnxReturnType } from './importOnnx.js'
 export { foldAffine } from './foldAffine.js'
 export { evaluateFloat, type EvaluateFloatOptions, type EvaluateFloatReturnType } from './evaluateFloat.js'
+export { applyOp } from './applyOp.js'
 export { createOnnxReference, type OnnxReference } from './runOnnxReference.js'
 export { graphSignature, type GraphSignatureOptions, type GraphSignatureReturnType } from './graphSignature.js'
 export { SUPPORTED_OPS } from './onnxOpTable.js'

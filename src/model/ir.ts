@@ -1,10 +1,12 @@
 /**
- * glassbox's float graph IR: a straight chain of ops over named tensors.
+ * glassbox's float graph IR: a topologically ordered DAG of ops over named
+ * tensors (a chain, except where `concat` joins branches).
  *
  * The op set is closed and small on purpose; ONNX ops are lowered onto it by
- * the import table (`importOnnx.ts`) and views (Reshape, Flatten, Identity,
- * Dropout) disappear at import, because every tensor is stored flattened
- * row-major and a view changes nothing but its shape.
+ * the import table (`onnxOpTable.ts`) and views (Reshape, Flatten, Identity,
+ * Dropout, Squeeze, Unsqueeze, Transposes that move only size-1 dims)
+ * disappear at import, because every tensor is stored flattened row-major
+ * (images as NCHW with batch 1) and a view changes nothing but its shape.
  */
 
 export type Shape = readonly number[]
@@ -49,7 +51,154 @@ export type AffineOp = {
   shift: Float64Array
 }
 
-export type Op = DenseOp | ReluOp | AffineOp
+/** [channels, height, width] of one image (the batch dimension of 1 dropped). */
+export type Chw = readonly [number, number, number]
+
+/** [top, left, bottom, right] padding in pixels. */
+export type Pads2d = readonly [number, number, number, number]
+
+/**
+ * 2-D convolution (cross-correlation, as ONNX Conv), zero padding, dilation 1:
+ *
+ *   y[m][oh][ow] = bias[m] + Σ_{ci < C/group, i < kh, j < kw} weight[m][ci][i][j] · x[g·C/group + ci][oh·sh − top + i][ow·sw − left + j]
+ *
+ * with g = ⌊m / (M/group)⌋ and x = 0 outside [0, H) × [0, W). `weight` is
+ * row-major [outChannels][inChannels / group][kh][kw]; `group` is 1 (dense),
+ * inChannels (depthwise) or any divisor of both. Only `pads[0]` (top) and
+ * `pads[1]` (left) shift the windows; bottom/right are implied by `outShape`
+ * (outH = ⌊(H + top + bottom − kh)/sh⌋ + 1) and may exceed what ONNX declared
+ * when a ceil_mode pool needs windows that run off the end (they read zeros).
+ * AveragePool and GlobalAveragePool lower to a depthwise conv with constant
+ * weights 1/count when every window has the same divisor, otherwise to a
+ * sum conv (weights 1) followed by an `affine` with per-position 1/count;
+ * BatchNormalization, constant Mul/Add and a zero Pad before it fold into it.
+ */
+export type ConvOp = {
+  kind: 'conv'
+  name: string
+  input: string
+  output: string
+  inShape: Chw
+  outShape: Chw
+  kernel: readonly [number, number]
+  stride: readonly [number, number]
+  pads: Pads2d
+  group: number
+  weight: Float64Array
+  bias: Float64Array
+}
+
+/**
+ * Max pooling over the same windows as {@link ConvOp} (per channel, dilation 1):
+ * padded positions are never selected (ONNX semantics; every window holds at
+ * least one real value, the importer checks it). As for conv, bottom/right
+ * pads may be enlarged beyond ONNX's to express ceil_mode.
+ */
+export type MaxPoolOp = {
+  kind: 'maxpool'
+  name: string
+  input: string
+  output: string
+  inShape: Chw
+  outShape: Chw
+  kernel: readonly [number, number]
+  stride: readonly [number, number]
+  pads: Pads2d
+}
+
+/**
+ * Zero padding of an image (free in a circuit: constant wires). Only a Pad
+ * the importer cannot fold into a following conv (e.g. before a maxpool,
+ * where the zeros can win) stays as this op.
+ */
+export type PadOp = {
+  kind: 'pad'
+  name: string
+  input: string
+  output: string
+  inShape: Chw
+  outShape: Chw
+  pads: Pads2d
+}
+
+/**
+ * y = min(max(x, min), max), elementwise (Clip, ReLU6 = clip(0, 6)). Either
+ * bound may be infinite, never both; Clip(0, +∞) is imported as `relu`.
+ */
+export type ClipOp = {
+  kind: 'clip'
+  name: string
+  input: string
+  output: string
+  min: number
+  max: number
+}
+
+/** y = x for x ≥ 0, alpha·x otherwise. */
+export type LeakyReluOp = {
+  kind: 'leakyrelu'
+  name: string
+  input: string
+  output: string
+  alpha: number
+}
+
+/**
+ * A smooth activation, evaluated in fixed point as a piecewise-linear
+ * approximation (see quantize/piecewiseLinear.ts for the segments and the
+ * documented error bound).
+ */
+export type SmoothActivationOp = {
+  kind: 'sigmoid' | 'tanh'
+  name: string
+  input: string
+  output: string
+}
+
+/**
+ * A permutation of the flattened elements (a Transpose that moves data): free
+ * in a circuit. `source` has one entry per element (output size = input size).
+ */
+export type PermuteOp = {
+  kind: 'permute'
+  name: string
+  input: string
+  output: string
+  /** output[i] = input[source[i]] */
+  source: Int32Array
+}
+
+/**
+ * Concat of computed tensors (branches joining): the only op with several
+ * inputs, and the reason the IR is a DAG. The ONNX axis is resolved into an
+ * index map, so the op is free in a circuit. Concat with constants is refused
+ * at import (all-constant Concats are evaluated there).
+ */
+export type ConcatOp = {
+  kind: 'concat'
+  name: string
+  inputs: readonly string[]
+  output: string
+  /**
+   * For each output element i, interleaved: `source[2i]` is the index into
+   * `inputs`, `source[2i + 1]` the element index (flattened) within that
+   * input. Length 2 × output size.
+   */
+  source: Int32Array
+}
+
+export type Op =
+  | DenseOp
+  | ReluOp
+  | AffineOp
+  | ConvOp
+  | MaxPoolOp
+  | PadOp
+  | ClipOp
+  | LeakyReluOp
+  | SmoothActivationOp
+  | PermuteOp
+  | ConcatOp
 export type OpKind = Op['kind']
 
 export type ModelIR = {
@@ -61,8 +210,20 @@ export type ModelIR = {
   output: TensorInfo
   /** Shapes of every tensor named by an op (after views are resolved). */
   tensors: Record<string, Shape>
-  /** Topologically ordered; each op reads the output of an earlier op or the model input. */
+  /** Topologically ordered; each op reads the outputs of earlier ops or the model input. */
   ops: Op[]
+  /**
+   * ONNX op types removed from the end of the graph, in graph order (e.g.
+   * `['Softmax']`): the IR output is their input, the logits. They are
+   * monotone over the whole output, so its argmax is unchanged; absent when
+   * nothing was dropped. The manifest reports it.
+   */
+  droppedOutputOps?: string[]
+}
+
+/** The tensors an op reads: `inputs` for concat, `[input]` for every other op. */
+export function opInputs(op: Op): readonly string[] {
+  return op.kind === 'concat' ? op.inputs : [op.input]
 }
 
 export function shapeSize(shape: Shape): number {

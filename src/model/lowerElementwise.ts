@@ -1,7 +1,7 @@
 /**
  * Elementwise ops. Arithmetic with one constant operand lowers to `affine`
  * (y = x·scale + shift), which the fold pass later merges into a neighbouring
- * dense op; arithmetic on two constants is evaluated at import.
+ * dense or conv op; arithmetic on two constants is evaluated at import.
  */
 import { broadcastShapes, broadcastTo } from './broadcast.js'
 import { formatShape, sizeOf, type ConstValue, type DynamicValue, type LoweringContext } from './lowering.js'
@@ -74,7 +74,7 @@ function lowerArithmetic(ctx: LoweringContext, op: Arithmetic): void {
     default:
       op satisfies never
   }
-  ctx.emit({ kind: 'affine', input: x.tensor, scale, shift }, x.shape)
+  ctx.apply(x, { kind: 'affine', scale, shift }, x.shape)
 }
 
 /** The constant broadcast to the computed tensor's shape; it must not enlarge the tensor. */
@@ -88,15 +88,10 @@ function expandConstant(ctx: LoweringContext, x: DynamicValue, c: ConstValue): F
   return broadcastTo(c.data, c.dims, x.shape.length >= shape.length ? x.shape : shape)
 }
 
-export function lowerRelu(ctx: LoweringContext): void {
-  const x = ctx.input(0)
-  if (x.kind === 'const') ctx.setConst(0, x.dims, x.data.map((v) => Math.max(v, 0)))
-  else ctx.emit({ kind: 'relu', input: x.tensor }, x.shape)
-}
-
 /**
  * BatchNormalization in inference mode is a per-channel affine map
- * (channels on axis 1): y = (x − mean)/√(var + ε)·scale + B.
+ * (channels on axis 1): y = (x − mean)/√(var + ε)·scale + B. The fold pass
+ * merges it into a neighbouring Conv/Gemm (per output channel) when there is one.
  */
 export function lowerBatchNormalization(ctx: LoweringContext): void {
   if (ctx.attrInt('training_mode', 0) !== 0) ctx.fail('it is in training mode.', 'Export the model in eval mode (model.eval()).')
@@ -115,6 +110,5 @@ export function lowerBatchNormalization(ctx: LoweringContext): void {
   const channelDims = [channels, ...shape.slice(2).map(() => 1)]
   const scale = broadcastTo(a, channelDims, shape)
   const shift = broadcastTo(c, channelDims, shape)
-  if (x.kind === 'const') ctx.setConst(0, shape.slice(), x.data.map((v, i) => v * scale[i]! + shift[i]!))
-  else ctx.emit({ kind: 'affine', input: x.tensor, scale, shift }, x.shape)
+  ctx.apply(x, { kind: 'affine', scale, shift }, shape.slice())
 }

@@ -40,7 +40,7 @@ export function lowerGemm(ctx: LoweringContext): void {
   if (m !== 1) {
     ctx.fail(`its input ${formatShape(aShape)}${transA ? ' (transposed)' : ''} has ${m} rows; glassbox computes one row (batch size 1).`, 'Export the model with batch size 1 and a vector input to each Gemm.')
   }
-  ctx.emit({ kind: 'dense', input: a.tensor, inFeatures: k, outFeatures: n, weight, bias: biasRows }, [1, n])
+  ctx.apply(a, { kind: 'dense', inFeatures: k, outFeatures: n, weight, bias: biasRows }, [1, n])
 }
 
 /**
@@ -73,12 +73,12 @@ export function lowerMatMul(ctx: LoweringContext): void {
   }
   if (a.kind === 'dynamic' && b.kind === 'const') {
     if (m !== 1) ctx.fail(`its input ${formatShape(aShape)} has ${m} rows; glassbox computes one row (batch size 1).`)
-    ctx.emit({ kind: 'dense', input: a.tensor, inFeatures: k, outFeatures: n, weight: transpose(b.data, k, n), bias: new Float64Array(n) }, outShape)
+    ctx.apply(a, { kind: 'dense', inFeatures: k, outFeatures: n, weight: transpose(b.data, k, n), bias: new Float64Array(n) }, outShape)
     return
   }
   if (a.kind === 'const' && b.kind === 'dynamic') {
     if (n !== 1) ctx.fail(`its computed input ${formatShape(bShape)} has ${n} columns; glassbox needs a column vector here.`)
-    ctx.emit({ kind: 'dense', input: b.tensor, inFeatures: k, outFeatures: m, weight: a.data.slice(), bias: new Float64Array(m) }, outShape)
+    ctx.apply(b, { kind: 'dense', inFeatures: k, outFeatures: m, weight: a.data.slice(), bias: new Float64Array(m) }, outShape)
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Ops that only re-label data. Tensors are stored flattened row-major, so a
  * view of a computed tensor emits no IR op, only a new shape; a view of a
- * constant is a constant. Constant nodes become import-time values.
+ * constant is a constant. Constant nodes become import-time values. A
+ * Transpose is a view when it moves only size-1 dims, otherwise a `permute`.
  */
 import { decodeTensor } from './decodeTensor.js'
 import { formatShape, sizeOf, type LoweringContext } from './lowering.js'
@@ -86,6 +87,46 @@ export function lowerUnsqueeze(ctx: LoweringContext): void {
   const rest = [...shape]
   for (let i = 0; i < rank; i++) out.push(axes.includes(i) ? 1 : (rest.shift() ?? 1))
   ctx.setView(0, x, out)
+}
+
+export function lowerTranspose(ctx: LoweringContext): void {
+  const x = ctx.input(0)
+  const shape = shapeOf(x)
+  const rank = shape.length
+  const perm = ctx.attrInts('perm') ?? shape.map((_, i) => rank - 1 - i)
+  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
+    ctx.fail(`its perm ${formatShape(perm)} is not a permutation of the ${rank} axes of ${formatShape(shape)}.`)
+  }
+  const outShape = perm.map((p) => shape[p]!)
+  // Dims of size 1 hold no data: if the others keep their order, the bytes do not move.
+  const moved = perm.filter((p) => shape[p] !== 1)
+  if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) {
+    ctx.setView(0, x, outShape)
+    return
+  }
+  ctx.apply(x, { kind: 'permute', source: transposeSource(shape, perm) }, outShape)
+}
+
+/** For each element of the transposed tensor (row-major), its index in the source. */
+export function transposeSource(shape: readonly number[], perm: readonly number[]): Int32Array {
+  const strides = new Array<number>(shape.length).fill(1)
+  for (let a = shape.length - 2; a >= 0; a--) strides[a] = strides[a + 1]! * shape[a + 1]!
+  const outShape = perm.map((p) => shape[p]!)
+  const outStrides = perm.map((p) => strides[p]!)
+  const source = new Int32Array(sizeOf(shape))
+  const index = new Array<number>(shape.length).fill(0)
+  let from = 0
+  for (let flat = 0; flat < source.length; flat++) {
+    source[flat] = from
+    for (let a = outShape.length - 1; a >= 0; a--) {
+      index[a] = index[a]! + 1
+      from += outStrides[a]!
+      if (index[a]! < outShape[a]!) break
+      from -= outStrides[a]! * outShape[a]!
+      index[a] = 0
+    }
+  }
+  return source
 }
 
 /** Axes from input 1 (opset ≥ 13) or the `axes` attribute (older opsets). */

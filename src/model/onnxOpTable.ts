@@ -1,26 +1,66 @@
 /**
  * The one table from ONNX op type (default domain) to its lowering. An op not
  * listed here is outside glassbox's op set and fails with UnsupportedOpError.
+ *
+ * | ONNX                                   | IR                                                         |
+ * |----------------------------------------|------------------------------------------------------------|
+ * | Gemm, MatMul                           | dense                                                      |
+ * | Conv                                   | conv (dilation 1, any group)                               |
+ * | AveragePool, GlobalAveragePool         | depthwise conv 1/d, or sum conv + affine 1/d per position  |
+ * | MaxPool, GlobalMaxPool                 | maxpool                                                    |
+ * | Pad (constant 0)                       | pad, folded into a following conv                          |
+ * | Add/Sub/Mul/Div by a constant, BatchNormalization | affine, folded into a neighbouring dense/conv   |
+ * | Relu; Clip; LeakyRelu; Sigmoid; Tanh   | relu; clip (Clip(0, ∞) → relu); leakyrelu; sigmoid; tanh   |
+ * | Softmax, LogSoftmax (last op only)     | dropped, listed in `droppedOutputOps`                      |
+ * | Concat                                 | concat (computed inputs) or a constant                     |
+ * | Transpose                              | a view if only size-1 dims move, else permute              |
+ * | Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout, Cast to float | views              |
+ * | Constant, ConstantOfShape, Shape, Gather, Slice | import-time constants                             |
+ *
+ * Any op whose inputs are all constants is evaluated at import.
  */
 import type { Lowering } from './lowering.js'
-import { lowerAdd, lowerBatchNormalization, lowerDiv, lowerMul, lowerRelu, lowerSub } from './lowerElementwise.js'
+import { lowerClip, lowerLeakyRelu, lowerRelu, lowerSigmoid, lowerSoftmax, lowerTanh } from './lowerActivations.js'
+import { lowerConv } from './lowerConv.js'
+import { lowerAdd, lowerBatchNormalization, lowerDiv, lowerMul, lowerSub } from './lowerElementwise.js'
 import { lowerGemm, lowerMatMul } from './lowerLinear.js'
-import { lowerCast, lowerConcat, lowerGather, lowerShape } from './lowerShapeOps.js'
-import { lowerConstant, lowerFlatten, lowerIdentity, lowerReshape, lowerSqueeze, lowerUnsqueeze } from './lowerViews.js'
+import { lowerPad } from './lowerPad.js'
+import { lowerAveragePool, lowerGlobalAveragePool, lowerGlobalMaxPool, lowerMaxPool } from './lowerPool.js'
+import { lowerCast, lowerConcat, lowerConstantOfShape, lowerGather, lowerShape, lowerSlice } from './lowerShapeOps.js'
+import { lowerConstant, lowerFlatten, lowerIdentity, lowerReshape, lowerSqueeze, lowerTranspose, lowerUnsqueeze } from './lowerViews.js'
 
 export const ONNX_OP_TABLE: Readonly<Record<string, Lowering>> = {
   // → dense
   Gemm: lowerGemm,
   MatMul: lowerMatMul,
-  // → affine (folded into a neighbouring dense where possible)
+  // → conv
+  Conv: lowerConv,
+  AveragePool: lowerAveragePool,
+  GlobalAveragePool: lowerGlobalAveragePool,
+  // → maxpool
+  MaxPool: lowerMaxPool,
+  GlobalMaxPool: lowerGlobalMaxPool,
+  // → pad (folded into a following conv)
+  Pad: lowerPad,
+  // → affine (folded into a neighbouring dense or conv where possible)
   Add: lowerAdd,
   Sub: lowerSub,
   Mul: lowerMul,
   Div: lowerDiv,
   BatchNormalization: lowerBatchNormalization,
-  // → relu
+  // → activations
   Relu: lowerRelu,
-  // → views (no op)
+  Clip: lowerClip,
+  LeakyRelu: lowerLeakyRelu,
+  Sigmoid: lowerSigmoid,
+  Tanh: lowerTanh,
+  // → dropped when final
+  Softmax: lowerSoftmax,
+  LogSoftmax: lowerSoftmax,
+  // → concat
+  Concat: lowerConcat,
+  // → views (no op), or permute
+  Transpose: lowerTranspose,
   Flatten: lowerFlatten,
   Reshape: lowerReshape,
   Identity: lowerIdentity,
@@ -30,9 +70,10 @@ export const ONNX_OP_TABLE: Readonly<Record<string, Lowering>> = {
   Cast: lowerCast,
   // → import-time constants
   Constant: lowerConstant,
+  ConstantOfShape: lowerConstantOfShape,
   Shape: lowerShape,
   Gather: lowerGather,
-  Concat: lowerConcat,
+  Slice: lowerSlice,
 }
 
 /** The ONNX op types glassbox imports. */

@@ -20,6 +20,8 @@ export type OnnxReference = {
  *
  * The input shape comes from the model itself through {@link graphSignature},
  * so the feed matches what `importOnnx` assumes (a dynamic batch becomes 1).
+ * onnxruntime's graph optimizations are disabled (one of them, PadFusion,
+ * changes the result of Pad → MaxPool).
  *
  * @param path - the `.onnx` file.
  * @returns an object with `run(input)` and `close()`.
@@ -39,7 +41,11 @@ export async function createOnnxReference(path: string): Promise<OnnxReference> 
   const size = input.shape.reduce((a, b) => a * b, 1)
   let session: ort.InferenceSession
   try {
-    session = await ort.InferenceSession.create(bytes)
+    // Graph optimizations off: onnxruntime's PadFusion folds a zero Pad into a
+    // following MaxPool as if it padded with −∞, which changes results (ONNX and
+    // PyTorch let the zeros win the max). The reference must be the ops' own
+    // semantics, so only onnxruntime's kernels run, not its rewrites.
+    session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' })
   } catch (cause) {
     throw new ModelImportError(`onnxruntime cannot load "${fileName}".`, { details: `${(cause as Error).message ?? cause}`, cause })
   }

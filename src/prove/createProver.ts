@@ -1,6 +1,6 @@
 import { WitnessCalculatorBuilder } from 'circom_runtime'
 import type { WitnessCalculator } from 'circom_runtime'
-import { fromField, poseidonChain } from '../compile/poseidonChain.js'
+import { fromField, hashInput } from '../compile/poseidonChain.js'
 import { ProveError } from '../errors.js'
 import { evaluateFixed } from '../quantize/evaluateFixed.js'
 import { dequantize } from '../quantize/quantizeInput.js'
@@ -62,11 +62,11 @@ async function calculateWitness(calculator: WitnessCalculator, signals: object, 
  * bit; a difference is a glassbox bug and is never written as a valid proof.
  */
 async function checkPublicSignals(
-  { manifest }: ProvingArtifacts,
+  artifacts: ProvingArtifacts,
   publicSignals: readonly string[],
   expected: { outputQ: bigint[]; argmax: number; inputQ: bigint[]; prover: string; id: string },
 ): Promise<void> {
-  for (const { index, role, position, signal } of manifest.publicSignals) {
+  for (const { index, role, position, signal } of artifacts.manifest.publicSignals) {
     const actual = BigInt(publicSignals[index] ?? -1)
     let want: bigint
     switch (role) {
@@ -77,7 +77,7 @@ async function checkPublicSignals(
         want = BigInt(expected.argmax)
         break
       case 'inputHash':
-        want = await poseidonChain(expected.inputQ)
+        want = await hashInput(expected.inputQ, artifacts.model.input.bits)
         break
       case 'input':
         want = expected.inputQ[position]!

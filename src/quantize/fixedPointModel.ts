@@ -3,69 +3,155 @@ import { QuantizeError } from '../errors.js'
 
 /**
  * The fixed-point IR (`model.json`). Every tensor is a vector of integers q
- * standing for the reals q / 2^scale; every layer's output is range-checked to
- * `bits` signed bits. Integer arrays are decimal strings so they survive JSON
- * exactly whatever their size.
+ * standing for the reals q / 2^scale and range-checked to `bits` signed bits.
+ * Layers form a DAG over named tensors in topological order. Integer
+ * constants are decimal strings so they survive JSON exactly.
  */
-export const FIXED_POINT_FORMAT = 'glassbox/fixed-point@1'
+export const FIXED_POINT_FORMAT = 'glassbox/fixed-point@2'
 
 const intString = z.string().regex(/^-?\d+$/, 'an integer as a decimal string')
 const scale = z.number().int().min(-64).max(64)
+const bits = z.number().int().min(2).max(60)
+const pair = z.tuple([z.number().int().positive(), z.number().int().positive()])
+const chw = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
+const pads = z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)])
+
+/** Every layer writes one tensor at a scale, range-checked to `bits` signed bits. */
+const common = { name: z.string(), output: z.string(), scale, bits }
+
+/** Rescale of a linear map: acc at scale (in + weights) → floor(acc / 2^shift) at the output scale, optional ReLU. */
+const rescale = { shift: z.number().int().min(0), relu: z.boolean() }
+
+const pool = z.object({ kernel: pair, stride: pair, pads, outShape: chw })
 
 const denseLayer = z.object({
   kind: z.literal('dense'),
-  name: z.string(),
+  ...common,
+  ...rescale,
+  input: z.string(),
   inFeatures: z.number().int().positive(),
   outFeatures: z.number().int().positive(),
-  /** Row-major [outFeatures][inFeatures], at scale `weightScale`. */
+  /** Row-major [outFeatures][inFeatures]. */
   weight: z.array(intString),
-  /** At scale inputScale + weightScale, including the rounding offset 2^(shift-1). */
+  /** At the accumulator's scale, including the rounding offset 2^(shift−1). */
   bias: z.array(intString),
-  inputScale: scale,
   weightScale: scale,
-  outputScale: scale,
-  /** Bits dropped by the rescale: inputScale + weightScale - outputScale. */
-  shift: z.number().int().min(0),
-  relu: z.boolean(),
+})
+
+const convLayer = z.object({
+  kind: z.literal('conv'),
+  ...common,
+  ...rescale,
+  input: z.string(),
+  inShape: chw,
+  /** Shape of the convolution itself (before the fused pool). */
+  convShape: chw,
+  kernel: pair,
+  stride: pair,
+  pads,
+  group: z.number().int().positive(),
+  /** Row-major [outChannels][inChannels/group][kh][kw]. */
+  weight: z.array(intString),
+  bias: z.array(intString),
+  weightScale: scale,
+  /**
+   * A max pool fused before the rescale: max commutes with floor division and
+   * ReLU, so pooling the accumulators first needs one rescale per pooled value
+   * instead of one per convolution output.
+   */
+  pool: pool.optional(),
 })
 
 const affineLayer = z.object({
   kind: z.literal('affine'),
-  name: z.string(),
+  ...common,
+  ...rescale,
+  input: z.string(),
   size: z.number().int().positive(),
   factor: z.array(intString),
   offset: z.array(intString),
-  inputScale: scale,
   factorScale: scale,
-  outputScale: scale,
-  shift: z.number().int().min(0),
-  relu: z.boolean(),
 })
 
-const reluLayer = z.object({
-  kind: z.literal('relu'),
-  name: z.string(),
+const reluLayer = z.object({ kind: z.literal('relu'), ...common, input: z.string(), size: z.number().int().positive() })
+
+const maxPoolLayer = z.object({ kind: z.literal('maxpool'), ...common, input: z.string(), inShape: chw, outShape: chw, kernel: pair, stride: pair, pads })
+
+const padLayer = z.object({ kind: z.literal('pad'), ...common, input: z.string(), inShape: chw, outShape: chw, pads })
+
+const clipLayer = z.object({
+  kind: z.literal('clip'),
+  ...common,
+  input: z.string(),
   size: z.number().int().positive(),
-  scale,
+  /** Bounds at the tensor's scale; null = unbounded on that side. */
+  min: intString.nullable(),
+  max: intString.nullable(),
 })
 
-export const fixedLayerSchema = z.discriminatedUnion('kind', [denseLayer, affineLayer, reluLayer])
-
-const tensorSpec = z.object({
-  name: z.string(),
-  shape: z.array(z.number().int().positive()),
-  scale,
+const leakyReluLayer = z.object({
+  kind: z.literal('leakyrelu'),
+  ...common,
+  input: z.string(),
+  size: z.number().int().positive(),
+  /** Negative slope as alpha / 2^alphaShift. */
+  alpha: intString,
+  alphaShift: z.number().int().min(0),
 })
+
+const piecewiseLinearLayer = z.object({
+  kind: z.literal('pwl'),
+  ...common,
+  ...rescale,
+  input: z.string(),
+  size: z.number().int().positive(),
+  fn: z.enum(['sigmoid', 'tanh']),
+  /** y·2^(outScale+shift) = base + slope·x + Σ_j hinge[j]·max(0, x − knot[j]), x at the input scale. */
+  base: intString,
+  slope: intString,
+  knots: z.array(intString),
+  hinges: z.array(intString),
+})
+
+const permuteLayer = z.object({ kind: z.literal('permute'), ...common, input: z.string(), source: z.array(z.number().int().min(0)) })
+
+const concatLayer = z.object({
+  kind: z.literal('concat'),
+  ...common,
+  inputs: z.array(z.string()).min(1),
+  /** For each output element: [input index, element index]. */
+  source: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),
+  /** Each input is multiplied by 2^upshift[i] to reach the common scale (free: a constant factor). */
+  upshift: z.array(z.number().int().min(0)),
+})
+
+export const fixedLayerSchema = z.discriminatedUnion('kind', [
+  denseLayer,
+  convLayer,
+  affineLayer,
+  reluLayer,
+  maxPoolLayer,
+  padLayer,
+  clipLayer,
+  leakyReluLayer,
+  piecewiseLinearLayer,
+  permuteLayer,
+  concatLayer,
+])
+
+const tensorSpec = z.object({ name: z.string(), shape: z.array(z.number().int().positive()), scale, bits })
 
 export const fixedPointModelSchema = z.object({
   format: z.literal(FIXED_POINT_FORMAT),
   name: z.string(),
-  /** B: every activation is a signed B-bit integer. */
-  bits: z.number().int().min(4).max(48),
+  /** The activation bit width B the model was quantized for (every tensor's `bits` is at most B + shift headroom). */
+  bits,
+  weightBits: bits,
   input: tensorSpec,
   output: tensorSpec,
   layers: z.array(fixedLayerSchema).min(1),
-  /** Calibrated max |value| per layer output (float), kept for reports. */
+  /** ONNX ops removed at the output (e.g. a final Softmax: argmax is unchanged). */
+  droppedOutputOps: z.array(z.string()).default([]),
   calibration: z.object({
     samples: z.number().int().nonnegative(),
     headroomBits: z.number().int().min(0),
@@ -75,18 +161,47 @@ export const fixedPointModelSchema = z.object({
 
 export type FixedLayer = z.infer<typeof fixedLayerSchema>
 export type FixedDenseLayer = z.infer<typeof denseLayer>
+export type FixedConvLayer = z.infer<typeof convLayer>
 export type FixedAffineLayer = z.infer<typeof affineLayer>
 export type FixedReluLayer = z.infer<typeof reluLayer>
+export type FixedMaxPoolLayer = z.infer<typeof maxPoolLayer>
+export type FixedPadLayer = z.infer<typeof padLayer>
+export type FixedClipLayer = z.infer<typeof clipLayer>
+export type FixedLeakyReluLayer = z.infer<typeof leakyReluLayer>
+export type FixedPiecewiseLinearLayer = z.infer<typeof piecewiseLinearLayer>
+export type FixedPermuteLayer = z.infer<typeof permuteLayer>
+export type FixedConcatLayer = z.infer<typeof concatLayer>
 export type FixedPointModel = z.infer<typeof fixedPointModelSchema>
+export type FixedTensorSpec = z.infer<typeof tensorSpec>
+
+/** The tensors a layer reads. */
+export function layerInputs(layer: FixedLayer): readonly string[] {
+  return layer.kind === 'concat' ? layer.inputs : [layer.input]
+}
 
 /** Size of a layer's output vector. */
 export function layerOutputSize(layer: FixedLayer): number {
   switch (layer.kind) {
     case 'dense':
       return layer.outFeatures
+    case 'conv': {
+      const [c, h, w] = layer.pool?.outShape ?? layer.convShape
+      return c * h * w
+    }
+    case 'maxpool':
+    case 'pad': {
+      const [c, h, w] = layer.outShape
+      return c * h * w
+    }
     case 'affine':
     case 'relu':
+    case 'clip':
+    case 'leakyrelu':
+    case 'pwl':
       return layer.size
+    case 'permute':
+    case 'concat':
+      return layer.source.length
     default:
       return layer satisfies never
   }

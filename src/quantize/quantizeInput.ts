@@ -16,7 +16,7 @@ export function quantizeInput(model: FixedPointModel, input: readonly number[]):
     )
   }
   const factor = 2 ** model.input.scale
-  const limit = 2 ** (model.bits - 1)
+  const limit = 2 ** (model.input.bits - 1)
   return input.map((x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       throw new InputError(`input[${i}] is ${String(x)}, not a finite number.`)
@@ -25,7 +25,7 @@ export function quantizeInput(model: FixedPointModel, input: readonly number[]):
     if (q < -limit || q >= limit) {
       const bound = limit / factor
       throw new RangeOverflowError(`input[${i}] = ${x} is outside the representable range ±${bound}.`, {
-        details: `Model "${model.name}" takes inputs at scale 2^${model.input.scale} in ${model.bits} bits. Recompile with a calibration set that covers this value, or with more --bits.`,
+        details: `Model "${model.name}" takes inputs at scale 2^${model.input.scale} in ${model.input.bits} bits. Recompile with a calibration set that covers this value, or with more --bits.`,
       })
     }
     return BigInt(q)

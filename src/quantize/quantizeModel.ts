@@ -2,11 +2,12 @@ import { QuantizeError, RangeOverflowError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { evaluateFloat } from '../model/evaluateFloat.js'
-import type { AffineOp, DenseOp, ModelIR, Op } from '../model/ir.js'
+import type { ConvOp, MaxPoolOp, ModelIR, Op } from '../model/ir.js'
 import { shapeSize } from '../model/ir.js'
 import { evaluateFixed } from './evaluateFixed.js'
 import type { FixedLayer, FixedPointModel } from './fixedPointModel.js'
 import { FIXED_POINT_FORMAT } from './fixedPointModel.js'
+import { fitPiecewiseLinear } from './piecewiseLinear.js'
 import { quantizeInput } from './quantizeInput.js'
 
 export type QuantizeModelParameters = {
@@ -14,10 +15,14 @@ export type QuantizeModelParameters = {
   calibration: readonly (readonly number[])[]
   /** B: every activation is a signed B-bit integer. Larger B = more precision and more constraints. */
   bits?: number
+  /** Bits of each weight (signed). Fewer bits = smaller rescale shifts = fewer constraints. */
+  weightBits?: number
   /** Extra bits of range above the calibrated maximum, for inputs beyond the calibration set. */
   headroomBits?: number
   /** Largest power-of-two scale used for any tensor or weight. */
   maxScale?: number
+  /** Calibrated ranges, when already computed (see {@link calibrateMaxAbs}); saves a float pass. */
+  maxAbs?: Map<string, number>
   logger?: Logger
 }
 
@@ -25,112 +30,190 @@ export type QuantizeModelParameters = {
  * Quantizes a float model to power-of-two fixed point.
  *
  * Each tensor gets the largest scale 2^s such that its calibrated maximum,
- * times 2^headroomBits, still fits in B signed bits; each dense layer's
- * weights get the largest scale that fits them in B bits. A layer then
- * multiplies at scale s_in + s_w and rescales (floor division by 2^shift,
- * with the rounding offset folded into the bias) to its output scale.
+ * times 2^headroomBits, still fits in B signed bits; each layer's weights the
+ * largest scale that fits them in `weightBits`. A linear layer multiplies at
+ * scale s_in + s_w and rescales (floor division by 2^shift, with the rounding
+ * offset folded into the bias) to its output scale. A ReLU, and a max pool
+ * after a convolution, are fused into the layer's rescale.
  *
  * @returns The fixed-point model, checked to evaluate without overflow on every calibration input.
  * @throws {QuantizeError} when there is no calibration data or no setting fits.
- * @example
- * const fixed = quantizeModel(ir, { calibration: samples, bits: 16 })
  */
 export function quantizeModel(
   ir: ModelIR,
-  { calibration, bits = 16, headroomBits = 1, maxScale = 24, logger = silentLogger }: QuantizeModelParameters,
+  { calibration, bits = 16, weightBits = bits, headroomBits = 1, maxScale = 24, maxAbs: knownMaxAbs, logger = silentLogger }: QuantizeModelParameters,
 ): FixedPointModel {
-  if (!Number.isInteger(bits) || bits < 4 || bits > 48) {
-    throw new QuantizeError(`--bits must be an integer from 4 to 48, got ${bits}.`)
+  for (const [flag, value] of [['--bits', bits], ['--weight-bits', weightBits]] as const) {
+    if (!Number.isInteger(value) || value < 4 || value > 40) throw new QuantizeError(`${flag} must be an integer from 4 to 40, got ${value}.`)
   }
   if (calibration.length === 0) {
     throw new QuantizeError('No calibration inputs.', {
       details: 'Pass --calibration with a JSONL file of representative inputs (a few dozen lines of real data).',
     })
   }
-  const maxAbs = calibrateMaxAbs(ir, calibration)
+  const maxAbs = knownMaxAbs ?? calibrateMaxAbs(ir, calibration)
   const largest = 2 ** (bits - 1) - 1
-  const scaleFor = (magnitude: number): number => {
+  const scaleFor = (name: string): number => {
+    const magnitude = maxAbs.get(name) ?? 0
     if (!(magnitude > 0)) return Math.min(maxScale, bits - 2)
     return Math.min(maxScale, Math.floor(Math.log2(largest / (magnitude * 2 ** headroomBits))))
   }
+  const weightScaleFor = (values: Float64Array): number => constantScale(values, weightBits, maxScale)
 
-  const inputScale = scaleFor(maxAbs.get(ir.input.name) ?? 0)
+  const scaleOf = new Map<string, number>([[ir.input.name, scaleFor(ir.input.name)]])
+  const bitsOf = new Map<string, number>([[ir.input.name, bits]])
+  const consumers = consumerMap(ir.ops)
+  const soleConsumer = (tensor: string): Op | undefined => {
+    const list = consumers.get(tensor) ?? []
+    return list.length === 1 && tensor !== ir.output.name ? list[0] : undefined
+  }
+  const fused = new Set<Op>()
   const layers: FixedLayer[] = []
-  let currentScale = inputScale
-  const ops = ir.ops
-  for (let index = 0; index < ops.length; index++) {
-    const op = ops[index]!
-    const next = ops[index + 1]
-    const fuseRelu = next?.kind === 'relu' && next.input === op.output && op.kind !== 'relu'
-    const preScale = scaleFor(maxAbs.get(op.output) ?? 0)
-    const layer = quantizeOp(op, { inputScale: currentScale, preScale, relu: fuseRelu, bits, maxScale, size: shapeSize(ir.tensors[op.input] ?? []) })
-    layers.push(layer)
-    currentScale = layer.kind === 'relu' ? layer.scale : layer.outputScale
-    if (fuseRelu) index++
+  const inputScale = (name: string): number => {
+    const s = scaleOf.get(name)
+    if (s === undefined) throw new QuantizeError(`Tensor "${name}" is read before it is produced.`)
+    return s
   }
 
+  for (const op of ir.ops) {
+    if (fused.has(op)) continue
+    let layer: FixedLayer
+    switch (op.kind) {
+      case 'dense':
+      case 'affine': {
+        const next = soleConsumer(op.output)
+        const relu = next?.kind === 'relu'
+        if (relu) fused.add(next)
+        const sIn = inputScale(op.input)
+        const constants = op.kind === 'dense' ? op.weight : op.scale
+        const sW = weightScaleFor(constants)
+        const { outputScale, shift } = rescaleFor(sIn + sW, scaleFor(op.output))
+        const output = relu ? next.output : op.output
+        layer =
+          op.kind === 'dense'
+            ? {
+                kind: 'dense', name: op.name, input: op.input, output, scale: outputScale, bits, shift, relu,
+                inFeatures: op.inFeatures, outFeatures: op.outFeatures, weightScale: sW,
+                weight: toInts(op.weight, sW), bias: biasInts(op.bias, sIn + sW, shift),
+              }
+            : {
+                kind: 'affine', name: op.name, input: op.input, output, scale: outputScale, bits, shift, relu,
+                size: op.scale.length, factorScale: sW, factor: toInts(op.scale, sW), offset: biasInts(op.shift, sIn + sW, shift),
+              }
+        break
+      }
+      case 'conv':
+        layer = quantizeConv(op, { sIn: inputScale(op.input), sW: weightScaleFor(op.weight), preScale: scaleFor(op.output), bits, soleConsumer, fused })
+        break
+      case 'relu':
+        layer = { kind: 'relu', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, size: sizeOf(ir, op.input) }
+        break
+      case 'maxpool':
+        layer = { kind: 'maxpool', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, inShape: [...op.inShape], outShape: [...op.outShape], kernel: [...op.kernel], stride: [...op.stride], pads: [...op.pads] }
+        break
+      case 'pad':
+        layer = { kind: 'pad', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, inShape: [...op.inShape], outShape: [...op.outShape], pads: [...op.pads] }
+        break
+      case 'permute':
+        layer = { kind: 'permute', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, source: Array.from(op.source) }
+        break
+      case 'concat': {
+        const scales = op.inputs.map(inputScale)
+        const common = Math.max(...scales)
+        const upshift = scales.map((s) => common - s)
+        const outBits = Math.max(...op.inputs.map((name, i) => bitsOf.get(name)! + upshift[i]!))
+        const source: [number, number][] = []
+        for (let i = 0; i < op.source.length; i += 2) source.push([op.source[i]!, op.source[i + 1]!])
+        layer = { kind: 'concat', name: op.name, inputs: [...op.inputs], output: op.output, scale: common, bits: outBits, upshift, source }
+        break
+      }
+      case 'clip': {
+        const s = inputScale(op.input)
+        const b = bitsOf.get(op.input)!
+        const bound = (v: number): string | null => (Number.isFinite(v) ? clampInt(Math.round(v * 2 ** s), b).toString() : null)
+        layer = { kind: 'clip', name: op.name, input: op.input, output: op.output, scale: s, bits: b, size: sizeOf(ir, op.input), min: bound(op.min), max: bound(op.max) }
+        break
+      }
+      case 'leakyrelu': {
+        const alphaShift = 8
+        layer = {
+          kind: 'leakyrelu', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!,
+          size: sizeOf(ir, op.input), alpha: String(Math.round(op.alpha * 2 ** alphaShift)), alphaShift,
+        }
+        break
+      }
+      case 'sigmoid':
+      case 'tanh':
+        layer = fitPiecewiseLinear(op, { inputScale: inputScale(op.input), inputBits: bitsOf.get(op.input)!, bits, size: sizeOf(ir, op.input) })
+        break
+      default:
+        layer = op satisfies never
+    }
+    layers.push(layer)
+    scaleOf.set(layer.output, layer.scale)
+    bitsOf.set(layer.output, layer.bits)
+  }
+
+  const outputScale = scaleOf.get(ir.output.name)
+  if (outputScale === undefined) throw new QuantizeError(`No layer produces the model output "${ir.output.name}".`)
   const model: FixedPointModel = {
     format: FIXED_POINT_FORMAT,
     name: ir.name,
     bits,
-    input: { name: ir.input.name, shape: [...ir.input.shape], scale: inputScale },
-    output: { name: ir.output.name, shape: [...ir.output.shape], scale: currentScale },
+    weightBits,
+    input: { name: ir.input.name, shape: [...ir.input.shape], scale: scaleOf.get(ir.input.name)!, bits },
+    output: { name: ir.output.name, shape: [...ir.output.shape], scale: outputScale, bits: bitsOf.get(ir.output.name)! },
     layers,
+    droppedOutputOps: [...(ir.droppedOutputOps ?? [])],
     calibration: { samples: calibration.length, headroomBits, maxAbs: Object.fromEntries(maxAbs) },
   }
   checkCalibrationFits(model, calibration)
-  logger.debug(`quantized ${ir.name}: ${bits} bits, input scale 2^${inputScale}, ${layers.length} layers`)
+  logger.debug(`quantized ${ir.name}: ${bits}-bit activations, ${weightBits}-bit weights, ${layers.length} layers`)
   return model
 }
 
-type QuantizeOpContext = { inputScale: number; preScale: number; relu: boolean; bits: number; maxScale: number; size: number }
-
-function quantizeOp(op: Op, context: QuantizeOpContext): FixedLayer {
-  switch (op.kind) {
-    case 'dense':
-      return quantizeDense(op, context)
-    case 'affine':
-      return quantizeAffine(op, context)
-    case 'relu':
-      return { kind: 'relu', name: op.name, size: context.size, scale: context.inputScale }
-    default:
-      return op satisfies never
-  }
+type ConvContext = {
+  sIn: number
+  sW: number
+  preScale: number
+  bits: number
+  soleConsumer: (tensor: string) => Op | undefined
+  fused: Set<Op>
 }
 
-function quantizeDense(op: DenseOp, { inputScale, preScale, relu, bits, maxScale }: QuantizeOpContext): FixedLayer {
-  const weightScale = constantScale(op.weight, bits, maxScale)
-  const { outputScale, shift } = rescaleFor(inputScale + weightScale, preScale)
-  return {
-    kind: 'dense',
-    name: op.name,
-    inFeatures: op.inFeatures,
-    outFeatures: op.outFeatures,
-    weight: Array.from(op.weight, (w) => roundToScale(w, weightScale)),
-    bias: Array.from(op.bias, (b) => biasToScale(b, inputScale + weightScale, shift)),
-    inputScale,
-    weightScale,
-    outputScale,
-    shift,
-    relu,
+/** conv [→ relu] [→ maxpool] [→ relu]: relu and max pool commute with each other and with the rescale. */
+function quantizeConv(op: ConvOp, { sIn, sW, preScale, bits, soleConsumer, fused }: ConvContext): FixedLayer {
+  let output = op.output
+  let relu = false
+  let pool: MaxPoolOp | undefined
+  for (let next = soleConsumer(output); next && (next.kind === 'relu' || next.kind === 'maxpool'); next = soleConsumer(output)) {
+    if (next.kind === 'relu' && !relu) relu = true
+    else if (next.kind === 'maxpool' && !pool) pool = next
+    else break
+    fused.add(next)
+    output = next.output
   }
+  const { outputScale, shift } = rescaleFor(sIn + sW, preScale)
+  return {
+    kind: 'conv', name: op.name, input: op.input, output, scale: outputScale, bits, shift, relu,
+    inShape: [...op.inShape], convShape: [...op.outShape], kernel: [...op.kernel], stride: [...op.stride], pads: [...op.pads], group: op.group,
+    weightScale: sW, weight: toInts(op.weight, sW), bias: biasInts(op.bias, sIn + sW, shift),
+    ...(pool ? { pool: { kernel: [...pool.kernel], stride: [...pool.stride], pads: [...pool.pads], outShape: [...pool.outShape] } } : {}),
+  } as FixedLayer
 }
 
-function quantizeAffine(op: AffineOp, { inputScale, preScale, relu, bits, maxScale }: QuantizeOpContext): FixedLayer {
-  const factorScale = constantScale(op.scale, bits, maxScale)
-  const { outputScale, shift } = rescaleFor(inputScale + factorScale, preScale)
-  return {
-    kind: 'affine',
-    name: op.name,
-    size: op.scale.length,
-    factor: Array.from(op.scale, (a) => roundToScale(a, factorScale)),
-    offset: Array.from(op.shift, (c) => biasToScale(c, inputScale + factorScale, shift)),
-    inputScale,
-    factorScale,
-    outputScale,
-    shift,
-    relu,
+function consumerMap(ops: readonly Op[]): Map<string, Op[]> {
+  const map = new Map<string, Op[]>()
+  for (const op of ops) {
+    for (const name of op.kind === 'concat' ? op.inputs : [op.input]) map.set(name, [...(map.get(name) ?? []), op])
   }
+  return map
+}
+
+function sizeOf(ir: ModelIR, tensor: string): number {
+  const shape = ir.tensors[tensor]
+  if (!shape) throw new QuantizeError(`The IR has no shape for tensor "${tensor}".`)
+  return shapeSize(shape)
 }
 
 /** The product scale can only be rescaled down: if the wanted output scale is finer, settle for the product's. */
@@ -146,14 +229,19 @@ function constantScale(values: Float64Array, bits: number, maxScale: number): nu
   return Math.min(maxScale, Math.floor(Math.log2((2 ** (bits - 1) - 1) / largest)))
 }
 
-function roundToScale(value: number, scale: number): string {
-  return BigInt(Math.round(value * 2 ** scale)).toString()
+function toInts(values: Float64Array, scale: number): string[] {
+  return Array.from(values, (v) => BigInt(Math.round(v * 2 ** scale)).toString())
 }
 
 // Adding 2^(shift-1) before the floor division makes the rescale round to nearest.
-function biasToScale(value: number, scale: number, shift: number): string {
+function biasInts(values: Float64Array, scale: number, shift: number): string[] {
   const rounding = shift > 0 ? 1n << BigInt(shift - 1) : 0n
-  return (BigInt(Math.round(value * 2 ** scale)) + rounding).toString()
+  return Array.from(values, (v) => (BigInt(Math.round(v * 2 ** scale)) + rounding).toString())
+}
+
+function clampInt(v: number, bits: number): number {
+  const limit = 2 ** (bits - 1)
+  return Math.max(-limit, Math.min(limit - 1, v))
 }
 
 /** Max |value| of every tensor over the calibration set, from the float evaluator's trace. */

@@ -11,13 +11,15 @@
  * rest, so the assertions are about the public outputs an attacker could claim.
  */
 import { describe, expect, it } from 'vitest'
-import { estimateConstraints } from '../../src/compile/estimateConstraints.js'
+import { emitCircom } from '../../src/compile/emitCircom.js'
+import { estimateConstraints, poseidonChainConstraints, totalConstraints } from '../../src/compile/estimateConstraints.js'
 import { poseidonChain, toField } from '../../src/compile/poseidonChain.js'
 import { firstArgmax } from '../../src/quantize/evaluateFixed.js'
-import type { FixedPointModel } from '../../src/quantize/fixedPointModel.js'
+import type { FixedLayer, FixedPointModel } from '../../src/quantize/fixedPointModel.js'
 import { FIXED_POINT_FORMAT } from '../../src/quantize/fixedPointModel.js'
-import type { CircuitTester } from '../support/circuitTester.js'
 import { compileTestCircuit } from '../support/circuitTester.js'
+import type { Signals } from '../support/forgery.js'
+import { attackerBits, forgeAs } from '../support/forgery.js'
 
 const B = 8
 const K = 3
@@ -26,42 +28,25 @@ const TIMEOUT = 120_000
 const compile = (main: string, optimization: 1 | 2 = 2) =>
   compileTestCircuit(`pragma circom 2.1.0;\ninclude "glassbox.circom";\ncomponent main ${main};\n`, { optimization })
 
-type Signals = Record<string, bigint>
-
-/** At --O1 every name must exist; at --O2 signals circom eliminated are implied by the others. */
-function forgeAs(t: CircuitTester, optimization: 1 | 2, witness: readonly bigint[], values: Signals): bigint[] {
-  const kept = optimization === 1 ? values : Object.fromEntries(Object.entries(values).filter(([name]) => t.hasSignal(name)))
-  return t.forge(witness, kept)
-}
-
-/**
- * The bits an attacker writes for v in a width-bit block. When v fits they are
- * its binary digits. When it does not, `carry` keeps the weighted sum equal to
- * v by loading the excess onto the lowest bit (so only a boolean check can
- * object), and `wrap` keeps every bit boolean (v mod 2^width, so the sum breaks).
- */
-function attackerBits(v: bigint, width: number, mode: 'carry' | 'wrap'): bigint[] {
-  const size = 1n << BigInt(width)
-  const low = ((v % size) + size) % size
-  const bits = Array.from({ length: width }, (_, t) => (low >> BigInt(t)) & 1n)
-  if (mode === 'carry') bits[0]! += v - low
-  return bits
-}
-
 const floorShift = (acc: bigint, k: number) => acc >> BigInt(k)
 const relu = (v: bigint) => (v < 0n ? 0n : v)
 
-/** Every named signal of a RescaleOne at `prefix` for a claimed acc = q·2^k + r. */
-function rescaleSignals(prefix: string, acc: bigint, q: bigint, r: bigint, k: number, b: number, useRelu: boolean, mode: 'carry' | 'wrap' = 'carry'): Signals {
+/** Where a rescale keeps its decomposition: RescaleOne in a BitsOf, DenseRescale and AffineRescale inline. */
+type RescaleNames = { bit: (t: number) => string; out: string; value?: string }
+const rescaleOneNames = (prefix: string): RescaleNames => ({ bit: (t) => `${prefix}.bits.bits[${t}]`, out: `${prefix}.out`, value: `${prefix}.bits.value` })
+const inlineNames = (j: number): RescaleNames => ({ bit: (t) => `main.bits[${j}][${t}]`, out: `main.out[${j}]` })
+
+/** Every named signal of a rescale for a claimed acc = q·2^k + r. */
+function rescaleSignals(names: RescaleNames, acc: bigint, q: bigint, r: bigint, k: number, b: number, useRelu: boolean, mode: 'carry' | 'wrap' = 'carry'): Signals {
   const low = attackerBits(r, k, mode)
   const high = attackerBits(q + (1n << BigInt(b - 1)), b, mode)
-  const bits = [...low, ...high]
-  const values: Signals = { [`${prefix}.bits.value`]: acc + (1n << BigInt(k + b - 1)), [`${prefix}.out`]: useRelu ? q * high[b - 1]! : q }
-  bits.forEach((bit, t) => (values[`${prefix}.bits.bits[${t}]`] = bit))
+  const values: Signals = { [names.out]: useRelu ? q * high[b - 1]! : q }
+  if (names.value) values[names.value] = acc + (1n << BigInt(k + b - 1))
+  ;[...low, ...high].forEach((bit, t) => (values[names.bit(t)] = bit))
   return values
 }
 
-describe.each([1, 2] as const)('RescaleOne(%#) at --O%i', (O) => {
+describe.each([1, 2] as const)('RescaleOne at --O%i', (O) => {
   describe.each([0, 1])('relu = %i', (reluFlag) => {
     const useRelu = reluFlag === 1
     const limit = 1n << BigInt(K + B - 1)
@@ -80,30 +65,33 @@ describe.each([1, 2] as const)('RescaleOne(%#) at --O%i', (O) => {
 
     it('fails witness generation when floor(acc / 2^k) leaves the B-bit range', async () => {
       const t = await tester()
-      for (const acc of [limit, -limit - 1n, 10n * limit, toField(-1n) - limit]) await t.expectFail({ acc })
+      for (const acc of [limit, -limit - 1n, 10n * limit, toField(-1n) / 2n]) await t.expectFail({ acc })
     }, TIMEOUT)
 
     it('rejects another quotient/remainder pair, however the bits are re-decomposed', async () => {
       const t = await tester()
       const size = 1n << BigInt(K)
-      for (const acc of [-1000n, -9n, -1n, 0n, 5n, 77n, 1000n]) {
-        const w = await t.witness({ acc })
+      const base = await t.witness({ acc: 0 })
+      const claim = (acc: bigint, q: bigint, r: bigint, mode: 'carry' | 'wrap' = 'carry') =>
+        forgeAs(t, base, { 'main.acc': acc, ...rescaleSignals(rescaleOneNames('main'), acc, q, r, K, B, useRelu, mode) })
+      for (const acc of [-1000n, -9n, -1n, 5n, 77n, 1000n]) {
         const q = floorShift(acc, K)
         const r = acc - q * size
-        expect(t.checkConstraints(forgeAs(t, O, w, rescaleSignals('main', acc, q, r, K, B, useRelu))).ok).toBe(true)
+        expect(t.checkConstraints(claim(acc, q, r)).ok, `control ${acc}`).toBe(true)
         for (const mode of ['carry', 'wrap'] as const) {
           for (const [q2, r2] of [[q + 1n, r - size], [q - 1n, r + size]] as const) {
-            const forged = forgeAs(t, O, w, rescaleSignals('main', acc, q2, r2, K, B, useRelu, mode))
-            expect(t.checkConstraints(forged).ok, `acc ${acc}: q ${q2}, r ${r2}, ${mode}`).toBe(false)
+            expect(t.checkConstraints(claim(acc, q2, r2, mode)).ok, `acc ${acc}: q ${q2}, r ${r2}, ${mode}`).toBe(false)
           }
         }
+        const w = await t.witness({ acc })
         expect(t.checkConstraints(t.forge(w, { 'main.out': expected(acc) + 1n })).ok).toBe(false)
       }
     }, TIMEOUT)
 
-    it.runIf(useRelu)('rejects a negative value passed through ReLU and a positive one zeroed', async () => {
+    if (useRelu) it('rejects a negative value passed through ReLU and a positive one zeroed', async () => {
       const t = await tester()
       const size = 1n << BigInt(K)
+      const base = await t.witness({ acc: 0 })
       for (const acc of [-777n, -8n, 8n, 777n]) {
         const w = await t.witness({ acc })
         const q = floorShift(acc, K)
@@ -111,30 +99,38 @@ describe.each([1, 2] as const)('RescaleOne(%#) at --O%i', (O) => {
         const claimed = q < 0n ? q : 0n
         expect(t.checkConstraints(t.forge(w, { 'main.out': claimed })).ok, `out ${claimed} for q ${q}`).toBe(false)
         // Or flip the sign bit and keep the decomposition's sum with the carry.
-        const flipped = rescaleSignals('main', acc, q, r, K, B, true)
+        const flipped: Signals = { 'main.acc': acc, ...rescaleSignals(rescaleOneNames('main'), acc, q, r, K, B, true) }
+        expect(t.checkConstraints(forgeAs(t, base, flipped)).ok, `control ${acc}`).toBe(true)
         const top = `main.bits.bits[${K + B - 1}]`
         const bitK = `main.bits.bits[${K}]`
         const sign = flipped[top]!
         flipped[top] = 1n - sign
         flipped[bitK] = flipped[bitK]! + (sign === 1n ? 1n : -1n) * (1n << BigInt(B - 1))
         flipped['main.out'] = claimed
-        expect(t.checkConstraints(forgeAs(t, O, w, flipped)).ok, `flipped sign for q ${q}`).toBe(false)
+        expect(t.checkConstraints(forgeAs(t, base, flipped)).ok, `flipped sign for q ${q}`).toBe(false)
       }
     }, TIMEOUT)
   })
 })
 
-describe.each([1, 2] as const)('RescaleOne, exhaustively for k = 2, B = 3 at --O%i', (O) => {
-  it.each([0, 1])('accepts exactly one witness per acc in range (relu = %i), whatever the bits and output', async (reluFlag) => {
-    const t = await compile(`= RescaleOne(2, 3, ${reluFlag})`, O)
-    const base = await t.witness({ acc: 0 })
+describe.each([1, 2] as const)('the rescale, exhaustively for k = 2, B = 3 at --O%i', (O) => {
+  const variants = [
+    ['RescaleOne', 0, (relu: number) => `= RescaleOne(2, 3, ${relu})`, 'acc', rescaleOneNames('main')],
+    ['RescaleOne', 1, (relu: number) => `= RescaleOne(2, 3, ${relu})`, 'acc', rescaleOneNames('main')],
+    ['AffineRescale (inline, as Dense)', 0, (relu: number) => `= AffineRescale(1, [1], [0], 2, 3, ${relu})`, 'in[0]', inlineNames(0)],
+    ['AffineRescale (inline, as Dense)', 1, (relu: number) => `= AffineRescale(1, [1], [0], 2, 3, ${relu})`, 'in[0]', inlineNames(0)],
+  ] as const
+  it.each(variants)('%s with relu = %i accepts exactly one witness per acc in range, whatever the bits and output', async (_, reluFlag, main, input, names) => {
+    const t = await compile(main(reluFlag), O)
+    const base = await t.witness({ [input.replace('[0]', '')]: input === 'acc' ? 0 : [0] })
     const accepted = new Set<string>()
     for (let acc = -20n; acc < 20n; acc++) {
       for (let mask = 0; mask < 32; mask++) {
         for (let out = -6n; out < 6n; out++) {
-          const values: Signals = { 'main.acc': acc, 'main.out': out, 'main.bits.value': acc + 16n }
-          for (let bit = 0; bit < 5; bit++) values[`main.bits.bits[${bit}]`] = BigInt((mask >> bit) & 1)
-          const w = forgeAs(t, O, base, values)
+          const values: Signals = { [`main.${input}`]: acc, [names.out]: out }
+          if (names.value) values[names.value] = acc + 16n
+          for (let bit = 0; bit < 5; bit++) values[names.bit(bit)] = BigInt((mask >> bit) & 1)
+          const w = forgeAs(t, base, values)
           if (!t.checkConstraints(w).ok) continue
           accepted.add(w.join())
           expect(acc >= -16n && acc < 16n, `accepted acc ${acc}`).toBe(true)
@@ -162,7 +158,7 @@ describe.each([1, 2] as const)('SignedRange and BitsOf at --O%i', (O) => {
     const forgeRange = (v: bigint, mode: 'carry' | 'wrap') => {
       const values: Signals = { 'main.in': v, 'main.bits.value': v + 128n }
       attackerBits(v + 128n, B, mode).forEach((bit, i) => (values[`main.bits.bits[${i}]`] = bit))
-      return forgeAs(t, O, w, values)
+      return forgeAs(t, w, values)
     }
     expect(t.checkConstraints(forgeRange(127n, 'carry')).ok).toBe(true)
     for (const v of [128n, 200n, -129n, -1000n, toField(-129n)]) {
@@ -178,7 +174,7 @@ describe.each([1, 2] as const)('SignedRange and BitsOf at --O%i', (O) => {
       for (let mask = 0; mask < 16; mask++) {
         const values: Signals = { 'main.in': v, 'main.bits.value': v + 8n }
         for (let bit = 0; bit < 4; bit++) values[`main.bits.bits[${bit}]`] = BigInt((mask >> bit) & 1)
-        const w = forgeAs(t, O, base, values)
+        const w = forgeAs(t, base, values)
         if (!t.checkConstraints(w).ok) continue
         accepted.add(w.join())
         expect(v >= -8n && v < 8n, `accepted ${v}`).toBe(true)
@@ -200,23 +196,27 @@ describe.each([1, 2] as const)('DenseRescale, AffineRescale, Relu, InputRange at
 
   it('DenseRescale: honest values pass, overflow fails, forged outputs and rescales are rejected', async () => {
     const t = await compile(denseMain, O)
-    for (const x of [[1n, 2n, 3n], [-128n, 127n, -128n], [100n, -50n, 7n], [0n, 0n, 0n]]) {
+    for (const x of [[1n, 2n, 3n], [-20n, 30n, -10n], [-40n, 60n, -5n], [100n, -50n, 7n], [0n, 0n, 0n]]) {
       const expected = dense(x)
       await t.expectPass({ in: x }, { 'main.out[0]': expected[0]!, 'main.out[1]': expected[1]! })
     }
-    await t.expectFail({ in: [127n, -128n, 127n] }) // acc = 2921 overflows 8-bit after >> 3
+    await t.expectFail({ in: [127n, -128n, 127n] }) // acc[0] = 1912: 239 after >> 3 is not 8-bit
     const x = [100n, -50n, 7n]
     const w = await t.witness({ in: x })
     expect(t.checkConstraints(t.forge(w, { 'main.out[0]': dense(x)[0]! + 1n })).ok).toBe(false)
     const acc = 4n + 5n * 100n + 150n + 49n
     const q = floorShift(acc, K)
-    const forged = rescaleSignals('main.rescale[0]', acc, q + 1n, acc - (q + 1n) * 8n, K, B, true)
-    expect(t.checkConstraints(forgeAs(t, O, w, { ...forged, 'main.out[0]': q + 1n })).ok).toBe(false)
+    const claim = (q0: bigint, mode: 'carry' | 'wrap' = 'carry') => forgeAs(t, w, rescaleSignals(inlineNames(0), acc, q0, acc - q0 * 8n, K, B, true, mode))
+    expect(t.checkConstraints(claim(q)).ok).toBe(true)
+    for (const mode of ['carry', 'wrap'] as const) {
+      expect(t.checkConstraints(claim(q + 1n, mode)).ok).toBe(false)
+      expect(t.checkConstraints(claim(q - 1n, mode)).ok).toBe(false)
+    }
   }, TIMEOUT)
 
   it('AffineRescale: honest values pass, overflow fails, forged outputs are rejected', async () => {
     const t = await compile(affineMain, O)
-    for (const x of [[1n, 2n, 3n], [-128n, 127n, -128n], [101n, -51n, 0n]]) {
+    for (const x of [[1n, 2n, 3n], [-128n, 25n, -128n], [101n, -51n, 0n]]) {
       const expected = affine(x)
       await t.expectPass({ in: x }, Object.fromEntries(expected.map((v, i) => [`main.out[${i}]`, v])))
     }
@@ -234,17 +234,22 @@ describe.each([1, 2] as const)('DenseRescale, AffineRescale, Relu, InputRange at
     expect(t.checkConstraints(t.forge(w, { 'main.out[0]': -5n })).ok).toBe(false)
     expect(t.checkConstraints(t.forge(w, { 'main.out[1]': 0n })).ok).toBe(false)
     // Flip the sign bits and carry the difference so the decompositions still sum up.
-    const flip = (i: number, v: bigint, out: bigint) => {
-      const values: Signals = { [`main.out[${i}]`]: out }
+    const base = await t.witness({ in: [0n, 0n, 0n] })
+    const claim = (i: number, v: bigint, out: bigint, flipSign: boolean) => {
+      const values: Signals = { [`main.in[${i}]`]: v, [`main.out[${i}]`]: out, [`main.bits[${i}].value`]: v + 128n }
       const bits = attackerBits(v + 128n, B, 'carry')
       const sign = bits[B - 1]!
-      bits[B - 1] = 1n - sign
-      bits[0]! += (sign === 1n ? 1n : -1n) * 128n
-      bits.forEach((bit, t) => (values[`main.bits[${i}].bits[${t}]`] = bit))
-      return values
+      if (flipSign) {
+        bits[B - 1] = 1n - sign
+        bits[0]! += (sign === 1n ? 1n : -1n) * 128n
+      }
+      bits.forEach((bit, j) => (values[`main.bits[${i}].bits[${j}]`] = bit))
+      return forgeAs(t, base, values)
     }
-    expect(t.checkConstraints(forgeAs(t, O, w, flip(0, -5n, -5n))).ok).toBe(false)
-    expect(t.checkConstraints(forgeAs(t, O, w, flip(1, 9n, 0n))).ok).toBe(false)
+    expect(t.checkConstraints(claim(0, -5n, 0n, false)).ok).toBe(true)
+    expect(t.checkConstraints(claim(1, 9n, 9n, false)).ok).toBe(true)
+    expect(t.checkConstraints(claim(0, -5n, -5n, true)).ok).toBe(false)
+    expect(t.checkConstraints(claim(1, 9n, 0n, true)).ok).toBe(false)
   }, TIMEOUT)
 
   it('InputRange: B-bit values pass, others fail, forged bits are rejected', async () => {
@@ -252,9 +257,13 @@ describe.each([1, 2] as const)('DenseRescale, AffineRescale, Relu, InputRange at
     await t.expectPass({ in: [-128n, 0n, 127n] })
     for (const bad of [[128n, 0n, 0n], [0n, 0n, -129n]]) await t.expectFail({ in: bad })
     const w = await t.witness({ in: [0n, 0n, 0n] })
-    const values: Signals = { 'main.in[1]': 128n, 'main.range[1].bits.value': 256n }
-    attackerBits(256n, B, 'carry').forEach((bit, i) => (values[`main.range[1].bits.bits[${i}]`] = bit))
-    expect(t.checkConstraints(forgeAs(t, O, w, values)).ok).toBe(false)
+    const claim = (v: bigint, mode: 'carry' | 'wrap') => {
+      const values: Signals = { 'main.in[1]': v, 'main.range[1].in': v, 'main.range[1].bits.value': v + 128n }
+      attackerBits(v + 128n, B, mode).forEach((bit, i) => (values[`main.range[1].bits.bits[${i}]`] = bit))
+      return forgeAs(t, w, values)
+    }
+    expect(t.checkConstraints(claim(127n, 'carry')).ok).toBe(true)
+    for (const v of [128n, -129n]) for (const mode of ['carry', 'wrap'] as const) expect(t.checkConstraints(claim(v, mode)).ok).toBe(false)
   }, TIMEOUT)
 })
 
@@ -291,8 +300,8 @@ describe.each([1, 2] as const)('ArgMax at --O%i', (O) => {
   it('rejects a non-maximum, a later tied maximum and non-one-hot selectors', async () => {
     const t = await compile(`= ArgMax(4, ${B})`, O)
     const x = [5n, 9n, 1n, 9n]
-    const w = await t.witness({ in: x })
-    expect(t.checkConstraints(forgeAs(t, O, w, argmaxSignals(x, oneHot(4, 1), B))).ok).toBe(true)
+    const w = await t.witness({ in: [0n, 0n, 0n, 0n] })
+    expect(t.checkConstraints(forgeAs(t, w, argmaxSignals(x, oneHot(4, 1), B))).ok).toBe(true)
     const attacks: [string, bigint[]][] = [
       ['a non-maximum', oneHot(4, 0)],
       ['the smallest', oneHot(4, 2)],
@@ -302,20 +311,21 @@ describe.each([1, 2] as const)('ArgMax at --O%i', (O) => {
       ['2 and -1 (sums to one)', [0n, 2n, 0n, -1n]],
       ['nothing', [0n, 0n, 0n, 0n]],
     ]
-    for (const [what, e] of attacks) expect(t.checkConstraints(forgeAs(t, O, w, argmaxSignals(x, e, B))).ok, what).toBe(false)
-    expect(t.checkConstraints(t.forge(w, { 'main.index': 3n })).ok, 'index alone').toBe(false)
+    for (const [what, e] of attacks) expect(t.checkConstraints(forgeAs(t, w, argmaxSignals(x, e, B))).ok, what).toBe(false)
+    const honest = await t.witness({ in: x })
+    expect(t.checkConstraints(t.forge(honest, { 'main.index': 3n })).ok, 'index alone').toBe(false)
   }, TIMEOUT)
 
   it('accepts only the first maximum for every input in [-2, 2)^3 and every selector in {0, 1, 2, -1}^3', async () => {
     const t = await compile('= ArgMax(3, 2)', O)
     const choices = [0n, 1n, 2n, -1n]
+    const base = await t.witness({ in: [0n, 0n, 0n] })
     for (let code = 0; code < 64; code++) {
       const x = [0, 1, 2].map((i) => BigInt(((code >> (2 * i)) & 3) - 2))
-      const w = await t.witness({ in: x })
       const accepted = new Set<string>()
       for (let sel = 0; sel < 64; sel++) {
         const e = [0, 1, 2].map((i) => choices[(sel >> (2 * i)) & 3]!)
-        const forged = forgeAs(t, O, w, argmaxSignals(x, e, 2))
+        const forged = forgeAs(t, base, argmaxSignals(x, e, 2))
         if (!t.checkConstraints(forged).ok) continue
         accepted.add(forged.join())
         expect(t.read(forged, 'main.index'), `in ${x}, e ${e}`).toBe(BigInt(firstArgmax(x)))
@@ -365,20 +375,32 @@ describe('BindProver', () => {
 
 describe('constraint counts at --O2 equal estimateConstraints', () => {
   const W = [[5, -3, 7], [-6, 2, 1]]
-  const model = (inputSize: number): FixedPointModel => ({
+  const tensor = (name: string, size: number) => ({ name, shape: [size], scale: 4, bits: B })
+  const modelOf = (layers: FixedLayer[], inputSize: number, outputSize: number): FixedPointModel => ({
     format: FIXED_POINT_FORMAT,
     name: 'counts',
     bits: B,
-    input: { name: 'x', shape: [inputSize], scale: 4 },
-    output: { name: 'y', shape: [2], scale: 4 },
-    layers: [
-      { kind: 'dense', name: 'dense', inFeatures: 3, outFeatures: 2, weight: W.flat().map(String), bias: ['4', '-20'], inputScale: 4, weightScale: 3, outputScale: 4, shift: K, relu: true },
-      { kind: 'affine', name: 'affine', size: 2, factor: ['3', '-5'], offset: ['2', '-2'], inputScale: 4, factorScale: 2, outputScale: 4, shift: 2, relu: false },
-      { kind: 'relu', name: 'relu', size: 2, scale: 4 },
-    ],
+    weightBits: B,
+    input: tensor('x', inputSize),
+    output: tensor(layers.at(-1)!.output, outputSize),
+    layers,
+    droppedOutputOps: [],
     calibration: { samples: 0, headroomBits: 0, maxAbs: {} },
   })
-  const part = (name: string, inputSize = 3) => estimateConstraints(model(inputSize)).find((p) => p.name === name)!.constraints
+  const common = { scale: 4, bits: B }
+  const dense = (outFeatures: number, weight: number[][], bias: string[]): FixedLayer => ({
+    kind: 'dense', name: 'dense', input: 'x', output: 'h1', ...common, inFeatures: 3, outFeatures, weight: weight.flat().map(String), bias, weightScale: 3, shift: K, relu: true,
+  })
+  const threeLayers = modelOf(
+    [
+      dense(2, W, ['4', '-20']),
+      { kind: 'affine', name: 'affine', input: 'h1', output: 'h2', ...common, size: 2, factor: ['3', '-5'], offset: ['2', '-2'], factorScale: 2, shift: 2, relu: false },
+      { kind: 'relu', name: 'relu', input: 'h2', output: 'y', ...common, size: 2 },
+    ],
+    3,
+    2,
+  )
+  const part = (model: FixedPointModel, name: string) => estimateConstraints(model).find((p) => p.name === name)!.constraints
 
   it.each([
     ['input range', `= InputRange(3, ${B})`],
@@ -386,17 +408,36 @@ describe('constraint counts at --O2 equal estimateConstraints', () => {
     ['affine', `= AffineRescale(2, [3,-5], [2,-2], 2, ${B}, 0)`],
     ['relu', `= Relu(2, ${B})`],
     ['argmax', `= ArgMax(2, ${B})`],
-    ['input hash', '= InputHash(3)'],
+    ['input hash', `= PackedInputHash(3, ${B})`],
     ['prover binding', '{public [prover]} = BindProver()'],
   ])('%s', async (name, main) => {
-    expect((await compile(main)).constraintCount).toBe(part(name))
+    expect((await compile(main)).constraintCount).toBe(part(threeLayers, name))
   }, TIMEOUT)
 
-  it.each([16, 17, 40])('input hash of %i values', async (n) => {
-    expect((await compile(`= InputHash(${n})`)).constraintCount).toBe(part('input hash', n))
+  it.each([3, 16, 17, 40])('InputHash(%i): the Poseidon chain formula', async (n) => {
+    expect((await compile(`= InputHash(${n})`)).constraintCount).toBe(poseidonChainConstraints(n))
   }, TIMEOUT)
 
   it.each([[0, 0], [0, 1], [5, 1], [K, 0]])('RescaleOne(k = %i, relu = %i): k + B + relu', async (k, reluFlag) => {
     expect((await compile(`= RescaleOne(${k}, ${B}, ${reluFlag})`)).constraintCount).toBe(k + B + reluFlag)
+  }, TIMEOUT)
+
+  it('SignedRange(B): B; BitsOf(B): B, or B + 1 when its value is public and the sum cannot be substituted away', async () => {
+    expect((await compile(`= SignedRange(${B})`)).constraintCount).toBe(B)
+    expect((await compile(`= BitsOf(${B})`)).constraintCount).toBe(B)
+    expect((await compile(`{public [value]} = BitsOf(${B})`)).constraintCount).toBe(B + 1)
+  }, TIMEOUT)
+
+  it('a whole model (dense + ReLU, affine, ReLU): the parts add up to the compiled total', async () => {
+    const t = await compileTestCircuit(emitCircom(threeLayers))
+    expect(t.constraintCount).toBe(totalConstraints(estimateConstraints(threeLayers)))
+  }, TIMEOUT)
+
+  // Known mismatch: with one output the one-hot selector is the constant 1, so circom drops its
+  // boolean check and the product, and ArgMax(1, B) costs B + 2, not the estimated B + 3. A model
+  // with a single output (a regressor compiled with argmax on) gets an estimate 1 too high.
+  it.fails('argmax over a single output (estimate is 1 too high)', async () => {
+    const single = modelOf([dense(1, [W[0]!], ['4'])], 3, 1)
+    expect((await compileTestCircuit(emitCircom(single))).constraintCount).toBe(totalConstraints(estimateConstraints(single)))
   }, TIMEOUT)
 })

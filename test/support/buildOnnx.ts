@@ -43,10 +43,16 @@ export const attr = {
   ints: (name: string, ints: number[]) => onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints }),
   floats: (name: string, floats: number[]) => onnx.AttributeProto.create({ name, type: AttributeType.FLOATS, floats }),
   tensor: (name: string, t: onnxProto.onnx.TensorProto) => onnx.AttributeProto.create({ name, type: AttributeType.TENSOR, t }),
+  string: (name: string, s: string) => onnx.AttributeProto.create({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) }),
 }
 
 export function node(opType: string, inputs: string[], outputs: string[], { name = '', attributes = [] as onnxProto.onnx.AttributeProto[] } = {}): onnxProto.onnx.NodeProto {
   return onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute: attributes })
+}
+
+/** A Constant node (PyTorch exports small tensors this way instead of as initializers). */
+export function constant(output: string, dims: number[], values: ArrayLike<number>, options: { type?: ElementType; encoding?: Encoding } = {}): onnxProto.onnx.NodeProto {
+  return node('Constant', [], [output], { attributes: [attr.tensor('value', tensor('', dims, values, options))] })
 }
 
 /** A dimension: a number, or a string for a symbolic (dynamic) dim. */

@@ -1,0 +1,68 @@
+//! Proving keys parsed once per process, keyed by the SHA-256 of the file.
+//!
+//! Piscina workers are threads of one process and share this addon, so two
+//! workers proving with the same key hold one parsed copy. A key stays while a
+//! prover holds it; the most recently loaded one is also kept after its last
+//! prover closes, so a process that runs batch after batch parses it once.
+
+use crate::error::{Error, Result};
+use crate::zkey::{PointChecks, ProvingKey};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+type Slot = Arc<Mutex<Weak<ProvingKey>>>;
+
+fn slots() -> &'static Mutex<HashMap<[u8; 32], Slot>> {
+    static SLOTS: OnceLock<Mutex<HashMap<[u8; 32], Slot>>> = OnceLock::new();
+    SLOTS.get_or_init(Default::default)
+}
+
+fn recent() -> &'static Mutex<Option<Arc<ProvingKey>>> {
+    static RECENT: OnceLock<Mutex<Option<Arc<ProvingKey>>>> = OnceLock::new();
+    RECENT.get_or_init(Default::default)
+}
+
+pub struct Loaded {
+    pub key: Arc<ProvingKey>,
+    pub cached: bool,
+    pub pinned: bool,
+}
+
+fn parse_hex(pin: &str) -> Result<[u8; 32]> {
+    let pin = pin.trim().to_ascii_lowercase();
+    if pin.len() != 64 || !pin.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::format(format!("\"{pin}\" is not a SHA-256 (64 hex digits)")));
+    }
+    Ok(std::array::from_fn(|i| u8::from_str_radix(&pin[i * 2..i * 2 + 2], 16).expect("hex")))
+}
+
+/// Returns the parsed key for these bytes, from the cache when possible. With
+/// a pin (the SHA-256 the manifest recorded at setup), the bytes must hash to
+/// it and the per-point checks are skipped; without one every point is checked.
+pub fn load(bytes: &[u8], pin: Option<&str>) -> Result<Loaded> {
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let pinned = match pin {
+        Some(pin) => {
+            if parse_hex(pin)? != digest {
+                return Err(Error::mismatch("the proving key does not match its pinned SHA-256 (the manifest's): it was changed or corrupted after setup"));
+            }
+            true
+        }
+        None => false,
+    };
+    let slot = {
+        let mut map = slots().lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, s| Arc::strong_count(s) > 1 || s.lock().map(|w| w.strong_count() > 0).unwrap_or(false));
+        map.entry(digest).or_default().clone()
+    };
+    // Holding the slot while parsing makes a second loader of the same key wait, not parse again.
+    let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(key) = weak.upgrade() {
+        return Ok(Loaded { key, cached: true, pinned });
+    }
+    let key = Arc::new(ProvingKey::parse(bytes, if pinned { PointChecks::Pinned } else { PointChecks::Full })?);
+    *weak = Arc::downgrade(&key);
+    *recent().lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
+    Ok(Loaded { key, cached: false, pinned })
+}

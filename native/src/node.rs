@@ -1,0 +1,229 @@
+//! Node-API bindings. Every heavy call is an `AsyncTask`: it runs on a libuv
+//! worker (which hands the work to the prover's own rayon pool), never on
+//! Node's event loop, and a Rust panic becomes a rejected promise, not a crash.
+
+use crate::error::{Error as CoreError, ErrorKind};
+use crate::keycache;
+use crate::proof_json::proof_json;
+use crate::prover::{self, Timings};
+use crate::ptau;
+use crate::wtns::parse_witness;
+use crate::zkey::ProvingKey;
+use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::{Env, Error, Result, Status, Task};
+use napi_derive::napi;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+fn to_napi(e: CoreError) -> Error {
+    let code = match e.kind {
+        ErrorKind::Format => "FORMAT",
+        ErrorKind::Mismatch => "MISMATCH",
+        ErrorKind::Invalid => "INVALID_PROOF",
+        ErrorKind::Io => "IO",
+    };
+    Error::new(Status::GenericFailure, format!("[{code}] {}", e.message))
+}
+
+/// Runs `work` on `pool`, turning a panic into an error.
+fn guarded<T: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> std::result::Result<T, CoreError> + Send) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(|| pool.install(work))) {
+        Ok(result) => result.map_err(to_napi),
+        Err(panic) => {
+            let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into());
+            Err(Error::new(Status::GenericFailure, format!("[PANIC] the native prover failed internally: {message}")))
+        }
+    }
+}
+
+fn build_pool(threads: u32) -> Result<Arc<rayon::ThreadPool>> {
+    let threads = threads.max(1) as usize;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("glassbox-prover-{i}"))
+        .build()
+        .map(Arc::new)
+        .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start {threads} prover threads: {e}")))
+}
+
+struct Shared {
+    pool: Arc<rayon::ThreadPool>,
+    key: Mutex<Option<Arc<ProvingKey>>>,
+}
+
+/// A Groth16 prover holding one proving key and its own thread pool.
+#[napi]
+pub struct NativeProver {
+    shared: Arc<Shared>,
+    threads: u32,
+}
+
+#[napi(object)]
+pub struct KeyInfo {
+    pub n_vars: u32,
+    pub n_public: u32,
+    pub domain_size: u32,
+    /// The key was already parsed in this process.
+    pub cached: bool,
+    /// The bytes matched the caller's SHA-256 pin (so the point checks were skipped).
+    pub pinned: bool,
+    pub ms: f64,
+}
+
+#[napi(object)]
+pub struct ProveResult {
+    /// `{"proof": {...}, "publicSignals": [...]}` in snarkjs's format.
+    pub json: String,
+    pub witness_ms: f64,
+    pub qap_ms: f64,
+    pub fft_ms: f64,
+    pub msm_ms: f64,
+    pub verify_ms: f64,
+    pub total_ms: f64,
+}
+
+#[napi]
+impl NativeProver {
+    /// `threads`: the size of this prover's own thread pool (≥ 1).
+    #[napi(constructor)]
+    pub fn new(threads: u32) -> Result<Self> {
+        Ok(Self { shared: Arc::new(Shared { pool: build_pool(threads)?, key: Mutex::new(None) }), threads: threads.max(1) })
+    }
+
+    #[napi(getter)]
+    pub fn threads(&self) -> u32 {
+        self.threads
+    }
+
+    /// Parses (or takes from the per-process cache) a snarkjs `.zkey`.
+    /// `sha256`: the hash recorded at setup; when given, the bytes must match it.
+    #[napi(ts_return_type = "Promise<KeyInfo>")]
+    pub fn load_key(&self, zkey: Buffer, sha256: Option<String>) -> AsyncTask<LoadKeyTask> {
+        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), bytes: zkey.to_vec(), pin: sha256 })
+    }
+
+    /// Proves one `.wtns` witness; resolves to snarkjs proof JSON and timings.
+    #[napi(ts_return_type = "Promise<ProveResult>")]
+    pub fn prove(&self, wtns: Buffer) -> AsyncTask<ProveTask> {
+        AsyncTask::new(ProveTask { shared: self.shared.clone(), bytes: wtns.to_vec() })
+    }
+
+    /// Releases this prover's hold on its key (the process cache may keep it).
+    #[napi]
+    pub fn close(&self) {
+        if let Ok(mut key) = self.shared.key.lock() {
+            *key = None;
+        }
+    }
+}
+
+pub struct LoadKeyTask {
+    shared: Arc<Shared>,
+    bytes: Vec<u8>,
+    pin: Option<String>,
+}
+
+impl Task for LoadKeyTask {
+    type Output = KeyInfo;
+    type JsValue = KeyInfo;
+
+    fn compute(&mut self) -> Result<KeyInfo> {
+        let started = Instant::now();
+        let (bytes, pin) = (std::mem::take(&mut self.bytes), self.pin.take());
+        let loaded = guarded(&self.shared.pool, || keycache::load(&bytes, pin.as_deref()))?;
+        let key = loaded.key;
+        let info = KeyInfo {
+            n_vars: key.n_vars as u32,
+            n_public: key.n_public as u32,
+            domain_size: key.domain_size as u32,
+            cached: loaded.cached,
+            pinned: loaded.pinned,
+            ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        *self.shared.key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key);
+        Ok(info)
+    }
+
+    fn resolve(&mut self, _env: Env, output: KeyInfo) -> Result<KeyInfo> {
+        Ok(output)
+    }
+}
+
+pub struct ProveTask {
+    shared: Arc<Shared>,
+    bytes: Vec<u8>,
+}
+
+impl Task for ProveTask {
+    type Output = ProveResult;
+    type JsValue = ProveResult;
+
+    fn compute(&mut self) -> Result<ProveResult> {
+        let started = Instant::now();
+        let key = self.shared.key.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let key = key.ok_or_else(|| Error::new(Status::GenericFailure, "[STATE] no proving key loaded: call loadKey first".to_string()))?;
+        let bytes = std::mem::take(&mut self.bytes);
+        let mut timings = Timings::default();
+        let json = guarded(&self.shared.pool, || {
+            let t = Instant::now();
+            let witness = parse_witness(&bytes, key.n_vars)?;
+            timings.witness_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let (proof, public) = prover::prove(&key, &witness, &mut timings)?;
+            let t = Instant::now();
+            if !prover::verify(&key, &proof, &public) {
+                return Err(CoreError::invalid(
+                    "the proof does not verify against the proving key's own verification key: the key is corrupt, belongs to another circuit, or the witness does not satisfy the circuit",
+                ));
+            }
+            timings.verify_ms = t.elapsed().as_secs_f64() * 1000.0;
+            Ok(proof_json(&proof, &public))
+        })?;
+        Ok(ProveResult {
+            json,
+            witness_ms: timings.witness_ms,
+            qap_ms: timings.qap_ms,
+            fft_ms: timings.fft_ms,
+            msm_ms: timings.msm_ms,
+            verify_ms: timings.verify_ms,
+            total_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: ProveResult) -> Result<ProveResult> {
+        Ok(output)
+    }
+}
+
+pub struct DevPtauTask {
+    path: String,
+    power: u32,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl Task for DevPtauTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<()> {
+        let (path, power) = (self.path.clone(), self.power);
+        guarded(&self.pool, || ptau::write_dev_ptau(std::path::Path::new(&path), power))
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes a phase-2-prepared powers of tau of 2^power for a τ chosen here
+/// (INSECURE: this process knew τ), in snarkjs's `.ptau` format.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn write_dev_ptau(path: String, power: u32, threads: u32) -> Result<AsyncTask<DevPtauTask>> {
+    Ok(AsyncTask::new(DevPtauTask { path, power, pool: build_pool(threads)? }))
+}
+
+/// The addon's version (the crate's).
+#[napi]
+pub fn native_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,139 @@
+//! Groth16 proving with snarkjs's semantics (groth16_prove.js), so that
+//! snarkjs and the generated Solidity verifier accept the proofs unchanged.
+//!
+//! The H term uses circom's reduction, not libsnark's: the key's H query holds
+//! the Lagrange basis of the *doubled* domain at its odd points (L₂ₙ,₂ᵢ₊₁(τ)/δ),
+//! so the prover needs A·B − C evaluated at the odd 2n-th roots of unity:
+//! interpolate A, B and C on the n-th roots (IFFT), shift by ω₂ₙ (coset), and
+//! evaluate again (FFT). There A·B − C is exactly what the basis needs; no
+//! division by the vanishing polynomial is done (the key absorbed it).
+
+use crate::error::{Error, Result};
+use crate::msm::{msm_full, msm_witness};
+use crate::zkey::{Coef, ProvingKey, SparseMatrix};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::pairing::Pairing;
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{BigInt, One, PrimeField, UniformRand, Zero};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use rayon::prelude::*;
+use std::time::Instant;
+
+pub struct Proof {
+    pub a: G1Affine,
+    pub b: G2Affine,
+    pub c: G1Affine,
+}
+
+/// Milliseconds spent in each step of one proof (for profiling).
+#[derive(Default, Debug, Clone)]
+pub struct Timings {
+    pub witness_ms: f64,
+    pub qap_ms: f64,
+    pub fft_ms: f64,
+    pub msm_ms: f64,
+    pub verify_ms: f64,
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Evaluations of one matrix times the witness at the n-th roots of unity.
+fn evaluate(matrix: &SparseMatrix, witness: &[Fr], domain_size: usize) -> Vec<Fr> {
+    (0..domain_size)
+        .into_par_iter()
+        .with_min_len(1 << 10)
+        .map(|c| {
+            let (from, to) = (matrix.start[c] as usize, matrix.start[c + 1] as usize);
+            let mut acc = Fr::zero();
+            for k in from..to {
+                let w = witness[matrix.signal[k] as usize];
+                match matrix.coef[k] {
+                    Coef::One => acc += w,
+                    Coef::MinusOne => acc -= w,
+                    Coef::Other(v) => acc += v * w,
+                }
+            }
+            acc
+        })
+        .collect()
+}
+
+/// Values at the n-th roots → values at the odd 2n-th roots (ω₂ₙ·ωₙⁱ).
+fn to_odd_points(values: &mut Vec<Fr>, domain: &Radix2EvaluationDomain<Fr>, coset: &Radix2EvaluationDomain<Fr>) {
+    domain.ifft_in_place(values);
+    coset.fft_in_place(values);
+}
+
+/// The domain of size n and its coset shifted by the primitive 2n-th root of
+/// unity (ffjavascript's `Fr.w[power + 1]`, which equals arkworks' root: both
+/// are 5^t with r − 1 = 2^28·t).
+pub fn domains(n: usize) -> Result<(Radix2EvaluationDomain<Fr>, Radix2EvaluationDomain<Fr>)> {
+    let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n);
+    let double = Radix2EvaluationDomain::<Fr>::new(2 * n).filter(|d| d.size() == 2 * n);
+    match (domain, double) {
+        (Some(domain), Some(double)) => {
+            let coset = domain.get_coset(double.group_gen()).ok_or_else(|| Error::format("cannot build the coset domain"))?;
+            Ok((domain, coset))
+        }
+        // snarkjs switches to its `shift` coset at 2^28; no glassbox circuit comes near.
+        _ => Err(Error::format(format!("domain size {n} is beyond what the native prover supports (2^27)"))),
+    }
+}
+
+pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(Proof, Vec<Fr>)> {
+    let n = pk.domain_size;
+    let (domain, coset) = domains(n)?;
+
+    let t = Instant::now();
+    let mut a = evaluate(&pk.a, witness, n);
+    let mut b = evaluate(&pk.b, witness, n);
+    let mut c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
+    let scalars: Vec<BigInt<4>> = witness.par_iter().map(|w| w.into_bigint()).collect();
+    timings.qap_ms = ms_since(t);
+
+    let t = Instant::now();
+    rayon::join(|| to_odd_points(&mut a, &domain, &coset), || rayon::join(|| to_odd_points(&mut b, &domain, &coset), || to_odd_points(&mut c, &domain, &coset)));
+    let h: Vec<BigInt<4>> = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| (*x * y - z).into_bigint()).collect();
+    drop((a, b, c));
+    timings.fft_ms = ms_since(t);
+
+    let t = Instant::now();
+    let private = &scalars[pk.n_public + 1..];
+    let ((sum_a, sum_b1), (sum_b2, (sum_c, sum_h))) = rayon::join(
+        || rayon::join(|| msm_witness(&pk.points_a, &scalars), || msm_witness(&pk.points_b1, &scalars)),
+        || rayon::join(|| msm_witness(&pk.points_b2, &scalars), || rayon::join(|| msm_witness(&pk.points_c, private), || msm_full(&pk.points_h, &h))),
+    );
+    timings.msm_ms = ms_since(t);
+
+    let mut rng = rand::rngs::OsRng;
+    let r = Fr::rand(&mut rng);
+    let s = Fr::rand(&mut rng);
+    let delta1: G1Projective = pk.delta1.into_group();
+    let pi_a = sum_a + pk.alpha1 + delta1 * r;
+    let pi_b: G2Projective = sum_b2 + pk.beta2 + pk.delta2.into_group() * s;
+    let pib1 = sum_b1 + pk.beta1 + delta1 * s;
+    let pi_c = sum_c + sum_h + pi_a * s + pib1 * r - delta1 * (r * s);
+
+    let public = witness[1..=pk.n_public].to_vec();
+    Ok((Proof { a: pi_a.into_affine(), b: pi_b.into_affine(), c: pi_c.into_affine() }, public))
+}
+
+/// The Groth16 verification equation with the key's own verification key:
+/// e(A, B) = e(α, β) · e(Σ xᵢ·ICᵢ, γ) · e(C, δ). A failure means the key is
+/// corrupt or belongs to another circuit (or the witness does not satisfy it).
+pub fn verify(pk: &ProvingKey, proof: &Proof, public: &[Fr]) -> bool {
+    if public.len() + 1 != pk.ic.len() {
+        return false;
+    }
+    let mut vk_x = pk.ic[0].into_group();
+    for (x, p) in public.iter().zip(&pk.ic[1..]) {
+        vk_x += *p * x;
+    }
+    let lhs = Bn254::multi_pairing(
+        [proof.a, (-pk.alpha1.into_group()).into_affine(), (-vk_x).into_affine(), (-proof.c.into_group()).into_affine()],
+        [proof.b, pk.beta2, pk.gamma2, pk.delta2],
+    );
+    lhs.0.is_one()
+}

@@ -1,0 +1,211 @@
+//! The snarkjs Groth16 proving key (`.zkey`), parsed once and kept in memory.
+//!
+//! Sections (snarkjs zkey_utils.js): 1 protocol, 2 Groth16 header, 3 IC,
+//! 4 coefficients of the A and B matrices (C is not stored: circom's reduction
+//! only needs A·B − C at points where it is computed from A and B), 5 A, 6 B1,
+//! 7 B2, 8 C (private signals only), 9 H, 10 contributions.
+
+use crate::binfile::{read_u32, BinFile};
+use crate::error::{Error, Result};
+use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
+use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
+use ark_ff::{BigInt, One, PrimeField};
+use rayon::prelude::*;
+
+/// One matrix (A or B) row by row: the entries of constraint `c` are
+/// `start[c]..start[c + 1]` of `signal` / `coef`.
+pub struct SparseMatrix {
+    pub start: Vec<u32>,
+    pub signal: Vec<u32>,
+    pub coef: Vec<Coef>,
+}
+
+/// A matrix coefficient; ±1 (most of them in circom circuits) skip the multiplication.
+#[derive(Clone, Copy)]
+pub enum Coef {
+    One,
+    MinusOne,
+    Other(Fr),
+}
+
+pub struct ProvingKey {
+    pub n_vars: usize,
+    pub n_public: usize,
+    pub domain_size: usize,
+    pub alpha1: G1Affine,
+    pub beta1: G1Affine,
+    pub beta2: G2Affine,
+    pub gamma2: G2Affine,
+    pub delta1: G1Affine,
+    pub delta2: G2Affine,
+    pub ic: Vec<G1Affine>,
+    pub a: SparseMatrix,
+    pub b: SparseMatrix,
+    pub points_a: Vec<G1Affine>,
+    pub points_b1: Vec<G1Affine>,
+    pub points_b2: Vec<G2Affine>,
+    /// For signals nPublic+1..nVars.
+    pub points_c: Vec<G1Affine>,
+    pub points_h: Vec<G1Affine>,
+}
+
+/// How much to trust the points: a key whose SHA-256 matched the caller's pin
+/// is exactly the one setup wrote, so the per-point curve and subgroup checks
+/// (seconds for large keys, mostly G2 subgroup checks) are skipped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PointChecks {
+    Full,
+    Pinned,
+}
+
+const FQ_MODULUS_LE: [u64; 4] = Fq::MODULUS.0;
+const FR_MODULUS_LE: [u64; 4] = Fr::MODULUS.0;
+
+impl ProvingKey {
+    pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
+        let file = BinFile::parse(bytes, "zkey", "the proving key (.zkey)")?;
+        let what = "the proving key (.zkey)";
+        let protocol = file.section(1, what)?;
+        if protocol.len() != 4 || read_u32(protocol, 0) != 1 {
+            return Err(Error::format("the proving key is not a Groth16 key (snarkjs protocol id 1)"));
+        }
+        let header = file.section(2, what)?;
+        if header.len() != 4 + 32 + 4 + 32 + 12 + 3 * G1_BYTES + 3 * G2_BYTES {
+            return Err(Error::format(format!("the proving key's Groth16 header has {} bytes, expected 660", header.len())));
+        }
+        if read_u32(header, 0) != 32 || limbs_le(&header[4..36]) != FQ_MODULUS_LE || read_u32(header, 36) != 32 || limbs_le(&header[40..72]) != FR_MODULUS_LE {
+            return Err(Error::format("the proving key is not over BN254 (bn128)"));
+        }
+        let n_vars = read_u32(header, 72) as usize;
+        let n_public = read_u32(header, 76) as usize;
+        let domain_size = read_u32(header, 80) as usize;
+        if !domain_size.is_power_of_two() || domain_size > 1 << 28 || n_public + 1 > n_vars {
+            return Err(Error::format(format!("the proving key's header is inconsistent (nVars {n_vars}, nPublic {n_public}, domain {domain_size})")));
+        }
+        let mut at = 84;
+        let mut g1 = |name: &str| -> Result<G1Affine> {
+            let p = g1_from_lem(&header[at..at + G1_BYTES]).ok_or_else(|| Error::format(format!("the proving key's {name} is not a valid point")))?;
+            at += G1_BYTES;
+            Ok(p)
+        };
+        let alpha1 = g1("alpha1")?;
+        let beta1 = g1("beta1")?;
+        let mut at2 = at;
+        let mut g2 = |name: &str| -> Result<G2Affine> {
+            let p = g2_from_lem(&header[at2..at2 + G2_BYTES]).ok_or_else(|| Error::format(format!("the proving key's {name} is not a valid point")))?;
+            at2 += G2_BYTES;
+            Ok(p)
+        };
+        let beta2 = g2("beta2")?;
+        let gamma2 = g2("gamma2")?;
+        let delta1 = g1_from_lem(&header[at2..at2 + G1_BYTES]).ok_or_else(|| Error::format("the proving key's delta1 is not a valid point"))?;
+        let delta2 = g2_from_lem(&header[at2 + G1_BYTES..at2 + G1_BYTES + G2_BYTES]).ok_or_else(|| Error::format("the proving key's delta2 is not a valid point"))?;
+        // The header points are few: always check them.
+        for (name, p) in [("alpha1", alpha1), ("beta1", beta1), ("delta1", delta1)] {
+            if !p.is_on_curve() {
+                return Err(Error::format(format!("the proving key's {name} is not on the curve: the file is corrupt")));
+            }
+        }
+        for (name, p) in [("beta2", beta2), ("gamma2", gamma2), ("delta2", delta2)] {
+            if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() {
+                return Err(Error::format(format!("the proving key's {name} is not a valid G2 point: the file is corrupt")));
+            }
+        }
+
+        let n_private = n_vars - n_public - 1;
+        let ic = g1_section(&file, 3, "IC", n_public + 1, checks)?;
+        let points_a = g1_section(&file, 5, "A", n_vars, checks)?;
+        let points_b1 = g1_section(&file, 6, "B1", n_vars, checks)?;
+        let points_b2 = g2_section(&file, 7, "B2", n_vars, checks)?;
+        let points_c = g1_section(&file, 8, "C", n_private, checks)?;
+        let points_h = g1_section(&file, 9, "H", domain_size, checks)?;
+        let (a, b) = matrices(file.section(4, what)?, n_vars, domain_size)?;
+        Ok(Self { n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2, ic, a, b, points_a, points_b1, points_b2, points_c, points_h })
+    }
+}
+
+fn limbs_le(bytes: &[u8]) -> [u64; 4] {
+    std::array::from_fn(|i| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
+}
+
+fn g1_section(file: &BinFile, kind: u32, name: &str, count: usize, checks: PointChecks) -> Result<Vec<G1Affine>> {
+    let bytes = file.section(kind, "the proving key (.zkey)")?;
+    if bytes.len() != count * G1_BYTES {
+        return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
+    }
+    let points: Option<Vec<G1Affine>> = bytes.par_chunks_exact(G1_BYTES).map(g1_from_lem).collect();
+    let points = points.ok_or_else(|| Error::format(format!("the proving key's {name} section holds a coordinate out of range: the file is corrupt")))?;
+    // BN254's G1 has cofactor 1: on the curve means in the group.
+    if checks == PointChecks::Full && !points.par_iter().all(|p| p.is_on_curve()) {
+        return Err(Error::format(format!("the proving key's {name} section holds a point off the curve: the file is corrupt")));
+    }
+    Ok(points)
+}
+
+fn g2_section(file: &BinFile, kind: u32, name: &str, count: usize, checks: PointChecks) -> Result<Vec<G2Affine>> {
+    let bytes = file.section(kind, "the proving key (.zkey)")?;
+    if bytes.len() != count * G2_BYTES {
+        return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
+    }
+    let points: Option<Vec<G2Affine>> = bytes.par_chunks_exact(G2_BYTES).map(g2_from_lem).collect();
+    let points = points.ok_or_else(|| Error::format(format!("the proving key's {name} section holds a coordinate out of range: the file is corrupt")))?;
+    if checks == PointChecks::Full && !points.par_iter().all(|p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()) {
+        return Err(Error::format(format!("the proving key's {name} section holds an invalid G2 point: the file is corrupt")));
+    }
+    Ok(points)
+}
+
+/// Section 4: `u32 count`, then `u32 matrix, u32 constraint, u32 signal, 32-byte value`
+/// with the value stored as c·R² (snarkjs multiplies it by the witness in
+/// Montgomery arithmetic, which leaves c·w in Montgomery form). Read as
+/// Montgomery limbs that is c·R; one more multiplication by R⁻¹ gives c.
+fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMatrix, SparseMatrix)> {
+    const ENTRY: usize = 12 + 32;
+    if bytes.len() < 4 {
+        return Err(Error::format("the proving key's coefficient section is empty"));
+    }
+    let count = read_u32(bytes, 0) as usize;
+    if bytes.len() != 4 + count * ENTRY {
+        return Err(Error::format(format!("the proving key's coefficient section has {} bytes for {} entries", bytes.len(), count)));
+    }
+    let r_inv = Fr::new_unchecked(BigInt::one());
+    let mut rows = [vec![0u32; domain_size + 1], vec![0u32; domain_size + 1]];
+    for i in 0..count {
+        let e = &bytes[4 + i * ENTRY..];
+        let (m, c, s) = (read_u32(e, 0) as usize, read_u32(e, 4) as usize, read_u32(e, 8) as usize);
+        if m > 1 || c >= domain_size || s >= n_vars {
+            return Err(Error::format(format!("the proving key's coefficient {i} is out of range (matrix {m}, constraint {c}, signal {s}): the file is corrupt")));
+        }
+        rows[m][c + 1] += 1;
+    }
+    for row in rows.iter_mut() {
+        for c in 0..domain_size {
+            row[c + 1] += row[c];
+        }
+    }
+    let mut fill = [rows[0].clone(), rows[1].clone()];
+    let sizes = [rows[0][domain_size] as usize, rows[1][domain_size] as usize];
+    let mut signal = [vec![0u32; sizes[0]], vec![0u32; sizes[1]]];
+    let mut coef = [vec![Coef::One; sizes[0]], vec![Coef::One; sizes[1]]];
+    let minus_one = -Fr::one();
+    for i in 0..count {
+        let e = &bytes[4 + i * ENTRY..4 + (i + 1) * ENTRY];
+        let (m, c, s) = (read_u32(e, 0) as usize, read_u32(e, 4) as usize, read_u32(e, 8));
+        let raw = fr_raw(&e[12..44]).ok_or_else(|| Error::format(format!("the proving key's coefficient {i} is not a field element: the file is corrupt")))?;
+        let value = raw * r_inv;
+        let at = fill[m][c] as usize;
+        fill[m][c] += 1;
+        signal[m][at] = s;
+        coef[m][at] = if value.is_one() {
+            Coef::One
+        } else if value == minus_one {
+            Coef::MinusOne
+        } else {
+            Coef::Other(value)
+        };
+    }
+    let [sa, sb] = signal;
+    let [ca, cb] = coef;
+    let [ra, rb] = rows;
+    Ok((SparseMatrix { start: ra, signal: sa, coef: ca }, SparseMatrix { start: rb, signal: sb, coef: cb }))
+}

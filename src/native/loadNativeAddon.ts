@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from '../logger.js'
+
+/** Timings and result of one native proof (from the addon). */
+export type NativeProveResult = {
+  /** `{"proof": {...}, "publicSignals": [...]}`, snarkjs's format. */
+  json: string
+  witnessMs: number
+  qapMs: number
+  fftMs: number
+  msmMs: number
+  verifyMs: number
+  totalMs: number
+}
+
+export type NativeKeyInfo = { nVars: number; nPublic: number; domainSize: number; cached: boolean; pinned: boolean; ms: number }
+
+/** The Node-API addon built from `native/` (Rust). */
+export type NativeAddon = {
+  NativeProver: new (threads: number) => {
+    readonly threads: number
+    /** Parses a snarkjs .zkey (once per process); with `sha256`, the bytes must match it. */
+    loadKey(zkey: Uint8Array, sha256?: string | null): Promise<NativeKeyInfo>
+    /** Proves a .wtns witness; every proof is checked against the key before it is returned. */
+    prove(wtns: Uint8Array): Promise<NativeProveResult>
+    close(): void
+  }
+  /** Writes a phase-2-prepared dev powers of tau of 2^power (τ chosen by the addon: INSECURE). */
+  writeDevPtau(path: string, power: number, threads: number): Promise<void>
+  nativeVersion(): string
+}
+
+export type NativeProver = InstanceType<NativeAddon['NativeProver']>
+
+/** Where `npm install` (scripts/build-native.mjs) puts the addon. */
+export const NATIVE_ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'glassbox_native.node')
+
+const require = createRequire(import.meta.url)
+let cached: { addon: NativeAddon | undefined; reason?: string; warned?: boolean } | undefined
+
+/**
+ * Loads the native prover addon once per thread. A missing or unloadable
+ * addon is not an error: it returns `undefined` and warns once (one line), and
+ * glassbox proves with snarkjs instead. `GLASSBOX_NATIVE=0` disables it.
+ */
+export function loadNativeAddon({ logger }: { logger?: Logger } = {}): NativeAddon | undefined {
+  if (!cached) {
+    if (process.env.GLASSBOX_NATIVE === '0') {
+      cached = { addon: undefined, reason: 'disabled by GLASSBOX_NATIVE=0' }
+    } else if (!existsSync(NATIVE_ADDON_PATH)) {
+      cached = { addon: undefined, reason: `${NATIVE_ADDON_PATH} not found (build it with \`npm run build:native\`; needs Rust's cargo)` }
+    } else {
+      try {
+        cached = { addon: require(NATIVE_ADDON_PATH) as NativeAddon }
+      } catch (error) {
+        cached = { addon: undefined, reason: `${NATIVE_ADDON_PATH} failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` }
+      }
+    }
+  }
+  if (!cached.addon && logger && !cached.warned) {
+    cached.warned = true
+    logger.warn(`native prover unavailable, proving with snarkjs: ${cached.reason}`)
+  }
+  return cached.addon
+}
+
+/** Why the addon is unavailable (after {@link loadNativeAddon} returned undefined). */
+export function nativeAddonUnavailableReason(): string | undefined {
+  return cached?.reason
+}

@@ -1,0 +1,65 @@
+import type { Groth16Proof } from 'snarkjs'
+import { ProveError } from '../errors.js'
+import type { NativeAddon, NativeProver } from '../native/loadNativeAddon.js'
+import type { ProverBackend } from './proverBackend.js'
+
+export type NativeBackendOptions = {
+  /** The loaded addon (see `loadNativeAddon`). */
+  addon: NativeAddon
+  /** Threads of this prover's own pool; workers × threads should not exceed the cores. */
+  threads?: number
+  /**
+   * The zkey's SHA-256 as recorded in the manifest at setup. The addon checks
+   * the bytes against it and then skips the per-point checks; without it every
+   * point of the key is checked (slower for large keys).
+   */
+  zkeySha256?: string
+}
+
+/**
+ * The native backend: the Rust addon's Groth16 prover (BN254, circom's H
+ * reduction, witness-aware MSMs). Same input and output as snarkjs; each
+ * proof is verified against the key before it is returned.
+ */
+export function nativeBackend({ addon, threads = 1, zkeySha256 }: NativeBackendOptions): ProverBackend {
+  let prover: NativeProver | undefined
+  return {
+    name: 'native',
+    async loadKey(zkey) {
+      const next = new addon.NativeProver(threads)
+      try {
+        await next.loadKey(zkey, zkeySha256 ?? null)
+      } catch (cause) {
+        throw new ProveError('The native prover cannot read this proving key.', {
+          details: `${nativeMessage(cause)}. Rerun \`glassbox setup\` to make a fresh circuit.zkey.`,
+          cause,
+        })
+      }
+      prover?.close()
+      prover = next
+    },
+    async prove(witness) {
+      if (!prover) throw new ProveError('native backend: no proving key loaded.')
+      let json: string
+      try {
+        json = (await prover.prove(witness)).json
+      } catch (cause) {
+        throw new ProveError('The native prover could not prove this witness.', {
+          details: `${nativeMessage(cause)}. The proving key may not belong to this circuit: rerun \`glassbox setup\`.`,
+          cause,
+        })
+      }
+      return JSON.parse(json) as { proof: Groth16Proof; publicSignals: string[] }
+    },
+    async close() {
+      prover?.close()
+      prover = undefined
+    },
+  }
+}
+
+/** The addon's message without its `[CODE] ` prefix. */
+function nativeMessage(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return message.replace(/^\[[A-Z_]+\] /, '')
+}
