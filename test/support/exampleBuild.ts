@@ -13,7 +13,12 @@ export function examplePath(name: string, file: string): string {
 }
 
 /** Compiles a bundled example into a fresh temp folder and, with `setup`, makes its keys (dev ptau cached in keys/). */
-export async function buildExample(name: 'iris' | 'digits', { setup = true, bits }: { setup?: boolean; bits?: number } = {}): Promise<string> {
+export type ExampleName = 'iris' | 'digits' | 'digits_cnn' | 'lenet5' | 'pad_avgpool'
+
+export async function buildExample(
+  name: ExampleName,
+  { setup = true, bits, weightBits, nativeWitness }: { setup?: boolean; bits?: number; weightBits?: number; nativeWitness?: boolean } = {},
+): Promise<string> {
   const outDir = join(mkdtempSync(join(tmpdir(), `glassbox-${name}-`)), 'build')
   await compileModel({
     modelPath: examplePath(name, 'model.onnx'),
@@ -21,6 +26,8 @@ export async function buildExample(name: 'iris' | 'digits', { setup = true, bits
     outDir,
     name,
     ...(bits ? { bits } : {}),
+    ...(weightBits ? { weightBits } : {}),
+    ...(nativeWitness ? { nativeWitness } : {}),
   })
   if (setup) {
     await setupKeys({ buildDir: outDir, keysDir: KEYS_DIR })
