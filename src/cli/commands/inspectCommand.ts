@@ -1,6 +1,10 @@
 import { stat } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
 import type { Argv } from 'yargs'
+import { readFile } from 'node:fs/promises'
+import { buildPaths } from '../../artifacts/buildPaths.js'
 import { readManifest } from '../../artifacts/manifest.js'
+import { parseFixedPointModel } from '../../quantize/fixedPointModel.js'
 import { importOnnx } from '../../model/importOnnx.js'
 import { loadOnnx } from '../../model/loadOnnx.js'
 import type { GlobalOptions } from '../globalOptions.js'
@@ -14,10 +18,20 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
     async (argv) => {
       if ((await stat(argv.target).catch(() => undefined))?.isDirectory()) {
         const manifest = await readManifest(argv.target)
-        printResult(argv.json, manifest, () =>
+        const modelPath = buildPaths(argv.target).model
+        const model = parseFixedPointModel(JSON.parse(await readFile(modelPath, 'utf8')), modelPath)
+        const byName = new Map(model.layers.map((l) => [l.name, l]))
+        const rows = manifest.constraints.layers.map((part) => {
+          const layer = byName.get(part.name)
+          const params = !layer ? '' : layer.kind === 'dense' || layer.kind === 'conv' ? layer.weight.length + layer.bias.length : layer.kind === 'affine' ? layer.factor.length * 2 : 0
+          const shape = !layer ? '' : layer.kind === 'conv' ? (layer.pool?.outShape ?? layer.convShape).join('×') : String(part.outputs)
+          const fixed = !layer ? '' : `2^${layer.scale}, ${layer.bits} b${'shift' in layer ? `, >>${layer.shift}` : ''}`
+          return [part.name, part.kind, shape, fixed, params, part.constraints]
+        })
+        printResult(argv.json, { manifest, layers: model.layers.map(({ name, kind, scale, bits }) => ({ name, kind, scale, bits })) }, () =>
           [
-            `${manifest.name}: ${manifest.bits}-bit fixed point, input [${manifest.input.shape.join(', ')}] at 2^${manifest.input.scale} (${manifest.input.visibility}), output [${manifest.output.shape.join(', ')}] at 2^${manifest.output.scale}`,
-            table(['part', 'kind', 'outputs', 'constraints'], manifest.constraints.layers.map((l) => [l.name, l.kind, l.outputs, l.constraints])),
+            `${manifest.name}: ${manifest.bits}-bit activations, ${manifest.weightBits}-bit weights; input [${manifest.input.shape.join(', ')}] at 2^${manifest.input.scale} (${manifest.input.visibility}), output [${manifest.output.shape.join(', ')}] at 2^${manifest.output.scale}${manifest.droppedOutputOps.length ? ` (dropped at the output: ${manifest.droppedOutputOps.join(', ')})` : ''}`,
+            table(['part', 'kind', 'output', 'fixed point', 'params', manifest.constraints.optimization === 2 ? 'constraints' : 'constraints (O1)'], rows),
             `total: ${manifest.constraints.total} constraints (--O${manifest.constraints.optimization}), ${manifest.circuit.wires} wires`,
             `public signals: ${manifest.publicSignals.map((s) => `${s.index}:${s.signal.replace('main.', '')}`).join(' ')}`,
             `weight commitment (Poseidon): ${manifest.weights.commitment}`,
@@ -26,7 +40,7 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
         )
         return
       }
-      const ir = importOnnx(await loadOnnx(argv.target))
+      const ir = importOnnx(await loadOnnx(argv.target), { name: basename(argv.target, extname(argv.target)) })
       const rows = ir.ops.map((op) => {
         const params = op.kind === 'dense' || op.kind === 'conv' ? op.weight.length + op.bias.length : op.kind === 'affine' ? op.scale.length + op.shift.length : 0
         const input = op.kind === 'concat' ? op.inputs[0]! : op.input
