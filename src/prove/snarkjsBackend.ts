@@ -15,11 +15,12 @@ export function snarkjsBackend({ singleThread = false }: SnarkjsBackendOptions =
     name: 'snarkjs',
     async loadKey(bytes) {
       zkey = bytes
+      if (singleThread) await pinSingleThreadCurve()
     },
     async prove(witness) {
       if (!zkey) throw new ProveError('snarkjs backend: no proving key loaded.')
       try {
-        return await snarkjs.groth16.prove({ type: 'mem', data: zkey }, { type: 'mem', data: witness }, undefined, { singleThread })
+        return await snarkjs.groth16.prove({ type: 'mem', data: zkey }, { type: 'mem', data: witness })
       } catch (cause) {
         throw new ProveError('snarkjs could not prove this witness.', {
           details: `${cause instanceof Error ? cause.message : String(cause)}. The proving key may not belong to this circuit: rerun \`glassbox setup\`.`,
@@ -31,4 +32,19 @@ export function snarkjsBackend({ singleThread = false }: SnarkjsBackendOptions =
       await releaseSnarkjs()
     },
   }
+}
+
+type CurveHolder = { curve_bn128?: { terminate(): Promise<void> } | null }
+
+/**
+ * snarkjs rebuilds (and recompiles) the bn128 wasm curve for every proof when
+ * asked for a single thread, which costs about as much as a small proof.
+ * Build one single-threaded curve per thread instead and install it where
+ * snarkjs looks for its cached curve, so every later proof reuses it and still
+ * runs on this thread only.
+ */
+async function pinSingleThreadCurve(): Promise<void> {
+  const holder = globalThis as CurveHolder
+  if (holder.curve_bn128) return
+  holder.curve_bn128 = await snarkjs.curves.getCurveFromName('bn128', { singleThread: true })
 }

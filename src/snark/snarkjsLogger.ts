@@ -19,4 +19,6 @@ export async function releaseSnarkjs(): Promise<void> {
   const holder = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }
   const curve = holder.curve_bn128
   if (curve) await curve.terminate()
+  // A single-threaded curve's terminate() leaves it installed; it holds no threads, but drop it too.
+  holder.curve_bn128 = null
 }
