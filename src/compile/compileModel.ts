@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import type { Manifest } from '../artifacts/manifest.js'
 import { MANIFEST_FORMAT, recordArtifacts, writeManifest } from '../artifacts/manifest.js'
 import { sha256File } from '../artifacts/sha256File.js'
+import { sha256Tree } from '../artifacts/sha256Tree.js'
 import { readInputs } from '../io/readInputs.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
@@ -45,6 +46,12 @@ export type CompileModelParameters = {
   argmax?: boolean
   /** circom simplification: 2 removes every linear constraint but is slow on big circuits; default: 2 below 30k constraints, else 1. */
   optimization?: 0 | 1 | 2
+  /**
+   * Also write circom's C++ witness generator (`circuit_cpp/`, same circom run)
+   * and record its hash as `artifacts.witnessSource`; the binary is built by
+   * src/witness (`ensureNativeWitness`, or in the background). Default false.
+   */
+  nativeWitness?: boolean
   logger?: Logger
 }
 
@@ -71,6 +78,7 @@ export async function compileModel({
   inputVisibility = 'hashed',
   argmax = true,
   optimization,
+  nativeWitness = false,
   logger = silentLogger,
 }: CompileModelParameters): Promise<CompileModelReturnType> {
   const paths = buildPaths(outDir)
@@ -101,7 +109,10 @@ export async function compileModel({
   await writeFile(paths.circom, source)
   logger.info(`compiling circuit with circom (--O${level})…`)
   const started = Date.now()
-  await runCircom({ source, outDir, optimization: level, logger })
+  // A native witness left by an earlier compile belongs to another circuit.
+  await rm(paths.witnessNative, { recursive: true, force: true })
+  await rm(paths.witnessCpp, { recursive: true, force: true })
+  await runCircom({ source, outDir, optimization: level, ...(nativeWitness ? { cppDir: paths.witnessCpp } : {}), logger })
   const header = await readR1csHeader(paths.r1cs)
   logger.info(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${header.constraints} constraints, ${header.wires} wires`)
 
@@ -124,6 +135,7 @@ export async function compileModel({
     artifacts: {},
   }
   manifest = await recordArtifacts(outDir, manifest, ['model', 'circom', 'r1cs', 'wasm', 'sym'])
+  if (nativeWitness) manifest.artifacts.witnessSource = await sha256Tree(paths.witnessCpp)
   await writeManifest(outDir, manifest)
   return { manifest, model }
 }

@@ -127,7 +127,7 @@ function emitLayer(layer: FixedLayer, index: number, sources: string[], t: strin
       return [`    component ${name} = LeakyRelu(${layer.size}, ${layer.bits}, ${layer.alpha}, ${layer.alphaShift});`, `    ${name}.in <== ${x};`, `    ${t} <== ${name}.out;`]
     case 'pwl':
       return [
-        `    component ${name} = PiecewiseLinear(${layer.size}, ${layer.bits}, ${layer.knots.length}, [${layer.knots.join(',')}], [${layer.hinges.join(',')}], ${layer.base}, ${layer.shift}, ${layer.bits});`,
+        `    component ${name} = PiecewiseLinear(${layer.size}, ${layer.inputBits}, ${layer.knots.length}, [${layer.knots.join(',')}], [${layer.hinges.join(',')}], ${layer.base}, ${layer.shift}, ${layer.bits});`,
         `    ${name}.in <== ${x};`,
         `    ${t} <== ${name}.out;`,
       ]
@@ -211,7 +211,7 @@ function describe(layer: FixedLayer): string {
     case 'leakyrelu':
       return `leaky ReLU, alpha ${layer.alpha}/2^${layer.alphaShift}`
     case 'pwl':
-      return `${layer.fn} as ${layer.knots.length} hinges, ${rescale(layer)}`
+      return `${layer.fn} as ${layer.knots.length} hinges, ${rescale({ ...layer, relu: false })}`
     default:
       return layer satisfies never
   }

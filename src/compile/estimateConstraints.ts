@@ -1,5 +1,6 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerOutputSize } from '../quantize/fixedPointModel.js'
+import { forEachWindow } from '../quantize/windows.js'
 import type { InputVisibility } from './emitCircom.js'
 
 export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number }
@@ -26,8 +27,13 @@ export function estimateConstraints(
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const B = model.output.bits
   const parts: ConstraintReport[] = [{ name: 'input range', kind: 'range', outputs: inputSize, constraints: inputSize * (model.input.bits + (o1 ? 2 : 0)) }]
-  for (const layer of model.layers) parts.push({ name: layer.name, kind: kindOf(layer), outputs: layerOutputSize(layer), constraints: layerConstraints(layer, o1) })
-  if (argmax) parts.push({ name: 'argmax', kind: 'argmax', outputs: 1, constraints: o1 ? outputSize * (B + 5) + 2 : outputSize * (B + 3) })
+  const constants = constantPositions(model)
+  for (const layer of model.layers) {
+    const constraints = layerConstraints(layer, o1) - foldedComparisons(layer, o1, constants)
+    parts.push({ name: layer.name, kind: kindOf(layer), outputs: layerOutputSize(layer), constraints })
+  }
+  // With one output the selector is the constant 1: circom drops a constraint.
+  if (argmax) parts.push({ name: 'argmax', kind: 'argmax', outputs: 1, constraints: (o1 ? outputSize * (B + 5) + 2 : outputSize * (B + 3)) - (outputSize === 1 ? 1 : 0) })
   if (inputVisibility === 'hashed') {
     const packed = Math.ceil(inputSize / Math.floor(253 / model.input.bits))
     parts.push({ name: 'input hash', kind: 'poseidon', outputs: 1, constraints: poseidonChainConstraints(packed, o1) + (o1 ? packed : 0) })
@@ -38,6 +44,74 @@ export function estimateConstraints(
 
 export function totalConstraints(parts: readonly ConstraintReport[]): number {
   return parts.reduce((sum, p) => sum + p.constraints, 0)
+}
+
+/**
+ * Which elements of each tensor are constant zeros (padding wired in by a
+ * `pad` layer, carried through permutations and concatenations).
+ */
+function constantPositions(model: FixedPointModel): Map<string, boolean[]> {
+  const masks = new Map<string, boolean[]>()
+  const maskOf = (name: string, size: number) => masks.get(name) ?? new Array<boolean>(size).fill(false)
+  for (const layer of model.layers) {
+    if (layer.kind === 'pad') {
+      const [c, h, w] = layer.outShape
+      const [, ih, iw] = layer.inShape
+      const input = maskOf(layer.input, layer.inShape[0] * ih * iw)
+      const mask: boolean[] = []
+      for (let ch = 0; ch < c; ch++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            const sy = y - layer.pads[0]
+            const sx = x - layer.pads[1]
+            mask.push(sy < 0 || sy >= ih || sx < 0 || sx >= iw ? true : input[(ch * ih + sy) * iw + sx]!)
+          }
+      masks.set(layer.output, mask)
+    } else if (layer.kind === 'permute' && masks.has(layer.input)) {
+      const input = masks.get(layer.input)!
+      masks.set(layer.output, layer.source.map((s) => input[s]!))
+    } else if (layer.kind === 'concat' && layer.inputs.some((name) => masks.has(name))) {
+      masks.set(layer.output, layer.source.map(([which, at]) => masks.get(layer.inputs[which]!)?.[at] ?? false))
+    }
+  }
+  return masks
+}
+
+/**
+ * Max-pool comparisons whose difference circom can see is zero (a window
+ * with one real position repeats it; two constant padding zeros) lose their
+ * product under --O2: the select becomes linear and is simplified away.
+ * (--O1 keeps it, as a linear constraint.)
+ */
+function foldedComparisons(layer: FixedLayer, o1: boolean, constants: Map<string, boolean[]>): number {
+  if (o1) return 0
+  if (layer.kind === 'conv' && layer.pool) {
+    const window = layer.pool.kernel[0] * layer.pool.kernel[1]
+    let folded = 0
+    forEachWindow(layer.convShape, layer.pool.outShape, layer.pool.kernel, layer.pool.stride, layer.pool.pads, (positions) => {
+      if (positions.length === 1) folded += window - 1
+    })
+    return folded
+  }
+  if (layer.kind === 'maxpool') {
+    const window = layer.kernel[0] * layer.kernel[1]
+    const mask = constants.get(layer.input)
+    let folded = 0
+    forEachWindow(layer.inShape, layer.outShape, layer.kernel, layer.stride, layer.pads, (positions) => {
+      if (positions.length === 1) {
+        folded += window - 1
+        return
+      }
+      const padded = [...positions, ...new Array<number>(window - positions.length).fill(positions[0]!)]
+      let runningConstant = mask?.[padded[0]!] ?? false
+      for (let t = 1; t < window; t++) {
+        if (runningConstant && (mask?.[padded[t]!] ?? false)) folded++
+        else runningConstant = false
+      }
+    })
+    return folded
+  }
+  return 0
 }
 
 function kindOf(layer: FixedLayer): string {
@@ -75,7 +149,7 @@ function layerConstraints(layer: FixedLayer, o1: boolean): number {
     case 'leakyrelu':
       return outputs * (2 * layer.bits + layer.alphaShift + 1 + 2 * sum)
     case 'pwl':
-      return outputs * (layer.knots.length * (layer.bits + 2 + sum) + rescale({ ...layer, relu: false }))
+      return outputs * (layer.knots.length * (layer.inputBits + 2 + sum) + rescale({ ...layer, relu: false }))
     case 'pad':
     case 'permute':
     case 'concat':

@@ -115,13 +115,13 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[]): big
       const knots = layer.knots.map(BigInt)
       const hinges = layer.hinges.map(BigInt)
       const acc = read(layer.input).map((v) => {
-        let a = BigInt(layer.base) + BigInt(layer.slope) * v
+        let a = BigInt(layer.base)
         knots.forEach((k, j) => {
           if (v > k) a += hinges[j]! * (v - k)
         })
         return a
       })
-      return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
+      return rescaleAll(acc, layer.shift, layer.bits, false, layer.name)
     }
     default:
       return layer satisfies never

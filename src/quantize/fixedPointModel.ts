@@ -102,13 +102,14 @@ const leakyReluLayer = z.object({
 const piecewiseLinearLayer = z.object({
   kind: z.literal('pwl'),
   ...common,
-  ...rescale,
+  shift: z.number().int().min(0),
   input: z.string(),
+  /** Bits of the input tensor (each hinge compares x − knot in inputBits + 1 bits). */
+  inputBits: bits,
   size: z.number().int().positive(),
   fn: z.enum(['sigmoid', 'tanh']),
-  /** y·2^(outScale+shift) = base + slope·x + Σ_j hinge[j]·max(0, x − knot[j]), x at the input scale. */
+  /** y·2^(outScale+shift) = base + Σ_j hinge[j]·max(0, x − knot[j]), x at the input scale. */
   base: intString,
-  slope: intString,
   knots: z.array(intString),
   hinges: z.array(intString),
 })

@@ -61,9 +61,8 @@ export function fitPiecewiseLinear(op: SmoothActivationOp, { inputScale, inputBi
     scale: accScale - shift,
     bits,
     shift,
-    relu: false,
+    inputBits,
     base: String(BigInt(Math.round(base * 2 ** accScale)) + BigInt(rounding)),
-    slope: '0',
     knots: KNOTS[op.kind].map((t) => String(Math.max(-limit, Math.min(limit - 1, Math.round(t * 2 ** inputScale))))),
     hinges: hinges.map((h) => String(Math.round(h * 2 ** hingeScale))),
   }

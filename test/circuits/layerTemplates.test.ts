@@ -11,9 +11,12 @@ import { describe, expect, it } from 'vitest'
 import { estimateConstraints, totalConstraints } from '../../src/compile/estimateConstraints.js'
 import { emitCircom } from '../../src/compile/emitCircom.js'
 import { hashInput } from '../../src/compile/poseidonChain.js'
+import type { ModelIR, Op } from '../../src/model/ir.js'
 import { evaluateFixed } from '../../src/quantize/evaluateFixed.js'
 import type { FixedLayer, FixedPointModel } from '../../src/quantize/fixedPointModel.js'
 import { FIXED_POINT_FORMAT } from '../../src/quantize/fixedPointModel.js'
+import { quantizeInput } from '../../src/quantize/quantizeInput.js'
+import { quantizeModel } from '../../src/quantize/quantizeModel.js'
 import type { CircuitTester } from '../support/circuitTester.js'
 import { compileTestCircuit } from '../support/circuitTester.js'
 import type { Signals } from '../support/forgery.js'
@@ -123,7 +126,7 @@ describe('MaxPool2d', () => {
   // first comparison is max(a, a): d is the constant 0, the product is linear and circom drops
   // it (and the next one collapses the same way once best = a is substituted). The estimate
   // still counts B + 2 for each.
-  it.fails('costs what estimateConstraints says with padding (estimate too high)', async () => {
+  it('costs what estimateConstraints says with padding (estimate too high)', async () => {
     expect((await compile(main)).constraintCount).toBe(layerCost(oneLayer(pool, 6, 12)))
   }, TIMEOUT)
 })
@@ -278,8 +281,8 @@ describe('LeakyRelu', () => {
 })
 
 describe('PiecewiseLinear', () => {
-  const pwl = (slope = '0'): FixedLayer => ({
-    kind: 'pwl', ...io, bits: B, shift: 2, relu: false, size: 4, fn: 'tanh', base: '5', slope, knots: ['-50', '0', '40'], hinges: ['6', '-1', '-2'],
+  const pwl = (): FixedLayer => ({
+    kind: 'pwl', ...io, bits: B, inputBits: B, shift: 2, size: 4, fn: 'tanh', base: '5', knots: ['-50', '0', '40'], hinges: ['6', '-1', '-2'],
   })
   const main = `= PiecewiseLinear(4, ${B}, 3, [-50,0,40], [6,-1,-2], 5, 2, ${B})`
 
@@ -328,15 +331,34 @@ describe('PiecewiseLinear', () => {
       expected: ([x]) => ({ 'main.out[0]': floorDiv(1n + 3n * max0(x! + 1n) - 2n * max0(x! - 2n), 1) }),
     })
   }, TIMEOUT)
+})
 
-  // The schema admits a linear `slope` term (and `relu`) that evaluateFixed applies but the
-  // template has no parameter for: emitCircom drops them. fitPiecewiseLinear always writes
-  // slope 0 and relu false, so only a hand-edited model.json can hit this.
-  it.fails('a pwl layer with a non-zero slope compiles to what evaluateFixed computes', async () => {
-    const model = oneLayer(pwl('1'), 4, 4)
-    const t = await compileTestCircuit(emitCircom(model, { inputVisibility: 'private', argmax: false }))
-    const x = [-20n, 10n, 30n, 0n]
-    expect(outputs(t, await t.witness({ in: x, prover: 1n }), 4)).toEqual(evaluateFixed(model, x).outputQ)
+describe('a sigmoid after a concatenation of differently scaled branches', () => {
+  // concat upshifts the coarser branch, so its tensor is wider than B (here 18 bits for B = 10);
+  // each hinge must compare x − knot at the input's width, not the output's (regression test).
+  it('proves what evaluateFixed computes', async () => {
+    const dense = (name: string, input: string, weight: number[], outFeatures: number): Op => ({
+      kind: 'dense', name, input, output: `${name}.out`, inFeatures: weight.length / outFeatures, outFeatures, weight: Float64Array.from(weight), bias: new Float64Array(outFeatures),
+    })
+    const ops: Op[] = [
+      dense('a', 'input', [0.01, 0.01], 1),
+      dense('b', 'input', [3, 3], 1),
+      { kind: 'concat', name: 'cat', inputs: ['a.out', 'b.out'], output: 'cat.out', source: Int32Array.from([0, 0, 1, 0]) },
+      { kind: 'sigmoid', name: 'sig', input: 'cat.out', output: 'sig.out' },
+      dense('c', 'sig.out', [1, -1, -1, 1], 2),
+    ]
+    const tensors = { input: [1, 2], 'a.out': [1, 1], 'b.out': [1, 1], 'cat.out': [1, 2], 'sig.out': [1, 2], 'c.out': [1, 2] }
+    const ir: ModelIR = { name: 'concat-sigmoid', producer: 'test', opsetVersion: 13, input: { name: 'input', shape: [1, 2] }, output: { name: 'c.out', shape: [1, 2] }, tensors, ops }
+    const calibration = [[1, 1], [-1, -1], [0.5, -0.2], [-0.9, 0.8]]
+    const model = quantizeModel(ir, { calibration, bits: 10 })
+    expect(model.layers.find((l) => l.kind === 'concat')!.bits).toBeGreaterThan(10)
+    const t = await compileTestCircuit(emitCircom(model, { inputVisibility: 'private' }))
+    for (const input of calibration) {
+      const x = quantizeInput(model, input)
+      const w = await t.tryWitness({ in: x, prover: 1n })
+      expect(w, `no witness for calibration input [${input}]`).toBeDefined()
+      expect(outputs(t, w!, 2)).toEqual(evaluateFixed(model, x).outputQ)
+    }
   }, TIMEOUT)
 })
 
@@ -411,7 +433,7 @@ describe('a whole model of these layers', () => {
         },
         { kind: 'clip', name: 'clip', input: 'c', output: 'k', scale: 0, bits: B, size: 4, min: '-20', max: '50' },
         { kind: 'leakyrelu', name: 'leaky', input: 'k', output: 'l', scale: 0, bits: B, size: 4, alpha: '26', alphaShift: 8 },
-        { kind: 'pwl', name: 'pwl', input: 'l', output: 'y', scale: 0, bits: B, shift: 2, relu: false, size: 4, fn: 'tanh', base: '5', slope: '0', knots: ['-50', '0', '40'], hinges: ['6', '-1', '-2'] },
+        { kind: 'pwl', name: 'pwl', input: 'l', output: 'y', scale: 0, bits: B, inputBits: B, shift: 2, size: 4, fn: 'tanh', base: '5', knots: ['-50', '0', '40'], hinges: ['6', '-1', '-2'] },
       ],
     }
     const t = await compileTestCircuit(emitCircom(model))

@@ -111,7 +111,8 @@ describe('every op: circuit equals the integer evaluator bit for bit', () => {
       { kind: 'maxpool', name: 'mp', input: 'pad.out', output: 'mp.out', inShape: [1, 5, 6], outShape: [1, 3, 3], kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] },
       dense(random, 'fc', 'mp.out', 9, 3),
     ]
-    await expectExact(model('pool', [1, 1, 4, 4], ops, shapesOf(ops, {})), { exactCount: false })
+    await expectExact(model('pool', [1, 1, 4, 4], ops, shapesOf(ops, {})))
+    await expectExact(model('pool', [1, 1, 4, 4], ops, shapesOf(ops, {})), { optimization: 1, samples: 2 })
   })
 
   it('clip, leaky ReLU, sigmoid and tanh', async () => {
