@@ -97,6 +97,6 @@ describe('glassbox CLI: bad input exits 2 with a clear message', () => {
     expect(onnx.code).toBe(0)
     expect(onnx.stdout).toMatch(/dense[\s\S]*relu[\s\S]*dense/)
     const build = await glassbox('inspect', buildDir, '--json')
-    expect(JSON.parse(build.stdout).constraints.total).toBeGreaterThan(0)
+    expect(JSON.parse(build.stdout).manifest.constraints.total).toBeGreaterThan(0)
   })
 })
