@@ -37,8 +37,18 @@ export { proveBatch, type ProveBatchParameters, type ProveBatchReturnType, type 
 export { createProver, type Prover } from './prove/createProver.js'
 export { loadProvingArtifacts, type ProvingArtifacts } from './prove/provingArtifacts.js'
 export { snarkjsBackend } from './prove/snarkjsBackend.js'
+export { nativeBackend, type NativeBackendOptions } from './prove/nativeBackend.js'
+export { selectBackend, threadsPerWorker, type BackendChoice, type BackendName } from './prove/selectBackend.js'
+export { loadNativeAddon, type NativeAddon } from './native/loadNativeAddon.js'
 export type { ProverBackend } from './prove/proverBackend.js'
 export type { ProofRecord } from './prove/proofRecord.js'
+// witness/
+export { createWitnessCalculator, type WitnessCalculator, type WitnessKind } from './witness/createWitnessCalculator.js'
+export { buildWitnessBinary, DEFAULT_WITNESS_OPTIMIZATION, type WitnessOptimization, type WitnessBinaryInfo } from './witness/buildWitnessBinary.js'
+export { ensureNativeWitness } from './witness/ensureNativeWitness.js'
+export { startBackgroundWitnessBuild } from './witness/startBackgroundWitnessBuild.js'
+export { findWitnessToolchain, type WitnessToolchain } from './witness/findWitnessToolchain.js'
+export { generateCppWitnessSource } from './witness/generateCppWitnessSource.js'
 // verify/
 export { verifyProofs, type ProofCheck } from './verify/verifyProofs.js'
 export { verifyProofsOnChain } from './verify/verifyProofsOnChain.js'

@@ -8,6 +8,7 @@
 //!   owned by the prover (sized by the caller so that workers × threads never
 //!   exceed the cores), off Node's event loop.
 //! - `writeDevPtau`: a phase-2-prepared `.ptau` from a τ chosen here.
+//! - `writeDevZkey`: `snarkjs zkey new` + one contribution, natively (dev keys).
 
 pub mod binfile;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod points;
 pub mod proof_json;
 pub mod prover;
 pub mod ptau;
+pub mod setup;
 pub mod wtns;
 pub mod zkey;
 

@@ -222,6 +222,39 @@ pub fn write_dev_ptau(path: String, power: u32, threads: u32) -> Result<AsyncTas
     Ok(AsyncTask::new(DevPtauTask { path, power, pool: build_pool(threads)? }))
 }
 
+pub struct DevZkeyTask {
+    r1cs: String,
+    ptau: String,
+    ptau_sha256: String,
+    zkey: String,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl Task for DevZkeyTask {
+    type Output = u32;
+    type JsValue = u32;
+
+    fn compute(&mut self) -> Result<u32> {
+        let (r1cs, ptau, pin, zkey) = (self.r1cs.clone(), self.ptau.clone(), self.ptau_sha256.clone(), self.zkey.clone());
+        guarded(&self.pool, || {
+            let bytes = std::fs::read(&r1cs)?;
+            crate::setup::write_dev_zkey(&bytes, std::path::Path::new(&ptau), pin.as_bytes(), std::path::Path::new(&zkey))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: u32) -> Result<u32> {
+        Ok(output)
+    }
+}
+
+/// Writes a Groth16 proving key for a circuit (`snarkjs zkey new` and one
+/// contribution of fresh δ, in one pass) from a prepared ptau. Resolves to the
+/// circuit's domain power. For development keys (see setup.rs).
+#[napi(ts_return_type = "Promise<number>")]
+pub fn write_dev_zkey(r1cs_path: String, ptau_path: String, ptau_sha256: String, zkey_path: String, threads: u32) -> Result<AsyncTask<DevZkeyTask>> {
+    Ok(AsyncTask::new(DevZkeyTask { r1cs: r1cs_path, ptau: ptau_path, ptau_sha256, zkey: zkey_path, pool: build_pool(threads)? }))
+}
+
 /// The addon's version (the crate's).
 #[napi]
 pub fn native_version() -> String {

@@ -30,7 +30,9 @@ pub struct Proof {
 pub struct Timings {
     pub witness_ms: f64,
     pub qap_ms: f64,
+    /// The six FFTs, with the witness MSMs (A, B1, B2, C) running alongside.
     pub fft_ms: f64,
+    /// The H MSM (full-size scalars, the domain's size).
     pub msm_ms: f64,
     pub verify_ms: f64,
 }
@@ -93,19 +95,40 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
     let scalars: Vec<BigInt<4>> = witness.par_iter().map(|w| w.into_bigint()).collect();
     timings.qap_ms = ms_since(t);
 
+    // The witness MSMs do not need the FFTs: run both at once, then the H MSM.
     let t = Instant::now();
-    rayon::join(|| to_odd_points(&mut a, &domain, &coset), || rayon::join(|| to_odd_points(&mut b, &domain, &coset), || to_odd_points(&mut c, &domain, &coset)));
-    let h: Vec<BigInt<4>> = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| (*x * y - z).into_bigint()).collect();
+    let private = &scalars[pk.n_public + 1..];
+    let (h, ((sum_a, sum_b1), (sum_b2, sum_c))) = rayon::join(
+        || {
+            rayon::join(|| to_odd_points(&mut a, &domain, &coset), || rayon::join(|| to_odd_points(&mut b, &domain, &coset), || to_odd_points(&mut c, &domain, &coset)));
+            let h: Vec<BigInt<4>> = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| (*x * y - z).into_bigint()).collect();
+            h
+        },
+        || {
+            rayon::join(
+                || rayon::join(|| msm_witness(&pk.points_a, &scalars), || msm_witness(&pk.points_b1, &scalars)),
+                || rayon::join(|| msm_witness(&pk.points_b2, &scalars), || msm_witness(&pk.points_c, private)),
+            )
+        },
+    );
     drop((a, b, c));
     timings.fft_ms = ms_since(t);
 
     let t = Instant::now();
-    let private = &scalars[pk.n_public + 1..];
-    let ((sum_a, sum_b1), (sum_b2, (sum_c, sum_h))) = rayon::join(
-        || rayon::join(|| msm_witness(&pk.points_a, &scalars), || msm_witness(&pk.points_b1, &scalars)),
-        || rayon::join(|| msm_witness(&pk.points_b2, &scalars), || rayon::join(|| msm_witness(&pk.points_c, private), || msm_full(&pk.points_h, &h))),
-    );
+    let sum_h = msm_full(&pk.points_h, &h);
     timings.msm_ms = ms_since(t);
+    if std::env::var_os("GLASSBOX_NATIVE_DEBUG").is_some() {
+        let time = |name: &str, f: &dyn Fn()| {
+            let t = Instant::now();
+            f();
+            eprintln!("  msm {name}: {:.1} ms", ms_since(t));
+        };
+        time("A", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_a, &scalars)); });
+        time("B1", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b1, &scalars)); });
+        time("B2", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b2, &scalars)); });
+        time("C", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_c, private)); });
+        time("H", &|| { let _ = std::hint::black_box(msm_full(&pk.points_h, &h)); });
+    }
 
     let mut rng = rand::rngs::OsRng;
     let r = Fr::rand(&mut rng);

@@ -258,7 +258,7 @@ fn fq_is_negative(x: &Fq) -> bool {
 /// snarkjs `hashToG2`: ChaCha seeded by the hash's eight big-endian words, then
 /// ffjavascript's `G2.fromRng` (try x until x³ + b is a square, pick the root's
 /// sign from the stream, clear the cofactor).
-fn hash_to_g2(hash: &[u8]) -> G2Affine {
+pub(crate) fn hash_to_g2(hash: &[u8]) -> G2Affine {
     let seed: [u32; 8] = std::array::from_fn(|i| u32::from_be_bytes(hash[i * 4..i * 4 + 4].try_into().expect("4 bytes")));
     let mut rng = ChaCha::new(seed);
     loop {

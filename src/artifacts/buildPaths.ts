@@ -17,8 +17,10 @@ export function buildPaths(dir: string) {
     verifier: join(dir, 'Verifier.sol'),
     /** circom's C++ witness generator source (`--c`), when compiled with a native witness. */
     witnessCpp: join(dir, 'circuit_cpp'),
-    /** The built native witness generator: `circuit`, `circuit.dat`, `witness.json`, `build.log`. */
+    /** The built native witness generator: `circuit`, `circuit.dat`, `witness.json`. */
     witnessNative: join(dir, 'witness'),
+    /** Output of the background build of `witness/`. */
+    witnessLog: join(dir, 'witness.log'),
   } as const
 }
 

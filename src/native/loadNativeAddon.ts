@@ -30,6 +30,11 @@ export type NativeAddon = {
   }
   /** Writes a phase-2-prepared dev powers of tau of 2^power (τ chosen by the addon: INSECURE). */
   writeDevPtau(path: string, power: number, threads: number): Promise<void>
+  /**
+   * Writes a dev Groth16 key (snarkjs `zkey new` + one contribution of fresh δ) from a prepared
+   * ptau; resolves to the circuit's domain power. Its circuit hash is glassbox's, not snarkjs's.
+   */
+  writeDevZkey(r1csPath: string, ptauPath: string, ptauSha256: string, zkeyPath: string, threads: number): Promise<number>
   nativeVersion(): string
 }
 

@@ -1,13 +1,14 @@
-import { WitnessCalculatorBuilder } from 'circom_runtime'
-import type { WitnessCalculator } from 'circom_runtime'
 import { fromField, hashInput } from '../compile/poseidonChain.js'
 import { ProveError } from '../errors.js'
+import type { Logger } from '../logger.js'
 import { evaluateFixed } from '../quantize/evaluateFixed.js'
 import { dequantize } from '../quantize/quantizeInput.js'
 import { circuitInput } from './circuitInput.js'
 import type { ProofRecord } from './proofRecord.js'
 import type { ProverBackend } from './proverBackend.js'
 import type { ProvingArtifacts } from './provingArtifacts.js'
+import type { WitnessCalculator, WitnessKind } from '../witness/createWitnessCalculator.js'
+import { createWitnessCalculator } from '../witness/createWitnessCalculator.js'
 
 export type Prover = {
   /** Witness + Groth16 proof of one inference, checked against the integer evaluator. */
@@ -18,17 +19,34 @@ export type Prover = {
 /**
  * Builds a prover that holds the witness calculator and the proving key for
  * its whole life: keys are parsed once, not once per proof.
+ *
+ * The witness is native (circom's C++ program, when the build folder has it)
+ * or wasm (`witness`). Concurrent `proveOne` calls overlap: the next input's
+ * witness is computed while the current proof runs, and proofs themselves
+ * run one at a time.
  */
-export async function createProver(artifacts: ProvingArtifacts, backend: ProverBackend, { prover }: { prover: string }): Promise<Prover> {
-  const witnessCalculator = await WitnessCalculatorBuilder(artifacts.wasm)
+export async function createProver(
+  artifacts: ProvingArtifacts,
+  backend: ProverBackend,
+  { prover, witness = 'native', logger }: { prover: string; witness?: WitnessKind; logger?: Logger },
+): Promise<Prover> {
+  const witnessCalculator = await createWitnessCalculator(artifacts, { prefer: witness, ...(logger ? { logger } : {}) })
   await backend.loadKey(artifacts.zkey)
+  let proving: Promise<unknown> = Promise.resolve()
+  // Resolves with the proof and how long it waited for the proof before it (not counted in `ms`).
+  const proveInTurn = (wtns: Uint8Array) => {
+    const queued = performance.now()
+    const run = proving.then(async () => ({ waited: performance.now() - queued, ...(await backend.prove(wtns)) }))
+    proving = run.catch(() => undefined)
+    return run
+  }
   return {
     async proveOne({ id, input }) {
       const started = performance.now()
       const { inputQ, signals } = circuitInput(artifacts.model, input, prover)
       const expected = evaluateFixed(artifacts.model, inputQ)
       const witness = await calculateWitness(witnessCalculator, signals, id)
-      const { proof, publicSignals } = await backend.prove(witness)
+      const { proof, publicSignals, waited } = await proveInTurn(witness)
       await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id })
       const record: ProofRecord = {
         id,
@@ -37,18 +55,21 @@ export async function createProver(artifacts: ProvingArtifacts, backend: ProverB
         publicSignals,
         proof,
         backend: backend.name,
-        ms: Math.round(performance.now() - started),
+        ms: Math.round(performance.now() - started - waited),
       }
       if (artifacts.manifest.output.argmax) record.class = expected.argmax
       return record
     },
-    close: () => backend.close(),
+    async close() {
+      await witnessCalculator.close()
+      await backend.close()
+    },
   }
 }
 
 async function calculateWitness(calculator: WitnessCalculator, signals: object, id: string): Promise<Uint8Array> {
   try {
-    return await calculator.calculateWTNSBin(signals as Record<string, unknown>, true)
+    return await calculator.calculate(signals as Record<string, unknown>)
   } catch (cause) {
     throw new ProveError(`Witness generation failed for "${id}".`, {
       details: `${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}. The circuit rejected this input; check it is within the calibrated range.`,

@@ -12,6 +12,10 @@ import type { ProofRecord } from './proofRecord.js'
 import { openProofsAppender, recoverProofsFile } from './proofsFile.js'
 import { loadProvingArtifacts } from './provingArtifacts.js'
 import type { ProveTask, ProveTaskResult, ProveWorkerData } from './proveWorker.js'
+import type { BackendChoice, BackendName } from './selectBackend.js'
+import { selectBackend, threadsPerWorker } from './selectBackend.js'
+import type { WitnessKind } from '../witness/createWitnessCalculator.js'
+import { reportNativeWitness } from '../witness/reportNativeWitness.js'
 
 export type BatchProgress = { done: number; total: number; failed: number; skipped: number; last?: { id: string; ms: number; ok: boolean } }
 
@@ -21,9 +25,12 @@ export type ProveBatchParameters = {
   inputsPath: string
   /** JSONL proofs file; appended to, and read back to resume an interrupted job. */
   outPath: string
-  /** Worker threads (default: the machine's cores). Each proves single-threaded. */
+  /** Worker threads (default: the machine's cores). Native workers share the cores out (cores / workers prover threads each); snarkjs workers prove single-threaded. */
   workers?: number
-  backend?: 'snarkjs'
+  /** `auto` (default): the native prover when its addon is built, snarkjs otherwise. */
+  backend?: BackendChoice
+  /** Witness generator: `native` (default) uses the build folder's C++ binary once it is built (wasm until then); `wasm` never does. */
+  witness?: WitnessKind
   /** The address the proofs are bound to (only it can submit them to the registry). */
   prover?: string
   logger?: Logger
@@ -36,6 +43,9 @@ export type ProveBatchReturnType = {
   failures: { id: string; message: string }[]
   seconds: number
   workers: number
+  /** The backend that proved, and its prover threads per worker. */
+  backend: BackendName
+  threadsPerWorker: number
 }
 
 /**
@@ -51,7 +61,8 @@ export async function proveBatch({
   inputsPath,
   outPath,
   workers = availableParallelism(),
-  backend = 'snarkjs',
+  backend: backendChoice = 'auto',
+  witness = 'native',
   prover = ZERO_ADDRESS,
   logger = silentLogger,
   onProgress,
@@ -68,17 +79,25 @@ export async function proveBatch({
   const progress: BatchProgress = { done: 0, total: pending.length, failed: 0, skipped }
   onProgress?.({ ...progress })
   const failures: ProveBatchReturnType['failures'] = []
-  if (pending.length === 0) return { proven: 0, skipped, failures, seconds: (Date.now() - started) / 1000, workers: 0 }
+  const backend = selectBackend(backendChoice, { logger })
+  if (pending.length === 0) return { proven: 0, skipped, failures, seconds: (Date.now() - started) / 1000, workers: 0, backend, threadsPerWorker: 0 }
 
+  await reportNativeWitness(buildDir, artifacts.manifest, witness, logger)
   const threads = Math.max(1, Math.min(workers, pending.length))
+  const proverThreads = threadsPerWorker(backend, threads, availableParallelism())
+  logger.debug(`proving with ${threads} ${backend} worker(s) × ${proverThreads} thread(s)`)
   const pool = new Piscina<ProveTask, ProveTaskResult>({
     ...workerEntry(),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
+    // A second task per worker computes the next input's witness while the current proof runs (createProver runs proofs one at a time).
+    concurrentTasksPerWorker: pending.length > threads ? 2 : 1,
     workerData: {
       buildDir: resolve(buildDir),
       backend,
+      threads: proverThreads,
+      witness,
       prover: proverAddress,
       // snarkjs's web-worker shim treats any worker thread as one of its own and
       // loads workerData.mod; give it an empty script instead of an error.
@@ -113,7 +132,7 @@ export async function proveBatch({
     await out.close()
     await pool.destroy()
   }
-  return { proven: progress.done, skipped, failures, seconds: (Date.now() - started) / 1000, workers: threads }
+  return { proven: progress.done, skipped, failures, seconds: (Date.now() - started) / 1000, workers: threads, backend, threadsPerWorker: proverThreads }
 }
 
 // Under vitest/tsx the sources are .ts files: the worker then needs tsx's loader.

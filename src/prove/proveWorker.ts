@@ -7,10 +7,17 @@ import { GlassboxError } from '../errors.js'
 import type { Prover } from './createProver.js'
 import { createProver } from './createProver.js'
 import type { ProofRecord } from './proofRecord.js'
+import { loadNativeAddon } from '../native/loadNativeAddon.js'
+import { nativeBackend } from './nativeBackend.js'
+import type { ProverBackend } from './proverBackend.js'
+import type { ProvingArtifacts } from './provingArtifacts.js'
 import { loadProvingArtifacts } from './provingArtifacts.js'
+import type { BackendName } from './selectBackend.js'
 import { snarkjsBackend } from './snarkjsBackend.js'
+import type { WitnessKind } from '../witness/createWitnessCalculator.js'
 
-export type ProveWorkerData = { buildDir: string; backend: 'snarkjs'; prover: string }
+/** `threads`: prover threads of this worker (native only; snarkjs workers prove single-threaded). */
+export type ProveWorkerData = { buildDir: string; backend: BackendName; threads?: number; witness?: WitnessKind; prover: string }
 export type ProveTask = { id: string; input: number[] }
 export type ProveTaskResult =
   | { ok: true; record: ProofRecord }
@@ -19,9 +26,18 @@ export type ProveTaskResult =
 let proverPromise: Promise<Prover> | undefined
 
 function getProver(): Promise<Prover> {
-  const { buildDir, prover } = workerData as ProveWorkerData
-  proverPromise ??= loadProvingArtifacts(buildDir).then((artifacts) => createProver(artifacts, snarkjsBackend({ singleThread: true }), { prover }))
+  const { buildDir, prover, witness } = workerData as ProveWorkerData
+  proverPromise ??= loadProvingArtifacts(buildDir).then((artifacts) => createProver(artifacts, workerBackend(artifacts), { prover, ...(witness ? { witness } : {}) }))
   return proverPromise
+}
+
+function workerBackend(artifacts: ProvingArtifacts): ProverBackend {
+  const { backend, threads = 1 } = workerData as ProveWorkerData
+  // The pool's thread already loaded the addon; loading it here again only fails if it broke in between.
+  const addon = backend === 'native' ? loadNativeAddon() : undefined
+  if (!addon) return snarkjsBackend({ singleThread: true })
+  const zkeySha256 = artifacts.manifest.artifacts['zkey']
+  return nativeBackend({ addon, threads, ...(zkeySha256 ? { zkeySha256 } : {}) })
 }
 
 export default async function proveTask(task: ProveTask): Promise<ProveTaskResult> {

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { sha256File } from '../artifacts/sha256File.js'
 import { SetupError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
+import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { snarkjsLogger } from '../snark/snarkjsLogger.js'
 
 export type DevPtau = {
@@ -22,6 +24,12 @@ export type EnsureDevPtauParameters = {
   /** Cache folder, by default `keys/` of the project. */
   keysDir: string
   logger?: Logger
+  /**
+   * `native` (the default when the addon is built) computes every section
+   * directly from τ, in seconds; `snarkjs` runs new accumulator, contribution
+   * and prepare-phase-2 (about a minute at 2^11, hours at 2^18).
+   */
+  generator?: 'native' | 'snarkjs'
 }
 
 /**
@@ -30,7 +38,7 @@ export type EnsureDevPtauParameters = {
  * circuits) or generated now and cached by power. FOR DEVELOPMENT ONLY: one
  * party (this machine) knew τ.
  */
-export async function ensureDevPtau({ power, keysDir, logger = silentLogger }: EnsureDevPtauParameters): Promise<DevPtau> {
+export async function ensureDevPtau({ power, keysDir, logger = silentLogger, generator }: EnsureDevPtauParameters): Promise<DevPtau> {
   if (!Number.isInteger(power) || power < 1 || power > 28) throw new SetupError(`Cannot make a powers of tau of power ${power}.`)
   const dir = join(keysDir, 'ptau')
   await mkdir(dir, { recursive: true })
@@ -45,23 +53,25 @@ export async function ensureDevPtau({ power, keysDir, logger = silentLogger }: E
   try {
     const again = await findCached(dir, power)
     if (again) return again
-    return await generate(path, power, dir, logger)
+    return await generate(path, power, dir, logger, generator)
   } finally {
     await release()
   }
 }
 
-async function generate(path: string, power: number, dir: string, logger: Logger): Promise<DevPtau> {
+async function generate(path: string, power: number, dir: string, logger: Logger, generator?: 'native' | 'snarkjs'): Promise<DevPtau> {
   const work = `${path}.work-${process.pid}`
   await mkdir(work, { recursive: true })
   const snarkLogger = snarkjsLogger(logger)
+  const addon = generator === 'snarkjs' ? undefined : loadNativeAddon({ logger })
   try {
     logger.info(`generating a dev powers of tau of power ${power} (INSECURE, for development; cached in ${dir})…`)
-    const curve = await snarkjs.curves.getCurveFromName('bn128')
-    await snarkjs.powersOfTau.newAccumulator(curve, power, join(work, '0.ptau'), snarkLogger)
-    await snarkjs.powersOfTau.contribute(join(work, '0.ptau'), join(work, '1.ptau'), 'glassbox dev', randomBytes(32).toString('hex'), snarkLogger)
-    logger.info('preparing phase 2 (the slow step)…')
-    await snarkjs.powersOfTau.preparePhase2(join(work, '1.ptau'), join(work, 'final.ptau'), snarkLogger)
+    if (addon) {
+      // The file the snarkjs steps would make (one contribution, phase-2 sections), computed from τ directly.
+      await addon.writeDevPtau(join(work, 'final.ptau'), power, availableParallelism())
+    } else {
+      await generateWithSnarkjs(work, power, snarkLogger, logger)
+    }
     await rename(join(work, 'final.ptau'), path)
   } catch (cause) {
     throw new SetupError(`Generating the dev powers of tau (power ${power}) failed.`, { details: 'Check free disk space and memory in the keys folder.', cause })
@@ -71,6 +81,15 @@ async function generate(path: string, power: number, dir: string, logger: Logger
   const sha256 = await sha256File(path)
   await writeFile(`${path}.json`, `${JSON.stringify({ power, sha256, insecure: true, note: 'Generated locally by glassbox: development only, never for production.' }, null, 2)}\n`)
   return { path, power, sha256, insecure: true }
+}
+
+/** The portable path: new accumulator, one contribution, prepare phase 2 (writes work/final.ptau). */
+async function generateWithSnarkjs(work: string, power: number, snarkLogger: ReturnType<typeof snarkjsLogger>, logger: Logger): Promise<void> {
+  const curve = await snarkjs.curves.getCurveFromName('bn128')
+  await snarkjs.powersOfTau.newAccumulator(curve, power, join(work, '0.ptau'), snarkLogger)
+  await snarkjs.powersOfTau.contribute(join(work, '0.ptau'), join(work, '1.ptau'), 'glassbox dev', randomBytes(32).toString('hex'), snarkLogger)
+  logger.info('preparing phase 2 (the slow step)…')
+  await snarkjs.powersOfTau.preparePhase2(join(work, '1.ptau'), join(work, 'final.ptau'), snarkLogger)
 }
 
 const LOCK_STALE_MS = 60 * 60 * 1000

@@ -1,5 +1,5 @@
 import { availableParallelism, platform } from 'node:os'
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { sha256File } from '../artifacts/sha256File.js'
 import { CompileError } from '../errors.js'
@@ -8,24 +8,29 @@ import { silentLogger } from '../logger.js'
 import { acquireBuildLock } from './acquireBuildLock.js'
 import type { WitnessToolchain } from './findWitnessToolchain.js'
 import { findWitnessToolchain } from './findWitnessToolchain.js'
-import { hashWitnessSource } from './hashWitnessSource.js'
+import { sha256Tree } from '../artifacts/sha256Tree.js'
 import { runTool, tailLines } from './runTool.js'
 import { splitCircuitCpp } from './splitCircuitCpp.js'
+import { WITNESS_SERVER_MAIN } from './witnessServerSource.js'
 
 /** g++ optimisation level of the generated circuit code. */
 export type WitnessOptimization = 'O0' | 'O1' | 'O2' | 'O3' | 'Og' | 'Os'
 
 /**
- * The default level, chosen by measurement (bench/witness.ts, bench/README.md):
- * the circuit code is tens of MB of straight-line field operations, where g++'s
- * time grows much faster than the code's speed does.
+ * The default level, chosen by measurement (`npm run bench:witness -- --levels
+ * O0,O1,O2`, figures in bench/README.md): the circuit code is tens of MB of
+ * straight-line calls into the field arithmetic (which is assembly and -O2
+ * C++ whatever this level), so g++'s time grows much faster with the level
+ * than the code's speed does. -O0 builds LeNet-5 fastest but runs
+ * Poseidon-heavy code several times slower; -O2 and circom's -O3 take
+ * minutes more for a few per cent.
  */
 export const DEFAULT_WITNESS_OPTIMIZATION: WitnessOptimization = 'O1'
 
 /** What `witness.json` beside a built binary says about it. */
 export type WitnessBinaryInfo = {
   format: 'glassbox/witness@1'
-  /** {@link hashWitnessSource} of the C++ it was built from. */
+  /** {@link sha256Tree} of the C++ it was built from. */
   sourceSha256: string
   binarySha256: string
   datSha256: string
@@ -35,6 +40,9 @@ export type WitnessBinaryInfo = {
 }
 
 export const WITNESS_INFO_FILE = 'witness.json'
+
+/** Bumped when the build itself changes (flags, the server main), so old cache entries are not reused. */
+const RECIPE_VERSION = 'r2'
 
 export type BuildWitnessBinaryParameters = {
   /** circom's C++ output (circuit.cpp, circuit.dat, main.cpp, calcwit.*, fr.*). */
@@ -95,8 +103,8 @@ export async function buildWitnessBinary({
     if (!found.ok) throw new CompileError('Cannot build the native witness generator.', { details: found.reason })
     toolchain = found.toolchain
   }
-  const source = sourceSha256 ?? (await hashWitnessSource(cppDir))
-  const recipeName = `${optimization}-${toolchain.cxxVersion.replace(/[^A-Za-z0-9.+]+/g, '_')}`
+  const source = sourceSha256 ?? (await sha256Tree(cppDir))
+  const recipeName = `${optimization}-${toolchain.cxxVersion.replace(/[^A-Za-z0-9.+]+/g, '_')}-${RECIPE_VERSION}`
   const entryRoot = resolve(cacheDir, source)
   const dir = join(entryRoot, recipeName)
   await mkdir(entryRoot, { recursive: true })
@@ -112,17 +120,23 @@ export async function buildWitnessBinary({
   const work = `${dir}.tmp-${process.pid}-${Date.now()}`
   try {
     const started = performance.now()
-    await rm(work, { recursive: true, force: true })
+    // Holding the lock: folders left by killed builds of this entry are garbage.
+    for (const name of await readdir(entryRoot)) if (name.startsWith(`${recipeName}.tmp-`)) await rm(join(entryRoot, name), { recursive: true, force: true })
     await mkdir(work, { recursive: true })
     const units = splitCircuitCpp(await readFile(join(cppDir, 'circuit.cpp'), 'utf8'), jobs)
     logger.info(`native witness: g++ -${optimization}, circuit.cpp in ${units.length} unit(s) on ${jobs} job(s)…`)
-    const compile = (file: string, level: string) => [toolchain.cxx, ['-c', file, '-std=c++11', `-${level}`, '-I', resolve(cppDir), '-o', `${file}.o`]] as const
+    const compile = (file: string, level: string, ...defines: string[]) => [toolchain.cxx, ['-c', file, '-std=c++11', `-${level}`, ...defines, '-I', resolve(cppDir), '-o', `${file}.o`]] as const
     const steps: (readonly [string, readonly string[]])[] = []
     for (let i = 0; i < units.length; i++) {
       await writeFile(join(work, `circuit_${i}.cpp`), units[i]!)
       steps.push(compile(join(work, `circuit_${i}.cpp`), optimization))
     }
-    for (const file of ['main.cpp', 'calcwit.cpp', 'fr.cpp']) {
+    // circom's main.cpp, unchanged but with its main renamed, under glassbox's server main (witnessServerSource.ts).
+    await copyFile(join(cppDir, 'main.cpp'), join(work, 'main.cpp'))
+    steps.push(compile(join(work, 'main.cpp'), 'O2', '-Dmain=circom_main'))
+    await writeFile(join(work, 'glassbox_main.cpp'), WITNESS_SERVER_MAIN)
+    steps.push(compile(join(work, 'glassbox_main.cpp'), 'O2'))
+    for (const file of ['calcwit.cpp', 'fr.cpp']) {
       await copyFile(join(cppDir, file), join(work, file))
       steps.push(compile(join(work, file), 'O2'))
     }
@@ -130,11 +144,12 @@ export async function buildWitnessBinary({
     steps.push([toolchain.nasm, [...nasmFormat, join(cppDir, 'fr.asm'), '-o', join(work, 'fr_asm.o')]])
     await runAll(steps, jobs)
 
-    const objects = [...units.map((_, i) => join(work, `circuit_${i}.cpp.o`)), ...['main', 'calcwit', 'fr'].map((f) => join(work, `${f}.cpp.o`)), join(work, 'fr_asm.o')]
+    const support = ['main.cpp', 'glassbox_main.cpp', 'calcwit.cpp', 'fr.cpp']
+    const objects = [...units.map((_, i) => join(work, `circuit_${i}.cpp.o`)), ...support.map((f) => join(work, `${f}.o`)), join(work, 'fr_asm.o')]
     const linkFlags = platform() === 'linux' ? ['-Wl,-z,noexecstack'] : []
     await runStep(toolchain.cxx, ['-o', join(work, 'circuit'), ...objects, '-lgmp', ...linkFlags])
     await copyFile(join(cppDir, 'circuit.dat'), join(work, 'circuit.dat'))
-    for (const f of [...units.map((_, i) => `circuit_${i}.cpp`), 'main.cpp', 'calcwit.cpp', 'fr.cpp']) {
+    for (const f of [...units.map((_, i) => `circuit_${i}.cpp`), ...support]) {
       await rm(join(work, f), { force: true })
       await rm(join(work, `${f}.o`), { force: true })
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { runCircom } from '../compile/runCircom.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
-import { hashWitnessSource } from './hashWitnessSource.js'
+import { sha256Tree } from '../artifacts/sha256Tree.js'
 
 export type GenerateCppWitnessSourceParameters = {
   /** circom source of the main component (glassbox's templates and circomlib's Poseidon are on the include path). */
@@ -24,7 +24,7 @@ export type GenerateCppWitnessSourceReturnType = { cppDir: string; sourceSha256:
  * the same circom2 run as compilation. `compileModel` does this in its own
  * circom run; this is for a circuit compiled without it.
  *
- * @returns the folder and its {@link hashWitnessSource} hash.
+ * @returns the folder and its {@link sha256Tree} hash.
  * @throws {CompileError} when circom fails.
  *
  * @example
@@ -43,5 +43,5 @@ export async function generateCppWitnessSource({
   } finally {
     await rm(scratch, { recursive: true, force: true })
   }
-  return { cppDir, sourceSha256: await hashWitnessSource(cppDir) }
+  return { cppDir, sourceSha256: await sha256Tree(cppDir) }
 }

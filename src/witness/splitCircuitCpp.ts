@@ -29,9 +29,10 @@ export function splitCircuitCpp(source: string, parts: number): string[] {
   const starts = definitionStarts(lines, marker + 1)
   if (starts === undefined || starts.length < 2) return [source]
   const bodyBytes = lines.slice(marker + 1).reduce((n, l) => n + l.length + 1, 0)
+  // Cut after the definition that takes the running size past the next multiple of bodyBytes / parts.
   const target = bodyBytes / parts
   const units: string[] = []
-  let from = 0 // index into lines of the current unit's first line (unit 0 starts at the top)
+  let from = 0 // the current unit's first line (unit 0 starts at the top, with the whole prelude)
   let size = 0
   let cut = 0
   for (let s = 0; s < starts.length; s++) {
@@ -39,11 +40,10 @@ export function splitCircuitCpp(source: string, parts: number): string[] {
     const end = s + 1 < starts.length ? starts[s + 1]! : lines.length
     size += lines.slice(begin, end).reduce((n, l) => n + l.length + 1, 0)
     const last = s + 1 === starts.length
-    if (last || (size >= target && units.length < parts - 1)) {
-      const body = lines.slice(units.length === 0 ? 0 : from, end)
+    if (last || (size >= target * (units.length + 1) && units.length < parts - 1)) {
+      const body = lines.slice(from, end)
       units.push(units.length === 0 ? body.join('\n') : [...prelude, ...body].join('\n'))
       from = end
-      size = 0
       cut = end
     }
   }

@@ -1,5 +1,9 @@
+import { join } from 'node:path'
 import type { Argv } from 'yargs'
 import { compileModel } from '../../compile/compileModel.js'
+import { ensureNativeWitness } from '../../witness/ensureNativeWitness.js'
+import { findWitnessToolchain } from '../../witness/findWitnessToolchain.js'
+import { startBackgroundWitnessBuild } from '../../witness/startBackgroundWitnessBuild.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { printResult, table } from '../output.js'
@@ -21,8 +25,14 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         .option('input-visibility', { choices: ['hashed', 'public', 'private'] as const, default: 'hashed' as const })
         .option('argmax', { type: 'boolean', default: true, describe: 'prove the predicted class too' })
         .option('optimize', { choices: [0, 1, 2] as const, describe: 'circom simplification level (default: 2 below 30k constraints, else 1)' })
-        .option('name', { type: 'string', describe: 'model name (default: file name)' }),
+        .option('name', { type: 'string', describe: 'model name (default: file name)' })
+        .option('native-witness', { type: 'boolean', default: true, describe: "also build circom's C++ witness generator (needs g++, libgmp-dev, nlohmann-json3-dev, nasm; skipped with a warning without them)" })
+        .option('witness-build', { choices: ['background', 'wait'] as const, default: 'background' as const, describe: 'build the native witness in a detached process (proving uses wasm until it is ready) or wait for it' })
+        .option('keys', { type: 'string', default: 'keys', describe: 'cache folder (native witness binaries in witness-cache/)' }),
     async (argv) => {
+      const logger = loggerFor(argv)
+      const toolchain = argv['native-witness'] ? await findWitnessToolchain() : undefined
+      if (toolchain && !toolchain.ok) logger.warn(`native witness skipped, proving will use the wasm witness: ${toolchain.reason}`)
       const { manifest } = await compileModel({
         modelPath: argv.model,
         outDir: argv.out,
@@ -36,13 +46,26 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         argmax: argv.argmax,
         ...(argv.optimize !== undefined ? { optimization: argv.optimize } : {}),
         ...(argv.name ? { name: argv.name } : {}),
-        logger: loggerFor(argv),
+        nativeWitness: toolchain?.ok ?? false,
+        logger,
       })
+      let witnessLine = 'witness: wasm'
+      if (toolchain?.ok) {
+        const cacheDir = join(argv.keys, 'witness-cache')
+        if (argv['witness-build'] === 'wait') {
+          const built = await ensureNativeWitness({ buildDir: argv.out, cacheDir, toolchain: toolchain.toolchain, logger })
+          witnessLine = `witness: native (${built.cached ? 'cached' : `built in ${built.info.buildSeconds} s`}), ${built.installed}`
+        } else {
+          const { pid, logPath } = startBackgroundWitnessBuild({ buildDir: argv.out, cacheDir })
+          witnessLine = `witness: native binary building in the background (pid ${pid}, log ${logPath}); proving uses wasm until it is ready`
+        }
+      }
       printResult(argv.json, manifest, () =>
         [
           table(['part', 'kind', 'outputs', 'constraints'], manifest.constraints.layers.map((l) => [l.name, l.kind, l.outputs, l.constraints])),
           '',
           `${manifest.constraints.total} constraints, ${manifest.publicSignals.length} public signals (${manifest.publicSignals.map((s) => s.signal.replace('main.', '')).join(', ')})`,
+          witnessLine,
           `wrote ${argv.out}/ — next: glassbox setup ${argv.out}`,
         ].join('\n'),
       )

@@ -17,7 +17,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('inputs', { type: 'string', demandOption: true, describe: 'JSONL of {"id","input"}' })
         .option('out', { type: 'string', demandOption: true, describe: 'proofs JSONL (appended; rerun to resume)' })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
-        .option('backend', { choices: ['snarkjs'] as const, default: 'snarkjs' as const })
+        .option('backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'auto: native when its addon is built, else snarkjs' })
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' }),
     async (argv) => {
       const logger = loggerFor(argv)
@@ -40,7 +40,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
       }
       const rate = result.seconds > 0 ? (result.proven / result.seconds) * 60 : 0
       printResult(argv.json, result, () =>
-        `proved ${result.proven} (${result.skipped} already done) in ${result.seconds.toFixed(1)} s with ${result.workers} workers: ${rate.toFixed(1)} proofs/min → ${argv.out}`,
+        `proved ${result.proven} (${result.skipped} already done) in ${result.seconds.toFixed(1)} s with ${result.workers} ${result.backend} workers: ${rate.toFixed(1)} proofs/min → ${argv.out}`,
       )
       if (result.failures.length) {
         throw new CheckFailedError(`${result.failures.length} input(s) could not be proven.`, {

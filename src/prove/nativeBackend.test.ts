@@ -1,0 +1,206 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as snarkjs from 'snarkjs'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { buildExample, examplePath } from '../../test/support/exampleBuild.js'
+import { buildPaths } from '../artifacts/buildPaths.js'
+import { ProveError } from '../errors.js'
+import { loadNativeAddon } from '../native/loadNativeAddon.js'
+import type { NativeAddon } from '../native/loadNativeAddon.js'
+import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
+import { verifyProofsOnChain } from '../verify/verifyProofsOnChain.js'
+import { circuitInput } from './circuitInput.js'
+import { createProver } from './createProver.js'
+import { nativeBackend } from './nativeBackend.js'
+import type { ProofRecord } from './proofRecord.js'
+import { proveBatch } from './proveBatch.js'
+import { loadProvingArtifacts } from './provingArtifacts.js'
+import { selectBackend, threadsPerWorker } from './selectBackend.js'
+
+const PROVER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+const addon = loadNativeAddon()
+const skipReason = 'native addon not built (run `npm run build:native`; needs Rust/cargo)'
+
+/** A .wtns for one iris input, from the circuit's own witness calculator. */
+async function irisWitness(buildDir: string, input: number[]): Promise<Uint8Array> {
+  const { WitnessCalculatorBuilder } = await import('circom_runtime')
+  const artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
+  const calculator = await WitnessCalculatorBuilder(artifacts.wasm)
+  const { signals } = circuitInput(artifacts.model, input, PROVER)
+  return calculator.calculateWTNSBin(signals as Record<string, unknown>, true)
+}
+
+describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})`}`, () => {
+  const native = addon as NativeAddon
+  let irisDir: string
+  let digitsDir: string
+  let zkey: Uint8Array
+  let witness: Uint8Array
+
+  beforeAll(async () => {
+    irisDir = await buildExample('iris')
+    digitsDir = await buildExample('digits')
+    zkey = new Uint8Array(await readFile(buildPaths(irisDir).zkey))
+    witness = await irisWitness(irisDir, [5.1, 3.5, 1.4, 0.2])
+  })
+  afterAll(releaseSnarkjs)
+
+  it('proves the iris example: snarkjs and the Solidity verifier on the embedded chain accept the proofs', async () => {
+    const outPath = join(irisDir, 'native-proofs.jsonl')
+    const result = await proveBatch({ buildDir: irisDir, inputsPath: examplePath('iris', 'inputs.jsonl'), outPath, workers: 2, backend: 'native', prover: PROVER })
+    expect(result.failures).toEqual([])
+    expect(result.backend).toBe('native')
+    expect(result.threadsPerWorker).toBe(threadsPerWorker('native', result.workers, (await import('node:os')).availableParallelism()))
+    const records = (await readFile(outPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ProofRecord)
+    expect(records.length).toBeGreaterThan(0)
+    const vk = JSON.parse(await readFile(buildPaths(irisDir).verificationKey, 'utf8'))
+    for (const r of records) {
+      expect(r.backend).toBe('native')
+      expect(r.proof.protocol).toBe('groth16')
+      expect(r.proof.curve).toBe('bn128')
+      expect(await snarkjs.groth16.verify(vk, r.publicSignals, r.proof)).toBe(true)
+    }
+    const onChain = await verifyProofsOnChain({ buildDir: irisDir, proofsPath: outPath })
+    expect(onChain.checks.length).toBe(records.length)
+    expect(onChain.checks.every((c) => c.valid)).toBe(true)
+  })
+
+  it('returns the same public signals as snarkjs, and a proof snarkjs verifies', async () => {
+    const backend = nativeBackend({ addon: native, threads: 2 })
+    await backend.loadKey(zkey)
+    const ours = await backend.prove(witness)
+    const theirs = await snarkjs.groth16.prove({ type: 'mem', data: zkey }, { type: 'mem', data: witness }, undefined, { singleThread: true })
+    expect(ours.publicSignals).toEqual(theirs.publicSignals)
+    const vk = JSON.parse(await readFile(buildPaths(irisDir).verificationKey, 'utf8'))
+    expect(await snarkjs.groth16.verify(vk, ours.publicSignals, ours.proof)).toBe(true)
+    await backend.close()
+  })
+
+  it('proves off the event loop: timers keep firing during a proof', async () => {
+    const backend = nativeBackend({ addon: native, threads: 1 })
+    await backend.loadKey(zkey)
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 0)
+    const started = performance.now()
+    // Several proofs back to back, so the wait is long enough to observe.
+    for (let i = 0; i < 5; i++) await backend.prove(witness)
+    const elapsed = performance.now() - started
+    clearInterval(timer)
+    await backend.close()
+    // A blocking call would leave only the ticks between awaits (about one per proof).
+    expect(ticks).toBeGreaterThan(5 + Math.floor(elapsed / 50))
+  })
+
+  it('refuses a corrupted proving key with a ProveError, not a crash', async () => {
+    // A flipped byte in a point (section 5, A): caught by the curve checks of an unpinned key.
+    const offPoint = zkey.slice()
+    const pointAt = sectionOffset(offPoint, 5) + 64 * 3 + 40
+    offPoint[pointAt]! ^= 0x5a
+    await expect(nativeBackend({ addon: native }).loadKey(offPoint)).rejects.toThrow(ProveError)
+
+    // A flipped coefficient (section 4) of the constant signal (always 1): the key parses, but the
+    // proof fails the prover's own check against the verification key.
+    const badCoef = zkey.slice()
+    badCoef[coefficientOfSignal(badCoef, 0) + 3]! ^= 0x01
+    const backend = nativeBackend({ addon: native })
+    await backend.loadKey(badCoef)
+    await expect(backend.prove(witness)).rejects.toThrow(/does not verify/)
+    await backend.close()
+
+    // Pinned to the manifest's SHA-256: any change is refused before parsing.
+    const { manifest } = await loadProvingArtifacts(irisDir)
+    const pinned = nativeBackend({ addon: native, zkeySha256: manifest.artifacts['zkey']! })
+    await expect(pinned.loadKey(badCoef)).rejects.toThrow(/pinned SHA-256/)
+    await pinned.loadKey(zkey)
+    await pinned.close()
+
+    // Not a zkey at all, and a truncated one.
+    await expect(nativeBackend({ addon: native }).loadKey(new TextEncoder().encode('not a zkey'))).rejects.toThrow(ProveError)
+    await expect(nativeBackend({ addon: native }).loadKey(zkey.slice(0, zkey.length - 100))).rejects.toThrow(/truncated/)
+  })
+
+  it('refuses a witness of the wrong length or from another circuit with a ProveError', async () => {
+    const digitsKey = new Uint8Array(await readFile(buildPaths(digitsDir).zkey))
+    const other = nativeBackend({ addon: native })
+    await other.loadKey(digitsKey)
+    const error = await other.prove(witness).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProveError)
+    expect((error as ProveError).details).toMatch(/Invalid witness length/)
+    await other.close()
+
+    const backend = nativeBackend({ addon: native })
+    await backend.loadKey(zkey)
+    // Drop the last value but keep a consistent container: the count no longer matches the circuit.
+    const view = new DataView(witness.buffer, witness.byteOffset, witness.byteLength)
+    const short = witness.slice()
+    const countAt = sectionOffset(short, 1) + 4 + 32
+    new DataView(short.buffer).setUint32(countAt, view.getUint32(countAt, true) - 1, true)
+    await expect(backend.prove(short)).rejects.toThrow(/Invalid witness length/)
+    await expect(backend.prove(witness.slice(0, witness.length - 32))).rejects.toThrow(ProveError)
+    await backend.close()
+  })
+
+  it('proves through createProver like snarkjs does (records carry backend "native")', async () => {
+    const artifacts = await loadProvingArtifacts(irisDir)
+    const prover = await createProver(artifacts, nativeBackend({ addon: native, zkeySha256: artifacts.manifest.artifacts['zkey']! }), { prover: PROVER })
+    const record = await prover.proveOne({ id: 'one', input: [6.3, 3.3, 6.0, 2.5] })
+    expect(record.backend).toBe('native')
+    await prover.close()
+  })
+
+  it('falls back to snarkjs with one warning line when the addon is missing', async () => {
+    vi.resetModules()
+    vi.stubEnv('GLASSBOX_NATIVE', '0')
+    try {
+      const fresh = (await import('./selectBackend.js')) as typeof import('./selectBackend.js')
+      const warnings: string[] = []
+      const logger = { info() {}, debug() {}, warn: (m: string) => warnings.push(m) }
+      expect(fresh.selectBackend('auto', { logger })).toBe('snarkjs')
+      expect(fresh.selectBackend('native', { logger })).toBe('snarkjs')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).not.toContain('\n')
+      expect(warnings[0]).toMatch(/snarkjs/)
+    } finally {
+      vi.unstubAllEnvs()
+    }
+    expect(selectBackend('snarkjs')).toBe('snarkjs')
+    expect(selectBackend('auto')).toBe('native')
+  })
+})
+
+describe('backend selection without the addon', () => {
+  it('shares the cores out: workers × threads never exceeds them', () => {
+    for (const cores of [1, 2, 8]) {
+      for (const workers of [1, 2, 3, 8]) {
+        const threads = threadsPerWorker('native', workers, cores)
+        expect(threads).toBeGreaterThanOrEqual(1)
+        if (workers <= cores) expect(workers * threads).toBeLessThanOrEqual(cores)
+      }
+    }
+    expect(threadsPerWorker('snarkjs', 1, 8)).toBe(1)
+  })
+})
+
+/** Byte offset of the value of the first A/B coefficient on this signal (zkey section 4). */
+function coefficientOfSignal(zkey: Uint8Array, signal: number): number {
+  const view = new DataView(zkey.buffer, zkey.byteOffset, zkey.byteLength)
+  const start = sectionOffset(zkey, 4)
+  for (let i = 0; i < view.getUint32(start, true); i++) {
+    const entry = start + 4 + i * 44
+    if (view.getUint32(entry + 8, true) === signal) return entry + 12
+  }
+  throw new Error(`no coefficient on signal ${signal}`)
+}
+
+/** Byte offset of the body of the first section of this type in a snarkjs binary file. */
+function sectionOffset(bytes: Uint8Array, type: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let offset = 12
+  for (let i = 0; i < view.getUint32(8, true); i++) {
+    const kind = view.getUint32(offset, true)
+    const length = Number(view.getBigUint64(offset + 4, true))
+    if (kind === type) return offset + 12
+    offset += 12 + length
+  }
+  throw new Error(`no section ${type}`)
+}
