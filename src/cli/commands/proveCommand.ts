@@ -18,6 +18,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('out', { type: 'string', demandOption: true, describe: 'proofs JSONL (appended; rerun to resume)' })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
         .option('backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'auto: native when its addon is built, else snarkjs' })
+        .option('witness', { choices: ['native', 'wasm'] as const, default: 'native' as const, describe: 'witness generator: native (C++, when built; wasm until then) or wasm' })
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' }),
     async (argv) => {
       const logger = loggerFor(argv)
@@ -31,6 +32,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
           outPath: argv.out,
           workers: argv.workers,
           backend: argv.backend,
+          witness: argv.witness,
           ...(argv.prover ? { prover: argv.prover } : {}),
           logger,
           onProgress: (p) => progress.update(p.done + p.failed, p.total, p.last ? `${p.last.id} ${p.last.ms} ms` : ''),
