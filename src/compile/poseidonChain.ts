@@ -1,4 +1,4 @@
-import { buildPoseidon } from 'circomlibjs'
+import type { PoseidonHasher } from 'circomlibjs'
 
 /** The BN254 scalar field order: signals live modulo this prime. */
 export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
@@ -14,12 +14,14 @@ export function fromField(value: bigint): bigint {
   return value > FIELD_ORDER / 2n ? value - FIELD_ORDER : value
 }
 
-type Poseidon = Awaited<ReturnType<typeof buildPoseidon>>
-let poseidonPromise: Promise<Poseidon> | undefined
+let poseidonPromise: Promise<PoseidonHasher> | undefined
 
-// circomlibjs builds its round constants once; every caller shares them.
-function getPoseidon(): Promise<Poseidon> {
-  poseidonPromise ??= buildPoseidon()
+// circomlibjs builds its round constants once; every caller shares them. It is
+// imported lazily: its entry point also loads blake-hash, a native addon that
+// crashes the process when loaded in a worker thread, so proving workers
+// (which only need toField/fromField from here) must never load it.
+function getPoseidon(): Promise<PoseidonHasher> {
+  poseidonPromise ??= import('circomlibjs').then(({ buildPoseidon }) => buildPoseidon())
   return poseidonPromise
 }
 

@@ -28,7 +28,18 @@ export type Prover = {
 export async function createProver(
   artifacts: ProvingArtifacts,
   backend: ProverBackend,
-  { prover, witness = 'native', logger }: { prover: string; witness?: WitnessKind; logger?: Logger },
+  {
+    prover,
+    witness = 'native',
+    logger,
+    checkInputHash = true,
+  }: {
+    prover: string
+    witness?: WitnessKind
+    logger?: Logger
+    /** Check the input-hash signal too (needs Poseidon: pool workers leave it to the main thread, see poseidonChain.ts). */
+    checkInputHash?: boolean
+  },
 ): Promise<Prover> {
   const witnessCalculator = await createWitnessCalculator(artifacts, { prefer: witness, ...(logger ? { logger } : {}) })
   await backend.loadKey(artifacts.zkey)
@@ -47,7 +58,7 @@ export async function createProver(
       const expected = evaluateFixed(artifacts.model, inputQ)
       const witness = await calculateWitness(witnessCalculator, signals, id)
       const { proof, publicSignals, waited } = await proveInTurn(witness)
-      await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id })
+      await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id, checkInputHash })
       const record: ProofRecord = {
         id,
         output: dequantize(expected.outputQ, artifacts.model.output.scale),
@@ -85,7 +96,7 @@ async function calculateWitness(calculator: WitnessCalculator, signals: object, 
 async function checkPublicSignals(
   artifacts: ProvingArtifacts,
   publicSignals: readonly string[],
-  expected: { outputQ: bigint[]; argmax: number; inputQ: bigint[]; prover: string; id: string },
+  expected: { outputQ: bigint[]; argmax: number; inputQ: bigint[]; prover: string; id: string; checkInputHash: boolean },
 ): Promise<void> {
   for (const { index, role, position, signal } of artifacts.manifest.publicSignals) {
     const actual = BigInt(publicSignals[index] ?? -1)
@@ -98,6 +109,7 @@ async function checkPublicSignals(
         want = BigInt(expected.argmax)
         break
       case 'inputHash':
+        if (!expected.checkInputHash) continue
         want = await hashInput(expected.inputQ, artifacts.model.input.bits)
         break
       case 'input':

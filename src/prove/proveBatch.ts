@@ -11,6 +11,9 @@ import { ZERO_ADDRESS, parseProverAddress } from './circuitInput.js'
 import type { ProofRecord } from './proofRecord.js'
 import { openProofsAppender, recoverProofsFile } from './proofsFile.js'
 import { loadProvingArtifacts } from './provingArtifacts.js'
+import type { ProvingArtifacts } from './provingArtifacts.js'
+import { hashInput } from '../compile/poseidonChain.js'
+import { quantizeInput } from '../quantize/quantizeInput.js'
 import type { ProveTask, ProveTaskResult, ProveWorkerData } from './proveWorker.js'
 import type { BackendChoice, BackendName } from './selectBackend.js'
 import { selectBackend, threadsPerWorker } from './selectBackend.js'
@@ -111,14 +114,16 @@ export async function proveBatch({
     await Promise.all(
       pending.map(async ({ id, input }) => {
         const result = await pool.run({ id, input })
-        if (result.ok) {
+        const hashProblem = result.ok ? await inputHashProblem(artifacts, input, result.record) : undefined
+        if (result.ok && !hashProblem) {
           writes = writes.then(() => out.append(result.record satisfies ProofRecord))
           await writes
           progress.done++
           progress.last = { id, ms: result.record.ms, ok: true }
         } else {
-          failures.push({ id, message: result.error.shortMessage })
-          logger.warn(`${id}: ${result.error.shortMessage}`)
+          const message = hashProblem ?? (result.ok ? 'unknown error' : result.error.shortMessage)
+          failures.push({ id, message })
+          logger.warn(`${id}: ${message}`)
           progress.failed++
           progress.last = { id, ms: 0, ok: false }
         }
@@ -140,4 +145,17 @@ function workerEntry(): { filename: string; execArgv?: string[] } {
   const self = fileURLToPath(import.meta.url)
   if (self.endsWith('.ts')) return { filename: self.replace(/proveBatch\.ts$/, 'proveWorker.ts'), execArgv: ['--import', 'tsx'] }
   return { filename: self.replace(/proveBatch\.js$/, 'proveWorker.js') }
+}
+
+/**
+ * The proven input hash must be Poseidon of this input. Checked here, on the
+ * main thread, because Poseidon's library cannot be loaded in pool workers
+ * (see compile/poseidonChain.ts); the workers check every other signal.
+ */
+async function inputHashProblem(artifacts: ProvingArtifacts, input: readonly number[], record: ProofRecord): Promise<string | undefined> {
+  const slot = artifacts.manifest.publicSignals.find((s) => s.role === 'inputHash')
+  if (!slot) return undefined
+  const expected = await hashInput(quantizeInput(artifacts.model, input), artifacts.model.input.bits)
+  if (BigInt(record.publicSignals[slot.index] ?? -1) === expected) return undefined
+  return `the proof's input hash is not Poseidon of this input (a glassbox bug; the proof was not written)`
 }

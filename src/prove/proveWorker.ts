@@ -27,7 +27,7 @@ let proverPromise: Promise<Prover> | undefined
 
 function getProver(): Promise<Prover> {
   const { buildDir, prover, witness } = workerData as ProveWorkerData
-  proverPromise ??= loadProvingArtifacts(buildDir).then((artifacts) => createProver(artifacts, workerBackend(artifacts), { prover, ...(witness ? { witness } : {}) }))
+  proverPromise ??= loadProvingArtifacts(buildDir).then((artifacts) => createProver(artifacts, workerBackend(artifacts), { prover, ...(witness ? { witness } : {}), checkInputHash: false }))
   return proverPromise
 }
 
