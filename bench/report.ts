@@ -31,7 +31,16 @@ export type ExampleResult = {
     /** Whether the ptau was generated in this run (not found in the cache). */
     ptauGenerated: boolean
   }
-  prove: { oneWorker: ProveFigures; twoWorkers: ProveFigures; throughputRatio: number; loadAverageBefore: number[] }
+  prove: {
+    oneWorker: ProveFigures
+    twoWorkers: ProveFigures
+    throughputRatio: number
+    /** The portable baseline in the same run: snarkjs, 1 worker. */
+    snarkjsOneWorker: ProveFigures
+    /** Default backend's proofs/min over snarkjs's, 1 worker each. */
+    speedupOverSnarkjs: number
+    loadAverageBefore: number[]
+  }
   verify: {
     offChainValid: number
     offChainTotal: number
@@ -75,6 +84,8 @@ const COLUMNS = [
   'proofs/min 1w',
   'proofs/min 2w',
   '2w/1w ratio',
+  'snarkjs ms/proof 1w',
+  'speed-up vs snarkjs (1w)',
   'verify gas',
 ]
 
@@ -95,6 +106,8 @@ export function markdownTable(results: readonly ExampleResult[]): string {
     fixed(r.prove.oneWorker.proofsPerMinute, 1),
     fixed(r.prove.twoWorkers.proofsPerMinute, 1),
     fixed(r.prove.throughputRatio, 2),
+    fixed(r.prove.snarkjsOneWorker.msPerProof, 0),
+    `${fixed(r.prove.speedupOverSnarkjs, 1)}×`,
     r.verify.verificationGas ?? 'n/a',
   ])
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`

@@ -51,6 +51,7 @@ async function benchExample(name: string, proofs: number, workDir: string): Prom
   const loadAverageBefore = loadavg().map((l) => round(l))
   const oneWorker = await proveRun({ buildDir, inputsPath, outPath: join(workDir, `${name}-proofs-1w.jsonl`), workers: 1, logger })
   const twoWorkers = await proveRun({ buildDir, inputsPath, outPath: join(workDir, `${name}-proofs-2w.jsonl`), workers: 2, logger })
+  const snarkjsOneWorker = await proveRun({ buildDir, inputsPath, outPath: join(workDir, `${name}-proofs-snarkjs.jsonl`), workers: 1, backend: 'snarkjs', logger })
 
   logger.info('verify off-chain…')
   const proofFiles = [join(workDir, `${name}-proofs-1w.jsonl`), join(workDir, `${name}-proofs-2w.jsonl`)]
@@ -74,7 +75,14 @@ async function benchExample(name: string, proofs: number, workDir: string): Prom
       ptauPower,
       ptauGenerated: [...ptauAfter].some((f) => !ptauBefore.has(f)),
     },
-    prove: { oneWorker, twoWorkers, throughputRatio: round(twoWorkers.proofsPerMinute / oneWorker.proofsPerMinute, 3), loadAverageBefore },
+    prove: {
+      oneWorker,
+      twoWorkers,
+      throughputRatio: round(twoWorkers.proofsPerMinute / oneWorker.proofsPerMinute, 3),
+      snarkjsOneWorker,
+      speedupOverSnarkjs: round(oneWorker.proofsPerMinute / snarkjsOneWorker.proofsPerMinute, 2),
+      loadAverageBefore,
+    },
     verify: {
       offChainValid: offChain.value.filter((c) => c.valid).length,
       offChainTotal: offChain.value.length,
@@ -87,9 +95,9 @@ async function benchExample(name: string, proofs: number, workDir: string): Prom
   }
 }
 
-async function proveRun(p: { buildDir: string; inputsPath: string; outPath: string; workers: number; logger: Logger }): Promise<ProveFigures> {
-  p.logger.info(`prove with ${p.workers} worker(s)…`)
-  const run = await timed(() => proveBatch({ buildDir: p.buildDir, inputsPath: p.inputsPath, outPath: p.outPath, workers: p.workers, logger: p.logger }))
+async function proveRun(p: { buildDir: string; inputsPath: string; outPath: string; workers: number; backend?: 'auto' | 'snarkjs'; logger: Logger }): Promise<ProveFigures> {
+  p.logger.info(`prove with ${p.workers} worker(s), backend ${p.backend ?? 'auto'}…`)
+  const run = await timed(() => proveBatch({ buildDir: p.buildDir, inputsPath: p.inputsPath, outPath: p.outPath, workers: p.workers, backend: p.backend ?? 'auto', logger: p.logger }))
   const millis = await proofMillis(p.outPath)
   if (run.value.failures.length) p.logger.warn(`${run.value.failures.length} proofs failed: ${run.value.failures.map((f) => f.id).join(', ')}`)
   return {
@@ -105,7 +113,7 @@ async function proveRun(p: { buildDir: string; inputsPath: string; outPath: stri
 /** Problems that make the figures meaningless: failed proofs or invalid verifications. */
 function problemsOf(r: ExampleResult): string[] {
   const problems: string[] = []
-  for (const run of [r.prove.oneWorker, r.prove.twoWorkers]) {
+  for (const run of [r.prove.oneWorker, r.prove.twoWorkers, r.prove.snarkjsOneWorker]) {
     if (run.failures) problems.push(`${r.model}: ${run.failures} proofs failed with ${run.workers} worker(s)`)
   }
   if (r.verify.offChainValid !== r.verify.offChainTotal) problems.push(`${r.model}: ${r.verify.offChainTotal - r.verify.offChainValid} proofs invalid off-chain`)
