@@ -1,3 +1,4 @@
+import { padSources } from '../model/windows.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
 
@@ -131,20 +132,8 @@ function emitLayer(layer: FixedLayer, index: number, sources: string[], t: strin
         `    ${name}.in <== ${x};`,
         `    ${t} <== ${name}.out;`,
       ]
-    case 'pad': {
-      const [c, h, w] = layer.outShape
-      const [, ih, iw] = layer.inShape
-      const lines: string[] = []
-      for (let ch = 0; ch < c; ch++)
-        for (let y = 0; y < h; y++)
-          for (let xx = 0; xx < w; xx++) {
-            const sy = y - layer.pads[0]
-            const sx = xx - layer.pads[1]
-            const inside = sy >= 0 && sy < ih && sx >= 0 && sx < iw
-            lines.push(`    ${t}[${(ch * h + y) * w + xx}] <== ${inside ? `${x}[${(ch * ih + sy) * iw + sx}]` : '0'};`)
-          }
-      return lines
-    }
+    case 'pad':
+      return Array.from(padSources(layer.inShape, layer.outShape, layer.pads), (source, i) => `    ${t}[${i}] <== ${source < 0 ? '0' : `${x}[${source}]`};`)
     case 'permute':
       functions.push(`function ${name}Source() {`, `    return [${layer.source.join(',')}];`, '}', '')
       return [`    var ${name}S[${layer.source.length}] = ${name}Source();`, `    for (var i = 0; i < ${layer.source.length}; i++) {`, `        ${t}[i] <== ${x}[${name}S[i]];`, '    }']

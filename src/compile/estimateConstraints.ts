@@ -1,6 +1,6 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerOutputSize } from '../quantize/fixedPointModel.js'
-import { forEachWindow } from '../quantize/windows.js'
+import { forEachWindow, padSources } from '../model/windows.js'
 import type { InputVisibility } from './emitCircom.js'
 
 export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number }
@@ -55,18 +55,8 @@ function constantPositions(model: FixedPointModel): Map<string, boolean[]> {
   const maskOf = (name: string, size: number) => masks.get(name) ?? new Array<boolean>(size).fill(false)
   for (const layer of model.layers) {
     if (layer.kind === 'pad') {
-      const [c, h, w] = layer.outShape
-      const [, ih, iw] = layer.inShape
-      const input = maskOf(layer.input, layer.inShape[0] * ih * iw)
-      const mask: boolean[] = []
-      for (let ch = 0; ch < c; ch++)
-        for (let y = 0; y < h; y++)
-          for (let x = 0; x < w; x++) {
-            const sy = y - layer.pads[0]
-            const sx = x - layer.pads[1]
-            mask.push(sy < 0 || sy >= ih || sx < 0 || sx >= iw ? true : input[(ch * ih + sy) * iw + sx]!)
-          }
-      masks.set(layer.output, mask)
+      const input = maskOf(layer.input, layer.inShape[0] * layer.inShape[1] * layer.inShape[2])
+      masks.set(layer.output, Array.from(padSources(layer.inShape, layer.outShape, layer.pads), (source) => source < 0 || input[source]!))
     } else if (layer.kind === 'permute' && masks.has(layer.input)) {
       const input = masks.get(layer.input)!
       masks.set(layer.output, layer.source.map((s) => input[s]!))
@@ -88,7 +78,7 @@ function foldedComparisons(layer: FixedLayer, o1: boolean, constants: Map<string
   if (layer.kind === 'conv' && layer.pool) {
     const window = layer.pool.kernel[0] * layer.pool.kernel[1]
     let folded = 0
-    forEachWindow(layer.convShape, layer.pool.outShape, layer.pool.kernel, layer.pool.stride, layer.pool.pads, (positions) => {
+    forEachWindow({ ...layer.pool, inShape: layer.convShape }, (positions) => {
       if (positions.length === 1) folded += window - 1
     })
     return folded
@@ -97,7 +87,7 @@ function foldedComparisons(layer: FixedLayer, o1: boolean, constants: Map<string
     const window = layer.kernel[0] * layer.kernel[1]
     const mask = constants.get(layer.input)
     let folded = 0
-    forEachWindow(layer.inShape, layer.outShape, layer.kernel, layer.stride, layer.pads, (positions) => {
+    forEachWindow(layer, (positions) => {
       if (positions.length === 1) {
         folded += window - 1
         return

@@ -1,5 +1,6 @@
 import { GlassboxError } from '../errors.js'
 import { shapeSize, type ConvOp, type MaxPoolOp, type Op, type PadOp } from './ir.js'
+import { forWindow } from './windows.js'
 
 /**
  * The float64 semantics of one IR op: the kernel behind {@link evaluateFloat},
@@ -77,17 +78,6 @@ function expectLength(op: Op, x: Float64Array, expected: number | undefined, ind
     return
   }
   if (x.length !== expected) throw new GlassboxError(`IR ${op.kind} op "${op.name}" expects ${expected} inputs, got ${x.length}.`)
-}
-
-/** Calls `visit(h, w)` for each in-image position of output (oh, ow)'s window. */
-function forWindow(op: ConvOp | MaxPoolOp, oh: number, ow: number, visit: (i: number, j: number, h: number, w: number) => void): void {
-  const [, height, width] = op.inShape
-  const [kh, kw] = op.kernel
-  const h0 = oh * op.stride[0] - op.pads[0]
-  const w0 = ow * op.stride[1] - op.pads[1]
-  for (let i = Math.max(0, -h0); i < kh && h0 + i < height; i++) {
-    for (let j = Math.max(0, -w0); j < kw && w0 + j < width; j++) visit(i, j, h0 + i, w0 + j)
-  }
 }
 
 function conv(op: ConvOp, x: Float64Array): Float64Array {

@@ -1,6 +1,6 @@
 import { GlassboxError, InputError, RangeOverflowError } from '../errors.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from './fixedPointModel.js'
-import { forEachWindow, valueAt } from './windows.js'
+import { forEachWindow, forWindow, padSources } from '../model/windows.js'
 
 export type EvaluateFixedOptions = {
   /** Keep every tensor (for debugging and circuit comparisons). */
@@ -73,19 +73,14 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[]): big
     case 'maxpool': {
       const x = read(layer.input)
       const out: bigint[] = []
-      forEachWindow(layer.inShape, layer.outShape, layer.kernel, layer.stride, layer.pads, (positions) => {
+      forEachWindow(layer, (positions) => {
         out.push(positions.reduce((m, p) => (x[p]! > m ? x[p]! : m), x[positions[0]!]!))
       })
       return out
     }
     case 'pad': {
       const x = read(layer.input)
-      const [c, h, w] = layer.outShape
-      const out: bigint[] = new Array(c * h * w)
-      for (let ch = 0; ch < c; ch++)
-        for (let y = 0; y < h; y++)
-          for (let xx = 0; xx < w; xx++) out[(ch * h + y) * w + xx] = valueAt(x, layer.inShape, ch, y - layer.pads[0], xx - layer.pads[1]) ?? 0n
-      return out
+      return Array.from(padSources(layer.inShape, layer.outShape, layer.pads), (source) => (source < 0 ? 0n : x[source]!))
     }
     case 'permute': {
       const x = read(layer.input)
@@ -129,10 +124,9 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[]): big
 }
 
 function evaluateConv(layer: FixedConvLayer, x: readonly bigint[]): bigint[] {
-  const [inC] = layer.inShape
+  const [inC, height, width] = layer.inShape
   const [outC, oh, ow] = layer.convShape
   const [kh, kw] = layer.kernel
-  const [sh, sw] = layer.stride
   const perGroupIn = inC / layer.group
   const perGroupOut = outC / layer.group
   const weight = layer.weight.map(BigInt)
@@ -142,12 +136,11 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[]): bigint[] {
     for (let y = 0; y < oh; y++) {
       for (let xx = 0; xx < ow; xx++) {
         let a = BigInt(layer.bias[m]!)
-        for (let c = 0; c < perGroupIn; c++)
-          for (let i = 0; i < kh; i++)
-            for (let j = 0; j < kw; j++) {
-              const v = valueAt(x, layer.inShape, firstIn + c, y * sh + i - layer.pads[0], xx * sw + j - layer.pads[1])
-              if (v !== undefined) a += weight[((m * perGroupIn + c) * kh + i) * kw + j]! * v
-            }
+        for (let c = 0; c < perGroupIn; c++) {
+          forWindow(layer, y, xx, (i, j, h, w) => {
+            a += weight[((m * perGroupIn + c) * kh + i) * kw + j]! * x[((firstIn + c) * height + h) * width + w]!
+          })
+        }
         acc[(m * oh + y) * ow + xx] = a
       }
     }
@@ -157,7 +150,7 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[]): bigint[] {
   // them within shift + bits signed bits.
   checkRange(acc, layer.shift + layer.bits, `${layer.name} (accumulators)`)
   const pooled: bigint[] = []
-  forEachWindow(layer.convShape, layer.pool.outShape, layer.pool.kernel, layer.pool.stride, layer.pool.pads, (positions) => {
+  forEachWindow({ ...layer.pool, inShape: layer.convShape }, (positions) => {
     pooled.push(positions.reduce((m, p) => (acc[p]! > m ? acc[p]! : m), acc[positions[0]!]!))
   })
   return rescaleAll(pooled, layer.shift, layer.bits, layer.relu, layer.name)
