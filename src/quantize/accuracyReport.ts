@@ -20,15 +20,23 @@ export type AccuracyReport = {
 /**
  * Compares the fixed-point model with the float model it came from on a data
  * set: top-1 agreement, accuracy against labels, max abs output error.
+ *
+ * @param floatOutputs The float model's outputs on `samples`, when already
+ *   computed (a search scores many fixed-point models against the same ones).
  */
-export function accuracyReport(ir: ModelIR, fixed: FixedPointModel, samples: readonly AccuracySample[]): AccuracyReport {
+export function accuracyReport(
+  ir: ModelIR,
+  fixed: FixedPointModel,
+  samples: readonly AccuracySample[],
+  floatOutputs: readonly Float64Array[] = floatOutputsOf(ir, samples),
+): AccuracyReport {
   let agree = 0
   let floatCorrect = 0
   let fixedCorrect = 0
   let labelled = 0
   let maxAbsError = 0
-  for (const sample of samples) {
-    const floatOut = evaluateFloat(ir, Float64Array.from(sample.input)).output
+  for (const [index, sample] of samples.entries()) {
+    const floatOut = floatOutputs[index]!
     const { outputQ, argmax } = evaluateFixed(fixed, quantizeInput(fixed, sample.input))
     const fixedOut = dequantize(outputQ, fixed.output.scale)
     const floatClass = argmaxOf(floatOut)
@@ -56,4 +64,9 @@ function argmaxOf(values: ArrayLike<number>): number {
   let best = 0
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i
   return best
+}
+
+/** The float model's output on every sample. */
+export function floatOutputsOf(ir: ModelIR, samples: readonly AccuracySample[]): Float64Array[] {
+  return samples.map((sample) => evaluateFloat(ir, Float64Array.from(sample.input)).output)
 }

@@ -51,7 +51,7 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[]): big
   switch (layer.kind) {
     case 'dense': {
       const x = read(layer.input)
-      const weight = layer.weight.map(BigInt)
+      const weight = asBigInts(layer.weight)
       const out: bigint[] = new Array(layer.outFeatures)
       for (let j = 0; j < layer.outFeatures; j++) {
         let acc = BigInt(layer.bias[j]!)
@@ -129,7 +129,7 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[]): bigint[] {
   const [kh, kw] = layer.kernel
   const perGroupIn = inC / layer.group
   const perGroupOut = outC / layer.group
-  const weight = layer.weight.map(BigInt)
+  const weight = asBigInts(layer.weight)
   const acc: bigint[] = new Array(outC * oh * ow)
   for (let m = 0; m < outC; m++) {
     const firstIn = Math.floor(m / perGroupOut) * perGroupIn
@@ -154,6 +154,18 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[]): bigint[] {
     pooled.push(positions.reduce((m, p) => (acc[p]! > m ? acc[p]! : m), acc[positions[0]!]!))
   })
   return rescaleAll(pooled, layer.shift, layer.bits, layer.relu, layer.name)
+}
+
+// The model is immutable and evaluated once per input: convert each weight
+// array to BigInts once, not on every inference.
+const bigIntCache = new WeakMap<readonly string[], bigint[]>()
+function asBigInts(values: readonly string[]): bigint[] {
+  let converted = bigIntCache.get(values)
+  if (!converted) {
+    converted = values.map(BigInt)
+    bigIntCache.set(values, converted)
+  }
+  return converted
 }
 
 // BigInt's >> is an arithmetic shift, i.e. floor division, as in the circuit.

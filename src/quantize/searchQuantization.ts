@@ -4,7 +4,7 @@ import type { InputVisibility } from '../compile/emitCircom.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import type { ModelIR } from '../model/ir.js'
-import { accuracyReport } from './accuracyReport.js'
+import { accuracyReport, floatOutputsOf } from './accuracyReport.js'
 import type { AccuracySample } from './accuracyReport.js'
 import type { FixedPointModel } from './fixedPointModel.js'
 import { calibrateMaxAbs, quantizeModel } from './quantizeModel.js'
@@ -78,9 +78,10 @@ export function searchQuantization(
   candidates.sort((a, b) => a.constraints - b.constraints || b.bits - a.bits)
   const needed = TARGET_AGREEMENT[target]
   const tried: SearchQuantizationReturnType['tried'] = candidates.map(({ bits, weightBits, constraints }) => ({ bits, weightBits, constraints, agreement: null }))
+  const floatOutputs = floatOutputsOf(ir, validation)
   let best = 0
   for (const [i, candidate] of candidates.entries()) {
-    const { top1Agreement } = accuracyReport(ir, candidate.model, validation)
+    const { top1Agreement } = accuracyReport(ir, candidate.model, validation, floatOutputs)
     tried[i]!.agreement = top1Agreement
     best = Math.max(best, top1Agreement)
     logger.debug(`bits ${candidate.bits}, weight bits ${candidate.weightBits}: ${candidate.constraints} constraints, agreement ${(top1Agreement * 100).toFixed(2)}%`)
