@@ -363,6 +363,16 @@ fn fresh_partial_hash() -> [u8; 216] {
     out
 }
 
+/// The parameters snarkjs records with a contribution: one name (type 1),
+/// length-prefixed. The dev ptau's and the dev zkey's contributions carry it.
+pub(crate) fn write_contribution_name<W: Write>(out: &mut W) -> std::io::Result<()> {
+    let name = b"glassbox dev (INSECURE)";
+    let mut params = vec![1u8, name.len() as u8];
+    params.extend_from_slice(name);
+    out.write_all(&(params.len() as u32).to_le_bytes())?;
+    out.write_all(&params)
+}
+
 pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
     if !(1..=27).contains(&power) {
         return Err(Error::format(format!("cannot write a powers of tau of power {power} (1 to 27)")));
@@ -435,11 +445,7 @@ pub fn write_dev_ptau(path: &Path, power: u32) -> Result<()> {
         o.write_all(&fresh_partial_hash())?;
         o.write_all(&next_challenge)?;
         o.write_all(&0u32.to_le_bytes())?; // a contribution, not a beacon
-        let name = b"glassbox dev (INSECURE)";
-        let mut params = vec![1u8, name.len() as u8];
-        params.extend_from_slice(name);
-        o.write_all(&(params.len() as u32).to_le_bytes())?;
-        o.write_all(&params)
+        write_contribution_name(o)
     })?;
 
     // Phase-2 sections: the Lagrange basis of every domain 2^0 … 2^power

@@ -14,7 +14,7 @@
 use crate::binfile::{read_u32, read_u64, BinFile, BinWriter};
 use crate::error::{Error, Result};
 use crate::points::{fr_from_le, g1_from_lem, g1_to_lem, g1_to_uncompressed, g2_from_lem, g2_to_lem, G1_BYTES, G2_BYTES};
-use crate::ptau::hash_to_g2;
+use crate::ptau::{hash_to_g2, write_contribution_name};
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
@@ -323,11 +323,7 @@ pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &[u8], z
         write_g2s(o, &[g2_spx])?;
         o.write_all(&transcript)?;
         o.write_all(&0u32.to_le_bytes())?;
-        let name = b"glassbox dev (INSECURE)";
-        let mut params = vec![1u8, name.len() as u8];
-        params.extend_from_slice(name);
-        o.write_all(&(params.len() as u32).to_le_bytes())?;
-        o.write_all(&params)
+        write_contribution_name(o)
     })?;
     let mut out = w.finish();
     out.flush()?;
