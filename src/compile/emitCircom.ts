@@ -1,4 +1,5 @@
 import { padSources } from '../model/windows.js'
+import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
 
@@ -22,11 +23,17 @@ export type EmitCircomOptions = {
  *
  * Public signals (snarkjs order: outputs, then public inputs):
  * out[0..M), predicted (with argmax), inputHash (when hashed), in[0..N) (when public), prover.
+ *
+ * @throws {QuantizeError} (from checkFixedPointWidths) for a model whose
+ *   circuit could not be sound: a decomposition wider than 252 bits, an
+ *   accumulator that could wrap the field, or inconsistent tensor widths.
  */
 export function emitCircom(
   model: FixedPointModel,
   { inputVisibility = 'hashed', argmax = true, generator = 'glassbox' }: EmitCircomOptions = {},
 ): string {
+  // The one gate every circuit passes: no source is written for a model the templates cannot check soundly.
+  checkFixedPointWidths(model)
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const functions: string[] = []
