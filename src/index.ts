@@ -51,6 +51,8 @@ export { findWitnessToolchain, type WitnessToolchain } from './witness/findWitne
 export { generateCppWitnessSource } from './witness/generateCppWitnessSource.js'
 // verify/
 export { verifyProofs, type ProofCheck } from './verify/verifyProofs.js'
+export { checkProofRecord, type CheckProofRecordContext } from './verify/checkProofRecord.js'
+export { readProofs, parseProofRecord } from './verify/readProofs.js'
 export { verifyProofsOnChain } from './verify/verifyProofsOnChain.js'
 // chain/
 export * from './chain/index.js'
