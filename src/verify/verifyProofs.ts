@@ -53,6 +53,13 @@ export async function verifyProofs({ buildDir, proofsPath, logger = silentLogger
   try {
     for (const record of records) {
       const problems = checkProofRecord(record, { manifest, ...(vkeySha256 ? { vkeySha256 } : {}) })
+      if (record.publicSignals.length !== manifest.publicSignals.length) {
+        // A proof of another circuit: nothing to ask the verifier (it would index past the key).
+        checks.push({ id: record.id, valid: false, problems })
+        logger.warn(`${record.id}: ${problems.join('; ')}`)
+        onProgress?.(checks.length, records.length)
+        continue
+      }
       let proofOk: boolean
       try {
         proofOk = await snarkjs.groth16.verify(verificationKey, record.publicSignals, record.proof)
