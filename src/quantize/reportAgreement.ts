@@ -33,7 +33,7 @@ export function reportAgreement(ir: ModelIR, model: FixedPointModel, { calibrati
     accuracy.warning =
       `fixed point picks the float model's class on only ${decisive.agreed}/${decisive.samples} ${name} inputs (${percent(decisive.top1Agreement)}, below ${percent(AGREEMENT_WARNING)})` +
       `${decisive.overflows ? `; ${decisive.overflows} of them overflow the fixed-point ranges and could not be proven at all` : ''}. ` +
-      'Proofs of this circuit attest the fixed-point model, not the float one: use more --bits/--weight-bits, --target accuracy, or a more representative calibration set.'
+      'Proofs of this circuit attest the fixed-point model, not the float one: use more --bits/--weight-bits (or --target accuracy with a --validation set), or a more representative calibration set.'
   }
   return accuracy
 }

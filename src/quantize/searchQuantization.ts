@@ -67,8 +67,9 @@ export type SearchQuantizationReturnType = {
  * accuracy target: candidates (activation bits × weight bits, up to 32 bits
  * each; settings whose circuit would not fit 252-bit decompositions are
  * skipped) are ordered by their estimated constraint count and judged in that
- * order on data they were not calibrated on; the first that agrees with the
- * float model often enough wins.
+ * order on data they were not calibrated on (and, with a held-out split, on
+ * the calibrating inputs too); the first that agrees with the float model
+ * often enough wins.
  *
  * @throws {QuantizeError} when no candidate meets the target, with the best agreement found.
  */
@@ -112,13 +113,19 @@ export function searchQuantization(
   const needed = TARGET_AGREEMENT[target]
   const tried: SearchQuantizationReturnType['tried'] = candidates.map(({ bits, weightBits, constraints }) => ({ bits, weightBits, constraints, agreement: null }))
   const floatOutputs = floatOutputsOf(ir, judgeOn)
+  // A held-out split is small: a candidate must also meet the target on the inputs it was
+  // calibrated on, so one lucky fifth cannot pick a setting that disagrees in sample.
+  const inSample = judgedOn.source === 'held-out' ? calibrateOn.map((input) => ({ input })) : undefined
+  const inSampleFloat = inSample ? floatOutputsOf(ir, inSample) : undefined
   let best = 0
   for (const [i, candidate] of candidates.entries()) {
     const { top1Agreement } = accuracyReport(ir, candidate.model, judgeOn, floatOutputs)
     tried[i]!.agreement = top1Agreement
     best = Math.max(best, top1Agreement)
     logger.debug(`bits ${candidate.bits}, weight bits ${candidate.weightBits}: ${candidate.constraints} constraints, agreement ${(top1Agreement * 100).toFixed(2)}%`)
-    if (top1Agreement >= needed) return { model: candidate.model, constraints: candidate.constraints, agreement: top1Agreement, judgedOn, tried }
+    if (top1Agreement < needed) continue
+    if (inSample && accuracyReport(ir, candidate.model, inSample, inSampleFloat).top1Agreement < needed) continue
+    return { model: candidate.model, constraints: candidate.constraints, agreement: top1Agreement, judgedOn, tried }
   }
   throw new QuantizeError(`No fixed-point setting reaches the "${target}" target (${(needed * 100).toFixed(1)}% top-1 agreement with the float model).`, {
     details: `The best of ${candidates.length} settings agreed on ${(best * 100).toFixed(2)}% of ${judgeOn.length} ${judgedOn.source === 'held-out' ? 'held-out calibration' : judgedOn.source} inputs. Check the calibration data is representative, or use --target resources, or give --bits explicitly.`,
