@@ -6,6 +6,7 @@ import { VerifyError } from '../errors.js'
 import { proveBatch } from '../prove/proveBatch.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { verifyProofs } from './verifyProofs.js'
+import { verifyProofsOnChain } from './verifyProofsOnChain.js'
 
 // The real snarkjs verifier, except that it throws for a proof whose pi_a[0] is "7": the stand-in
 // for any failure of the verifier itself, which must surface as an error, never as "does not verify".
@@ -91,6 +92,16 @@ describe('verifyProofs on a real iris build', () => {
     expect(error).toBeInstanceOf(VerifyError)
     expect((error as VerifyError).shortMessage).toMatch(/crash\.jsonl:2 \(id "[^"]+"\): the Groth16 verifier failed/)
     expect((error as VerifyError).details).toMatch(/simulated verifier crash/)
+  })
+
+  it('applies the same record checks on-chain: a false outputQ around a valid proof is not valid', async () => {
+    const [first, second] = lines as [Record<string, unknown>, Record<string, unknown>]
+    const outputQ = [...(first['outputQ'] as string[])]
+    outputQ[1] = String(BigInt(outputQ[1]!) - 3n)
+    const { checks } = await verifyProofsOnChain({ buildDir, proofsPath: await write('onchain.jsonl', [{ ...first, outputQ }, second]) })
+    expect(checks.map((c) => c.valid)).toEqual([false, true])
+    expect(checks[0]!.problems.join()).toMatch(/outputQ\[1\] = .* but the proof says/)
+    expect(checks[0]!.problems.join()).not.toMatch(/verifier contract rejects/)
   })
 
   it('refuses an empty proofs file and a malformed line with typed errors', async () => {
