@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises'
 import { SetupError } from '../errors.js'
 
 /** BN254's base field modulus q. */
-const Q = 21888242871839275222246405745257275088696311157186182233575938160463093305561n
+const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
 /** 2^256 mod q, inverted: Montgomery form (snarkjs's "LEM") to standard form. */
 const R_INV = modInverse((1n << 256n) % Q, Q)
 
