@@ -89,11 +89,12 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
   )
 }
 
-/** `contribution #2 "alice": 1a2b…` with the hash in snarkjs's grouping of 8 hex digits. */
+/** `contribution #2 "alice":` and its hash laid out as snarkjs prints it (4 rows of 4 groups of 8 hex digits), to compare by eye. */
 function describe(c: ZkeyContribution, i: number): string {
-  const grouped = c.hash.match(/.{8}/g)!.join(' ')
+  const groups = c.hash.match(/.{8}/g)!
+  const rows = [0, 4, 8, 12].map((at) => `    ${groups.slice(at, at + 4).join(' ')}`)
   const beacon = c.beacon ? ` (beacon ${c.beacon.hash}, 2^${c.beacon.iterationsExp} iterations)` : ''
-  return `contribution #${i + 1} ${c.type === 'beacon' ? 'beacon ' : ''}"${c.name}"${beacon}:\n    ${grouped}`
+  return [`contribution #${i + 1} ${c.type === 'beacon' ? 'beacon ' : ''}"${c.name}"${beacon}:`, ...rows].join('\n')
 }
 
 function printStep(argv: GlobalOptions & { build: string }, setup: { contributions?: ZkeyContribution[] | undefined; transcriptSha256?: string | undefined } | undefined, contribution: ZkeyContribution): void {
