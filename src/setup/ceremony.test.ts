@@ -210,6 +210,24 @@ describe('phase-2 ceremony: contribute, beacon, verify, and the transcript in th
     await expect(verifySetup({ buildDir, ptauPath: wrong })).rejects.toThrow(/not the powers of tau this key was made from/)
   })
 
+  it('imports a --ptau only once snarkjs powersoftau verify accepts it, and a tampered one never', async () => {
+    const good = (await readManifest(buildDir)).setup!.ptau.file!
+    const bytes = await readFile(good)
+    // Flip one bit of a Lagrange point (section 12): the structure is intact, the values are not.
+    const tampered = join(root, 'tampered.ptau')
+    const at = sectionStart(bytes, 12) + 64 * 3 + 7
+    bytes[at] = bytes[at]! ^ 0x01
+    await writeFile(tampered, bytes)
+    const before = await sha256File(buildPaths(buildDir).zkey)
+    await expect(setupKeys({ buildDir, ptauPath: tampered, keysDir })).rejects.toThrow(/failed verification/)
+    expect(await sha256File(buildPaths(buildDir).zkey)).toBe(before)
+
+    const imported = await setupKeys({ buildDir, ptauPath: good, keysDir })
+    expect(imported.manifest.setup?.ptau).toMatchObject({ source: 'imported', insecure: false })
+    expect(imported.manifest.setup?.contributions).toHaveLength(1)
+    expect((await verifySetup({ buildDir })).contributions).toHaveLength(1)
+  })
+
   it('refuses a bad beacon and an out-of-range exponent before touching the key', async () => {
     const before = await sha256File(buildPaths(buildDir).zkey)
     expect((await cli(['setup', 'beacon', buildDir, '--beacon', 'xyz', '--iterations', '10'])).code).toBe(2)
@@ -220,4 +238,14 @@ describe('phase-2 ceremony: contribute, beacon, verify, and the transcript in th
 
 function sha256Hex(hashes: string[]): string {
   return createHash('sha256').update(Buffer.concat(hashes.map((h) => Buffer.from(h, 'hex')))).digest('hex')
+}
+
+/** Where the body of the section of this type starts in a snarkjs binary file. */
+function sectionStart(bytes: Buffer, type: number): number {
+  let offset = 12
+  for (let i = 0; i < bytes.readUInt32LE(8); i++) {
+    if (bytes.readUInt32LE(offset) === type) return offset + 12
+    offset += 12 + Number(bytes.readBigUInt64LE(offset + 4))
+  }
+  throw new Error(`no section ${type}`)
 }

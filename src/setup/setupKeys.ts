@@ -59,10 +59,17 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
     if (!header.sections.includes(12)) {
       throw new SetupError(`${ptauPath} is not prepared for phase 2.`, { details: `Run \`snarkjs powersoftau prepare phase2 ${ptauPath} prepared.ptau\` and pass the result.` })
     }
-    logger.info(`verifying ${ptauPath}…`)
-    if (!(await snarkjs.powersOfTau.verify(ptauPath, snarkLogger))) {
-      throw new SetupError(`${ptauPath} failed verification.`, { details: 'The file is corrupt or was tampered with; obtain it again from the ceremony.' })
+    // snarkjs powersoftau verify: every contribution's proofs, the powers in each section, and the
+    // phase-2 (Lagrange) sections recomputed from them. Minutes for a 2^20 ceremony file.
+    logger.info(`verifying ${ptauPath} (snarkjs powersoftau verify, every contribution and the phase-2 sections)…`)
+    const refused = 'The file is corrupt or was tampered with; obtain it again from the ceremony (and check its published hash).'
+    let verified: boolean
+    try {
+      verified = await snarkjs.powersOfTau.verify(ptauPath, snarkLogger)
+    } catch (cause) {
+      throw new SetupError(`${ptauPath} failed verification.`, { details: refused, cause })
     }
+    if (!verified) throw new SetupError(`${ptauPath} failed verification.`, { details: refused })
     ptau = { path: ptauPath, power: header.power, sha256: await sha256File(ptauPath), source: 'imported', insecure: false }
   } else {
     // snarkjs's `zkey new` hashes one power past 2^(p+1) − 2 when the domain is over 2^14: a dev
