@@ -80,7 +80,7 @@ export async function readZkeyContributions(path: string): Promise<ReadZkeyContr
 }
 
 /** Parses the Groth16 header (section 2) and the contributions (section 10). Pure. */
-export function parseZkeyTranscript(header: Buffer, mpc: Buffer): ReadZkeyContributionsReturnType {
+function parseZkeyTranscript(header: Buffer, mpc: Buffer): ReadZkeyContributionsReturnType {
   const malformed = () => new SetupError('The proving key has a malformed header or contribution section.', { details: 'Rerun `glassbox setup` to recreate the key.' })
   if (header.readUInt32LE(0) !== 32 || header.length < 4 + 32 + 4 + 32 + 12 + 64 * 3 + 128 * 3) throw malformed()
   const points = 4 + 32 + 4 + 32 + 12
