@@ -30,6 +30,8 @@ export type BeaconKeyReturnType = { manifest: Manifest; contribution: ZkeyContri
  * key and the verifier and records the step in the manifest.
  *
  * @throws {SetupError} for a beacon that is not hex or an exponent outside 10–63.
+ * @example
+ * await beaconKey({ buildDir: 'build/iris', beacon: '0x5f2c…', iterationsExp: 10 })
  */
 export async function beaconKey({ buildDir, beacon, iterationsExp, name = 'beacon', logger = silentLogger }: BeaconKeyParameters): Promise<BeaconKeyReturnType> {
   const hex = beacon.replace(/^0x/i, '')

@@ -32,6 +32,9 @@ export type ContributeKeyReturnType = { manifest: Manifest; contribution: ZkeyCo
  * holds it only in memory and never prints it.
  *
  * @throws {SetupError} when the key or its transcript does not match the manifest, or the name is too long.
+ * @example
+ * const { contribution } = await contributeKey({ buildDir: 'build/iris', name: 'alice' })
+ * console.log(contribution.hash) // record it: the next participant and the verifier check it
  */
 export async function contributeKey({ buildDir, name = '', extraEntropy = '', logger = silentLogger }: ContributeKeyParameters): Promise<ContributeKeyReturnType> {
   if (Buffer.byteLength(name, 'utf8') > 64) throw new SetupError(`The contributor name "${name.slice(0, 20)}…" is longer than 64 bytes.`, { details: 'snarkjs stores at most 64; pass a shorter --name.' })

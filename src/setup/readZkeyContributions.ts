@@ -41,6 +41,8 @@ export type ReadZkeyContributionsReturnType = {
  * points: `snarkjs zkey verify` (see `verifySetup`) does that.
  *
  * @throws {SetupError} when the file is not a Groth16 zkey or is truncated.
+ * @example
+ * const { circuitHash, contributions } = await readZkeyContributions('build/iris/circuit.zkey')
  */
 export async function readZkeyContributions(path: string): Promise<ReadZkeyContributionsReturnType> {
   let file

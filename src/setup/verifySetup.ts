@@ -40,6 +40,8 @@ export type VerifySetupReturnType = {
  *
  * @throws {CheckFailedError} when snarkjs rejects the key or an exported artifact is not the key's.
  * @throws {SetupError} when the ptau cannot be found or is not the recorded one, or the transcript does not match.
+ * @example
+ * const { contributions, transcriptSha256 } = await verifySetup({ buildDir: 'build/iris', ptauPath: 'powersOfTau28_hez_final_17.ptau' })
  */
 export async function verifySetup({ buildDir, ptauPath, keysDir = 'keys', logger = silentLogger }: VerifySetupParameters): Promise<VerifySetupReturnType> {
   const paths = buildPaths(buildDir)

@@ -43,6 +43,8 @@ type PairingCurve = {
  * check of every point against the r1cs and the ptau is `verifySetup`.
  *
  * @throws {SetupError} when the transcript is missing, altered, or not the key's.
+ * @example
+ * const { contributions } = await verifySetupTranscript({ buildDir: 'build/iris', logger })
  */
 export async function verifySetupTranscript({ buildDir, manifest, logger = silentLogger }: VerifySetupTranscriptParameters): Promise<VerifySetupTranscriptReturnType> {
   const paths = buildPaths(buildDir)
