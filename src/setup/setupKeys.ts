@@ -14,6 +14,7 @@ import { silentLogger } from '../logger.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { snarkjsLogger } from '../snark/snarkjsLogger.js'
 import { GLASSBOX_VERSION } from '../version.js'
+import { devPtauPower } from './devPtauPower.js'
 import { ensureDevPtau } from './ensureDevPtau.js'
 import { exportKeyArtifacts } from './exportKeyArtifacts.js'
 import { readPtauHeader } from './readPtauHeader.js'
@@ -72,9 +73,7 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
     if (!verified) throw new SetupError(`${ptauPath} failed verification.`, { details: refused })
     ptau = { path: ptauPath, power: header.power, sha256: await sha256File(ptauPath), source: 'imported', insecure: false }
   } else {
-    // snarkjs's `zkey new` hashes one power past 2^(p+1) − 2 when the domain is over 2^14: a dev
-    // ptau one power larger keeps the native key's circuit hash the one `snarkjs zkey verify` recomputes.
-    const dev = await ensureDevPtau({ power: power > 14 ? power + 1 : power, keysDir, logger })
+    const dev = await ensureDevPtau({ power: devPtauPower(power), keysDir, logger })
     logger.warn(`using a DEV powers of tau (power ${dev.power}, generated locally): INSECURE, for development only. Pass --ptau with a ceremony file for production.`)
     ptau = { ...dev, source: 'dev' }
   }
