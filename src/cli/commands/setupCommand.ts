@@ -27,9 +27,10 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
               .option('name', { type: 'string', default: '', describe: "the contributor's name, recorded in the key and the manifest (≤ 64 bytes)" }),
           async (argv) => {
             const logger = loggerFor(argv)
+            const started = Date.now()
             const extra = process.env[EXTRA_ENTROPY_ENV]
             const result = await contributeKey({ buildDir: argv.build, name: argv.name, ...(extra ? { extraEntropy: extra } : {}), logger })
-            printStep(argv, result.manifest.setup, result.contribution)
+            printStep(argv, result.manifest.setup, result.contribution, started)
           },
         )
         .command(
@@ -42,8 +43,9 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
               .option('iterations', { type: 'number', default: 10, describe: 'hash the beacon 2^N times (10–63)' })
               .option('name', { type: 'string', default: 'beacon', describe: 'name recorded for the beacon step' }),
           async (argv) => {
+            const started = Date.now()
             const result = await beaconKey({ buildDir: argv.build, beacon: argv.beacon, iterationsExp: argv.iterations, name: argv.name, logger: loggerFor(argv) })
-            printStep(argv, result.manifest.setup, result.contribution)
+            printStep(argv, result.manifest.setup, result.contribution, started)
           },
         )
         .command(
@@ -90,18 +92,24 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
 }
 
 /** `contribution #2 "alice":` and its hash laid out as snarkjs prints it (4 rows of 4 groups of 8 hex digits), to compare by eye. */
-function describe(c: ZkeyContribution, i: number): string {
+function describe(c: ZkeyContribution, i: number, suffix = ''): string {
   const groups = c.hash.match(/.{8}/g)!
   const rows = [0, 4, 8, 12].map((at) => `    ${groups.slice(at, at + 4).join(' ')}`)
   const beacon = c.beacon ? ` (beacon ${c.beacon.hash}, 2^${c.beacon.iterationsExp} iterations)` : ''
-  return [`contribution #${i + 1} ${c.type === 'beacon' ? 'beacon ' : ''}"${c.name}"${beacon}:`, ...rows].join('\n')
+  return [`contribution #${i + 1} ${c.type === 'beacon' ? 'beacon ' : ''}"${c.name}"${beacon}${suffix}:`, ...rows].join('\n')
 }
 
-function printStep(argv: GlobalOptions & { build: string }, setup: { contributions?: ZkeyContribution[] | undefined; transcriptSha256?: string | undefined } | undefined, contribution: ZkeyContribution): void {
+function printStep(
+  argv: GlobalOptions & { build: string },
+  setup: { contributions?: ZkeyContribution[] | undefined; transcriptSha256?: string | undefined } | undefined,
+  contribution: ZkeyContribution,
+  started: number,
+): void {
   const contributions = setup?.contributions ?? []
-  printResult(argv.json, { contribution, contributions: contributions.length, transcriptSha256: setup?.transcriptSha256 }, () =>
+  const seconds = (Date.now() - started) / 1000
+  printResult(argv.json, { contribution, contributions: contributions.length, transcriptSha256: setup?.transcriptSha256, seconds }, () =>
     [
-      `added ${describe(contribution, contributions.length - 1)}`,
+      `added ${describe(contribution, contributions.length - 1, ` in ${seconds.toFixed(1)} s`)}`,
       `the key now has ${contributions.length} contributions; re-exported verification_key.json and Verifier.sol (transcriptSha256 ${setup?.transcriptSha256})`,
       `next: another participant runs glassbox setup contribute ${argv.build}, then glassbox setup beacon ${argv.build} --beacon <hex>, glassbox setup verify ${argv.build}`,
     ].join('\n'),
