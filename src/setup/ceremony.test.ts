@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
@@ -183,6 +183,14 @@ describe('phase-2 ceremony: contribute, beacon, verify, and the transcript in th
       const contributions = s.contributions!.filter((_, i) => i !== 2)
       return { ...s, contributions, transcriptSha256: sha256Hex(contributions.map((c) => c.hash)) }
     }, /lists 3 contribution\(s\), the key has 4/)
+    // Without the proving key there is nothing to check the transcript against: refused, not skipped.
+    const zkey = buildPaths(buildDir).zkey
+    await rename(zkey, `${zkey}.away`)
+    try {
+      await expect(verifyProofs({ buildDir, proofsPath })).rejects.toThrow(/circuit.zkey is missing/)
+    } finally {
+      await rename(`${zkey}.away`, zkey)
+    }
     expect((await verifyProofs({ buildDir, proofsPath })).map((c) => c.valid)).toEqual([true])
   })
 

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import * as snarkjs from 'snarkjs'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import type { Manifest } from '../artifacts/manifest.js'
-import { readManifest } from '../artifacts/manifest.js'
+import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
 import { SetupError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
@@ -42,7 +42,8 @@ type PairingCurve = {
  * Cheap: it reads the zkey's header and contribution section only; the full
  * check of every point against the r1cs and the ptau is `verifySetup`.
  *
- * @throws {SetupError} when the transcript is missing, altered, or not the key's.
+ * @throws {SetupError} when the transcript is missing, altered, or not the key's, or circuit.zkey is missing.
+ * @throws {ArtifactError} when verification_key.json is missing or does not match the manifest.
  * @example
  * const { contributions } = await verifySetupTranscript({ buildDir: 'build/iris', logger })
  */
@@ -56,6 +57,12 @@ export async function verifySetupTranscript({ buildDir, manifest, logger = silen
       details: `Its key's contributions cannot be checked (it was set up before glassbox recorded transcripts, or the manifest was edited). ${redo}`,
     })
   }
+  await verifyArtifacts(buildDir, m, ['verificationKey'])
+  if (!(await stat(paths.zkey).catch(() => undefined))) {
+    throw new SetupError(`${paths.zkey} is missing: the setup transcript cannot be checked against the key.`, {
+      details: 'Verifying compares the contributions in the manifest with those in the proving key; copy the whole build folder, circuit.zkey included.',
+    })
+  }
   const key = await readZkeyContributions(paths.zkey)
   const actual = setupTranscript(key)
   const expected = setupTranscript({ circuitHash: recorded.circuitHash ?? key.circuitHash, contributions: recorded.contributions })
@@ -65,9 +72,13 @@ export async function verifySetupTranscript({ buildDir, manifest, logger = silen
   const differs = transcriptDifference(expected, actual)
   if (differs) throw new SetupError(`The setup transcript in the manifest of ${buildDir} is not the proving key's: ${differs}.`, { details: redo })
 
-  const verificationKey = JSON.parse(await readFile(paths.verificationKey, 'utf8')) as { vk_delta_2?: string[][] }
-  const vkDelta = verificationKey.vk_delta_2
-  if (!vkDelta || !sameG2(vkDelta, key.delta.g2) || !sameG1(key.delta.g1, key.lastDeltaAfter) || !(await sameDelta(key.lastDeltaAfter, key.delta.g2))) {
+  let vkDelta: unknown
+  try {
+    vkDelta = (JSON.parse(await readFile(paths.verificationKey, 'utf8')) as { vk_delta_2?: unknown }).vk_delta_2
+  } catch (cause) {
+    throw new SetupError(`${paths.verificationKey} is not valid JSON.`, { details: redo, cause })
+  }
+  if (!isG2Json(vkDelta) || !sameG2(vkDelta, key.delta.g2) || !sameG1(key.delta.g1, key.lastDeltaAfter) || !(await sameDelta(key.lastDeltaAfter, key.delta.g2))) {
     throw new SetupError(`The verification key of ${buildDir} is not the one its transcript's last contribution produced.`, {
       details: `${paths.verificationKey} and ${paths.zkey} do not belong together, or the key's contribution section was replaced. ${redo}`,
     })
@@ -94,6 +105,10 @@ function transcriptDifference(expected: ReturnType<typeof setupTranscript>, actu
 
 function sameG1(a: G1Point, b: G1Point): boolean {
   return a[0] === b[0] && a[1] === b[1]
+}
+
+function isG2Json(value: unknown): value is string[][] {
+  return Array.isArray(value) && value.length >= 2 && value.slice(0, 2).every((c) => Array.isArray(c) && c.length >= 2 && c.every((x) => typeof x === 'string'))
 }
 
 function sameG2(json: string[][], point: G2Point): boolean {
