@@ -26,9 +26,11 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
               .positional('build', { type: 'string', demandOption: true, describe: 'build folder with keys' })
               .option('name', { type: 'string', default: '', describe: "the contributor's name, recorded in the key and the manifest (≤ 64 bytes)" }),
           async (argv) => {
+            refuseSetupOnlyOptions(argv, 'contribute')
             const logger = loggerFor(argv)
             const started = Date.now()
             const extra = process.env[EXTRA_ENTROPY_ENV]
+            if (extra) logger.info(`mixing in extra entropy from $${EXTRA_ENTROPY_ENV} (with the OS's, not instead of it)`)
             const result = await contributeKey({ buildDir: argv.build, name: argv.name, ...(extra ? { extraEntropy: extra } : {}), logger })
             printStep(argv, result.manifest.setup, result.contribution, started)
           },
@@ -43,6 +45,7 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
               .option('iterations', { type: 'number', default: 10, describe: 'hash the beacon 2^N times (10–63)' })
               .option('name', { type: 'string', default: 'beacon', describe: 'name recorded for the beacon step' }),
           async (argv) => {
+            refuseSetupOnlyOptions(argv, 'beacon')
             const started = Date.now()
             const result = await beaconKey({ buildDir: argv.build, beacon: argv.beacon, iterationsExp: argv.iterations, name: argv.name, logger: loggerFor(argv) })
             printStep(argv, result.manifest.setup, result.contribution, started)
@@ -89,6 +92,13 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
       )
     },
   )
+}
+
+/** `--ptau` and `--dev-ptau` belong to `setup` itself (yargs passes a parent's options on to its subcommands). */
+function refuseSetupOnlyOptions(argv: Record<string, unknown>, step: string): void {
+  for (const option of ['ptau', 'dev-ptau']) {
+    if (argv[option] !== undefined) throw new SetupError(`--${option} does not apply to \`glassbox setup ${step}\`.`, { details: 'A ceremony step continues the key made by `glassbox setup`; choose the ptau there.' })
+  }
 }
 
 /** `contribution #2 "alice":` and its hash laid out as snarkjs prints it (4 rows of 4 groups of 8 hex digits), to compare by eye. */
