@@ -4,7 +4,7 @@ import { CheckFailedError } from '../../errors.js'
 import { proveBatch } from '../../prove/proveBatch.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
-import { printResult } from '../output.js'
+import { ensureParentFolder, printResult } from '../output.js'
 import { createProgress } from '../progress.js'
 
 export function proveCommand(yargs: Argv<GlobalOptions>) {
@@ -22,6 +22,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await ensureParentFolder(argv.out)
       if (!argv.prover) logger.warn('no --prover given: proofs are bound to the zero address and cannot be submitted to a registry')
       const progress = createProgress('proving', { quiet: argv.quiet || argv.json })
       let result
