@@ -128,7 +128,7 @@ export function createTask(label: string, { quiet = false }: { quiet?: boolean }
       redraw: () => stream.write(`\r\u001b[K${label}: ${elapsed()}…`),
       stop: () => {
         clearInterval(timer)
-        stream.write(`\r\u001b[K${label}: interrupted after ${elapsed()}\n`)
+        stream.write(`\r\u001b[K${label}: stopped after ${elapsed()}\n`)
       },
     }
     push(line)

@@ -11,7 +11,7 @@ import { sha256File } from '../artifacts/sha256File.js'
 import { readR1csHeader } from '../compile/readR1csHeader.js'
 import { SetupError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { silentLogger } from '../logger.js'
+import { silentLogger, startTask } from '../logger.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { snarkjsLogger } from '../snark/snarkjsLogger.js'
 import { GLASSBOX_VERSION } from '../version.js'
@@ -59,8 +59,10 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
     if (!header.sections.includes(12)) {
       throw new SetupError(`${ptauPath} is not prepared for phase 2.`, { details: `Run \`snarkjs powersoftau prepare phase2 ${ptauPath} prepared.ptau\` and pass the result.` })
     }
-    logger.info(`verifying ${ptauPath}…`)
-    if (!(await snarkjs.powersOfTau.verify(ptauPath, snarkLogger))) {
+    const verifying = startTask(logger, `verifying ${ptauPath} (snarkjs)`)
+    const verified = await snarkjs.powersOfTau.verify(ptauPath, snarkLogger)
+    verifying.end()
+    if (!verified) {
       throw new SetupError(`${ptauPath} failed verification.`, { details: 'The file is corrupt or was tampered with; obtain it again from the ceremony.' })
     }
     ptau = { path: ptauPath, power: header.power, sha256: await sha256File(ptauPath), source: 'imported', insecure: false }
@@ -72,16 +74,17 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
 
   const initial = `${paths.zkey}.0`
   try {
-    logger.info(`Groth16 setup (circuit needs 2^${power})…`)
     // Dev keys natively (zkey new + one contribution in one pass, minutes faster at 2^16 and up);
     // keys from a ceremony ptau stay snarkjs's, whose circuit hash `snarkjs zkey verify` checks.
     const addon = ptau.source === 'dev' ? loadNativeAddon({ logger }) : undefined
+    const keying = startTask(logger, `Groth16 key for 2^${power} (${addon ? 'native' : 'snarkjs'})`)
     if (addon) {
       await addon.writeDevZkey(paths.r1cs, ptau.path, ptau.sha256, paths.zkey, availableParallelism())
     } else {
       await snarkjs.zKey.newZKey(paths.r1cs, ptau.path, initial, snarkLogger)
       await snarkjs.zKey.contribute(initial, paths.zkey, `glassbox ${GLASSBOX_VERSION}`, randomBytes(32).toString('hex'), snarkLogger)
     }
+    keying.end()
   } catch (cause) {
     throw new SetupError('Groth16 key generation failed.', { details: `Circuit ${paths.r1cs}, ptau ${ptau.path}.`, cause })
   } finally {
