@@ -93,7 +93,9 @@ export async function compileModel({
     const validation = validationPath
       ? await readInputs(validationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
       : calibration
+    const searching = startTask(logger, `searching bit widths (--target ${target}, ${validation.length} samples)`)
     const found = searchQuantization(ir, { calibration: samples, validation, target, headroomBits, inputVisibility, argmax, logger })
+    searching.end()
     model = found.model
     logger.info(`search (${target}): ${model.bits}-bit activations, ${model.weightBits}-bit weights, ~${found.constraints} constraints, ${(found.agreement * 100).toFixed(2)}% agreement with float on ${validation.length} samples`)
   } else {
