@@ -1,9 +1,4 @@
-import { GlassboxError } from '../errors.js'
-
-/** A command-line option with a value the command cannot use (exit 2). */
-export class OptionError extends GlassboxError {
-  override name = 'OptionError'
-}
+import { UsageError } from '../errors.js'
 
 export type IntegerOptionSpec = { min: number; max?: number }
 
@@ -13,7 +8,7 @@ export type IntegerOptionSpec = { min: number; max?: number }
  * `--weight-bits 1.5` is an error (exit 2), never silently replaced by a
  * default. Options not given are not checked.
  *
- * @throws {OptionError} naming the first bad option and its range.
+ * @throws {UsageError} (exit 2) naming the first bad option and its range.
  */
 export function checkIntegerOptions(argv: Record<string, unknown>, specs: Record<string, IntegerOptionSpec>): true {
   for (const [name, { min, max = Number.MAX_SAFE_INTEGER }] of Object.entries(specs)) {
@@ -21,9 +16,7 @@ export function checkIntegerOptions(argv: Record<string, unknown>, specs: Record
     if (value === undefined) continue
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`
-      throw new OptionError(`--${name} must be ${range}, got ${Array.isArray(value) ? value.join(' ') : String(value)}.`, {
-        details: 'Run `glassbox --help` for usage.',
-      })
+      throw new UsageError(`--${name} must be ${range}, got ${Array.isArray(value) ? value.join(' ') : String(value)}.`)
     }
   }
   return true

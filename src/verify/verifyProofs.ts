@@ -5,6 +5,7 @@ import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
 import { ArtifactError, VerifyError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
+import { verifySetupTranscript } from '../setup/verifySetupTranscript.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { checkProofRecord } from './checkProofRecord.js'
 import { readProofs } from './readProofs.js'
@@ -39,6 +40,7 @@ export type VerifyProofsParameters = {
  */
 export async function verifyProofs({ buildDir, proofsPath, logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
   const manifest = await readManifest(buildDir)
+  await verifySetupTranscript({ buildDir, manifest, logger })
   await verifyArtifacts(buildDir, manifest, ['verificationKey'])
   const vkeyPath = buildPaths(buildDir).verificationKey
   let verificationKey: unknown
