@@ -92,3 +92,8 @@ export class CheckFailedError extends GlassboxError {
 export class ChainError extends GlassboxError {
   override name = 'ChainError'
 }
+
+/** A weight set does not fit its architecture (committed weights): wrong shapes, values out of range, another build's set. */
+export class WeightSetError extends GlassboxError {
+  override name = 'WeightSetError'
+}
