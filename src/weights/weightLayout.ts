@@ -37,9 +37,13 @@ export type WeightLayout = {
  * that is what lets one circuit serve all of them.
  *
  * Widths: weights and affine factors are quantized into `weightBits` signed
- * bits; a bias (or affine offset) is added to an accumulator that must fit in
- * shift + bits signed bits for the rescale to succeed, so it is given twice
- * that range, shift + bits + 1 bits: no useful bias is wider.
+ * bits. A bias (or affine offset) b is added to Σ w·x, and the sum must fit
+ * the rescale's shift + bits signed bits; with |w| ≤ 2^(wb−1), |x| ≤ 2^(bin−1)
+ * and n terms, |b| < 2^(shift+bits−1) + n·2^(wb+bin−2). A bias outside that
+ * can never give a valid proof, so its width is the bound's:
+ * max(shift + bits − 1, wb + bin − 2 + ⌈log2 n⌉) + 2 bits (at most 253). Every
+ * bias of a model that evaluates its calibration set fits, so constant builds
+ * can always record the commitment in this format.
  *
  * Piecewise-linear activation constants, clip bounds and leaky-ReLU slopes
  * are not weights: they follow from the activation function and the scales,
@@ -53,15 +57,20 @@ export function weightLayout(model: FixedPointModel): WeightLayout {
     segments.push({ ...segment, start })
     start += segment.count
   }
+  const bitsOf = new Map<string, number>([[model.input.name, model.input.bits]])
   model.layers.forEach((layer, layerIndex) => {
     const at = { layer: layer.name, layerIndex }
-    const biasBits = 'shift' in layer ? layer.shift + layer.bits + 1 : 0
+    const inputBits = layer.kind === 'concat' ? 0 : (bitsOf.get(layer.input) ?? model.bits)
+    bitsOf.set(layer.output, layer.bits)
+    const biasBits = (terms: number) =>
+      Math.min(PACKED_BITS, Math.max((layer as { shift: number }).shift + layer.bits - 1, model.weightBits + inputBits - 2 + Math.ceil(Math.log2(terms))) + 2)
     if (layer.kind === 'dense' || layer.kind === 'conv') {
       add({ ...at, kind: layer.kind, field: 'weight', count: layer.weight.length, bits: model.weightBits })
-      add({ ...at, kind: layer.kind, field: 'bias', count: layer.bias.length, bits: biasBits })
+      const terms = layer.kind === 'dense' ? layer.inFeatures : (layer.inShape[0] / layer.group) * layer.kernel[0] * layer.kernel[1]
+      add({ ...at, kind: layer.kind, field: 'bias', count: layer.bias.length, bits: biasBits(terms) })
     } else if (layer.kind === 'affine') {
       add({ ...at, kind: layer.kind, field: 'factor', count: layer.factor.length, bits: model.weightBits })
-      add({ ...at, kind: layer.kind, field: 'offset', count: layer.offset.length, bits: biasBits })
+      add({ ...at, kind: layer.kind, field: 'offset', count: layer.offset.length, bits: biasBits(1) })
     }
   })
   return { segments, values: start, elements: packedElements(segments) }

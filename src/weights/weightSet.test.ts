@@ -47,7 +47,7 @@ const calibration = [
 const base = quantizeModel(mlp(), { calibration, bits: 12, weightBits: 8 })
 
 describe('weightLayout and packWeights', () => {
-  it('lists weights then biases per layer, weights at the weight bits and biases at shift + bits + 1', () => {
+  it('lists weights then biases per layer, weights at the weight bits and biases as wide as a usable bias can be', () => {
     const layout = weightLayout(base)
     expect(layout.segments.map((s) => [s.layer, s.field, s.count])).toEqual([
       ['fc1', 'weight', 6],
@@ -58,7 +58,8 @@ describe('weightLayout and packWeights', () => {
     const fc1 = base.layers[0]!
     if (fc1.kind !== 'dense') throw new Error('dense expected')
     expect(layout.segments[0]!.bits).toBe(8)
-    expect(layout.segments[1]!.bits).toBe(fc1.shift + fc1.bits + 1)
+    // max(shift + bits − 1, wb + bin − 2 + ⌈log2 fan-in⌉) + 2, fan-in 2, input bits 12.
+    expect(layout.segments[1]!.bits).toBe(Math.max(fc1.shift + fc1.bits - 1, 8 + 12 - 2 + 1) + 2)
     expect(layout.values).toBe(17)
     expect(weightValues(base)).toHaveLength(17)
   })
