@@ -132,6 +132,15 @@ describe('iris with committed weights: one circuit and one key, two weight sets'
     await expect(proveBatch({ buildDir, inputsPath, outPath: join(root, 'edited.proofs.jsonl'), workers: 1, weightsPath: editedPath })).rejects.toThrow(/do not match its commitment/)
   })
 
+  it('refuses to resume a proofs file of one weight set with another', async () => {
+    await expect(proveBatch({ buildDir, inputsPath, outPath: join(root, 'own.proofs.jsonl'), workers: 1, weightsPath: join(root, 'tuned.weights.json') })).rejects.toThrow(
+      /own\.proofs\.jsonl:1 was proven with another weight set/,
+    )
+    // The same set resumes: nothing left to prove.
+    const again = await proveBatch({ buildDir, inputsPath, outPath: join(root, 'tuned.proofs.jsonl'), workers: 1, weightsPath: join(root, 'tuned.weights.json') })
+    expect([again.proven, again.skipped]).toEqual([0, 3])
+  })
+
   it('refuses the weights of another network, naming what differs', async () => {
     await expect(makeWeightSet({ buildDir, modelPath: examplePath('digits', 'model.onnx'), outPath: join(root, 'digits.weights.json') })).rejects.toThrow(WeightSetError)
     await expect(makeWeightSet({ buildDir, modelPath: examplePath('digits', 'model.onnx'), outPath: join(root, 'digits.weights.json') })).rejects.toThrow(/input shape/)

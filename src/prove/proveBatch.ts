@@ -14,6 +14,7 @@ import { loadProvingArtifacts } from './provingArtifacts.js'
 import type { ProvingArtifacts } from './provingArtifacts.js'
 import { hashInput } from '../compile/poseidonChain.js'
 import { checkWeightCommitment } from '../weights/checkWeightCommitment.js'
+import { checkResumedWeights } from './checkResumedWeights.js'
 import { quantizeInput } from '../quantize/quantizeInput.js'
 import type { ProveTask, ProveTaskResult, ProveWorkerData } from './proveWorker.js'
 import type { BackendChoice, BackendName } from './selectBackend.js'
@@ -84,6 +85,7 @@ export async function proveBatch({
   const requests = await readInputs(inputsPath, { expectedLength: shapeSize(shape), shapeDescription: `[${shape.join(', ')}]` })
   const proverAddress = parseProverAddress(prover)
   const done = await recoverProofsFile(outPath, logger)
+  if (done.size > 0 && artifacts.weights.visibility === 'committed') await checkResumedWeights(outPath, artifacts.weights.commitment)
   const pending = requests.filter((r) => !done.has(r.id))
   const skipped = requests.length - pending.length
   if (skipped) logger.info(`resuming: ${skipped} of ${requests.length} already proven in ${outPath}`)
