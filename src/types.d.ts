@@ -25,6 +25,7 @@ declare module 'snarkjs' {
   export const zKey: {
     newZKey(r1cs: FileRef, ptau: FileRef, zkey: FileRef, logger?: SnarkLogger): Promise<unknown>
     contribute(oldZkey: FileRef, newZkey: FileRef, name: string, entropy: string, logger?: SnarkLogger): Promise<unknown>
+    beacon(oldZkey: FileRef, newZkey: FileRef, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkLogger): Promise<unknown>
     exportVerificationKey(zkey: FileRef, logger?: SnarkLogger): Promise<Record<string, unknown>>
     exportSolidityVerifier(zkey: FileRef, templates: { groth16: string }, logger?: SnarkLogger): Promise<string>
     verifyFromR1cs(r1cs: FileRef, ptau: FileRef, zkey: FileRef, logger?: SnarkLogger): Promise<boolean>

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs'
 import { connectChain } from '../../chain/connectChain.js'
 import { deployModel } from '../../chain/deployModel.js'
+import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { printResult } from '../output.js'
@@ -16,6 +17,7 @@ export function deployCommand(yargs: Argv<GlobalOptions>) {
         .option('registry', { type: 'string', describe: 'an existing registry address (default: deploy one)' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await warnIfSingleContribution({ buildDir: argv.build, logger })
       const chain = await connectChain({ ...(argv.rpc ? { rpcUrl: argv.rpc } : {}), logger })
       try {
         const result = await deployModel({ buildDir: argv.build, signer: chain.signer, ...(argv.registry ? { registryAddress: argv.registry } : {}), logger })
