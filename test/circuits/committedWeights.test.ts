@@ -20,6 +20,7 @@ import { packWeights } from '../../src/weights/packWeights.js'
 import type { WeightLayout, WeightSegment } from '../../src/weights/weightLayout.js'
 import { packedElements } from '../../src/weights/weightLayout.js'
 import { weightSignals } from '../../src/weights/weightSignals.js'
+import type { CircuitTester } from '../support/circuitTester.js'
 import { compileTestCircuit } from '../support/circuitTester.js'
 import { attackerBits, bitNames, forgeAs } from '../support/forgery.js'
 
@@ -112,12 +113,14 @@ describe('WeightCommitment equals packWeights + poseidonChain', () => {
     // Over the integers: v0 + 2^6 and v1 − 1 leave v0' + 2^5 + (v1' + 2^5)·2^6 unchanged.
     const carry = [honest[0]! + 64n, honest[1]! - 1n, honest[2]!]
     expect(packWeightsUnchecked(carry, layout)).toEqual(packWeightsUnchecked(honest, layout))
-    expect(claim(carry).ok).toBe(false)
+    expect(onlyBooleanityFails(t, claim(carry).failing)).toBe(true)
     // Mod p: v0 + 1 and v2 − 2^−12 mod p (v2 sits at bit 12) leave the packed element unchanged in the field.
     const inverse = modInverse(1n << 12n)
     const wrap = [honest[0]! + 1n, honest[1]!, honest[2]! - inverse]
     expect(packWeightsUnchecked(wrap, layout).map(toField)).toEqual(packWeightsUnchecked(honest, layout).map(toField))
-    expect(claim(wrap).ok).toBe(false)
+    expect(onlyBooleanityFails(t, claim(wrap).failing)).toBe(true)
+    // And the honest values under another hash.
+    expect(t.checkConstraints(t.forge(base, { 'main.hash': hash + 1n })).ok).toBe(false)
   }, TIMEOUT)
 })
 
@@ -171,6 +174,9 @@ describe.each([
     expect(t.checkConstraints(t.forge(otherWitness, { 'main.weightsCommitment': commitment })).ok).toBe(false)
     // The commitment signal alone changed.
     expect(t.checkConstraints(t.forge(honest, { 'main.weightsCommitment': commitment + 1n })).ok).toBe(false)
+    // A multiply-accumulate that is not weight × input.
+    const product = t.hasSignal('main.layer0.prod[0][0]') ? 'main.layer0.prod[0][0]' : 'main.layer0c0.prod[0]'
+    expect(t.checkConstraints(t.forge(honest, { [product]: t.read(honest, product) + 1n })).ok).toBe(false)
   }, TIMEOUT)
 
   it('fails witness generation for a weight outside the weight bits', async () => {
@@ -249,6 +255,21 @@ function randomInput(model: FixedPointModel, next: (lo: number, hi: number) => b
 }
 
 // --- helpers ------------------------------------------------------------------------
+
+/**
+ * The forgery is refused, and only by bit-booleanity constraints (b · (b − 1) = 0): the packing
+ * and the hash accept it, so without the range check it would be a second preimage.
+ */
+function onlyBooleanityFails(t: CircuitTester, failing: number[]): boolean {
+  if (failing.length === 0) return false
+  return failing.every((i) => {
+    const [a, b, c] = t.r1cs.constraints[i]!
+    // One signal b in A and B and nothing else but constants: (±b + k)(±b + k') = 0 with C empty.
+    const wires = new Set([...a.keys(), ...b.keys(), ...c.keys()].filter((w) => w !== 0))
+    const [wire] = [...wires]
+    return wires.size === 1 && a.has(wire!) && b.has(wire!) && c.size === 0
+  })
+}
 
 /** packWeights without its range check (what an attacker's values pack to). */
 function packWeightsUnchecked(values: bigint[], layout: WeightLayout): bigint[] {
