@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -75,5 +75,15 @@ describe('glassbox CLI with committed weights', () => {
     expect(other.code).toBe(2)
     expect(other.stderr).toMatch(/does not have the architecture of the build[\s\S]*input shape: build \[1,4\], new model \[1,64\]/)
     expect(other.stderr).not.toMatch(/^\s+at /m)
+  })
+
+  it('verify --weights refuses a weight set of another build before checking proofs', async () => {
+    const foreign = JSON.parse(await readFile(join(root, 'own.json'), 'utf8')) as { architecture: string }
+    const path = join(root, 'foreign.json')
+    await writeFile(path, JSON.stringify({ ...foreign, architecture: 'ab'.repeat(32) }))
+    await writeFile(join(root, 'empty.jsonl'), '')
+    const verified = await glassbox('verify', committed, '--proofs', join(root, 'empty.jsonl'), '--weights', path)
+    expect(verified.code).toBe(2)
+    expect(verified.stderr).toMatch(/belongs to another architecture/)
   })
 })

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs'
 import { CheckFailedError } from '../../errors.js'
 import { verifyProofs } from '../../verify/verifyProofs.js'
-import { readWeightSet } from '../../weights/weightSetFile.js'
+import { readManifest } from '../../artifacts/manifest.js'
+import { readWeightSetFor } from '../../weights/readWeightSetFor.js'
 import { verifyProofsOnChain } from '../../verify/verifyProofsOnChain.js'
 import type { VerifyProofsOnChainReturnType } from '../../verify/verifyProofsOnChain.js'
 import type { GlobalOptions } from '../globalOptions.js'
@@ -25,7 +26,7 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const quiet = argv.quiet || argv.json
       const offProgress = createProgress('verifying off-chain', { quiet })
-      const weightsCommitment = argv.weights ? (await readWeightSet(argv.weights)).commitment : undefined
+      const weightsCommitment = argv.weights ? (await readWeightSetFor(await readManifest(argv.build), argv.weights)).commitment : undefined
       const offchain = await verifyProofs({
         buildDir: argv.build,
         proofsPath: argv.proofs,
