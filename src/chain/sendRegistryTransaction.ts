@@ -1,5 +1,5 @@
 import { Contract, isError, type Log, type Signer } from 'ethers'
-import { ChainError } from '../errors.js'
+import { ChainError, ChainRefusedError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { registryAbi } from './registryAbi.js'
 
@@ -71,7 +71,7 @@ export async function sendRegistryTransaction({
     if (error instanceof ChainError) throw error
     if (isError(error, 'CALL_EXCEPTION') && txHash) {
       const gasUsed = error.receipt?.gasUsed
-      throw new ChainError(`${method} transaction ${txHash} reverted.`, {
+      throw new ChainRefusedError(`${method} transaction ${txHash} reverted.`, {
         details:
           gasUsed !== undefined && gasUsed >= gasLimit
             ? `It used all ${gasLimit} gas; raise the gas limit.`
@@ -86,7 +86,7 @@ export async function sendRegistryTransaction({
 function refusal(error: unknown, method: string, registryAddress: string): ChainError {
   if (isError(error, 'CALL_EXCEPTION') && error.revert) {
     const args = error.revert.args.map((a) => String(a)).join(', ')
-    return new ChainError(`The registry refused ${method}: ${error.revert.name}(${args}).`, {
+    return new ChainRefusedError(`The registry refused ${method}: ${error.revert.name}(${args}).`, {
       details: hint(error.revert.name),
       cause: error,
     })

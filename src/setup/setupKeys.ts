@@ -10,7 +10,7 @@ import { sha256File } from '../artifacts/sha256File.js'
 import { readR1csHeader } from '../compile/readR1csHeader.js'
 import { SetupError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { silentLogger } from '../logger.js'
+import { silentLogger, startTask } from '../logger.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { snarkjsLogger } from '../snark/snarkjsLogger.js'
 import { GLASSBOX_VERSION } from '../version.js'
@@ -62,13 +62,15 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
     }
     // snarkjs powersoftau verify: every contribution's proofs, the powers in each section, and the
     // phase-2 (Lagrange) sections recomputed from them. Minutes for a 2^20 ceremony file.
-    logger.info(`verifying ${ptauPath} (snarkjs powersoftau verify, every contribution and the phase-2 sections)…`)
+    const verifying = startTask(logger, `verifying ${ptauPath} (snarkjs powersoftau verify, every contribution and the phase-2 sections)`)
     const refused = 'The file is corrupt or was tampered with; obtain it again from the ceremony (and check its published hash).'
     let verified: boolean
     try {
       verified = await snarkjs.powersOfTau.verify(ptauPath, snarkLogger)
     } catch (cause) {
       throw new SetupError(`${ptauPath} failed verification.`, { details: refused, cause })
+    } finally {
+      verifying.end()
     }
     if (!verified) throw new SetupError(`${ptauPath} failed verification.`, { details: refused })
     ptau = { path: ptauPath, power: header.power, sha256: await sha256File(ptauPath), source: 'imported', insecure: false }
@@ -80,16 +82,17 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
 
   const initial = `${paths.zkey}.0`
   try {
-    logger.info(`Groth16 setup (circuit needs 2^${power})…`)
     // Dev keys natively (zkey new + one contribution in one pass, minutes faster at 2^16 and up, with
     // snarkjs's circuit hash so `snarkjs zkey verify` accepts them); keys from a ceremony ptau stay snarkjs's.
     const addon = ptau.source === 'dev' ? loadNativeAddon({ logger }) : undefined
+    const keying = startTask(logger, `Groth16 key for 2^${power} (${addon ? 'native' : 'snarkjs'})`)
     if (addon) {
       await addon.writeDevZkey(paths.r1cs, ptau.path, ptau.sha256, paths.zkey, availableParallelism())
     } else {
       await snarkjs.zKey.newZKey(paths.r1cs, ptau.path, initial, snarkLogger)
       await snarkjs.zKey.contribute(initial, paths.zkey, `glassbox ${GLASSBOX_VERSION}`, randomBytes(32).toString('hex'), snarkLogger)
     }
+    keying.end()
   } catch (cause) {
     throw new SetupError('Groth16 key generation failed.', { details: `Circuit ${paths.r1cs}, ptau ${ptau.path}.`, cause })
   } finally {

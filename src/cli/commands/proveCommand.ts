@@ -5,7 +5,7 @@ import { proveBatch } from '../../prove/proveBatch.js'
 import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
-import { printResult } from '../output.js'
+import { ensureParentFolder, printResult } from '../output.js'
 import { createProgress } from '../progress.js'
 
 export function proveCommand(yargs: Argv<GlobalOptions>) {
@@ -24,6 +24,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('weights', { type: 'string', describe: 'weight-set file to prove with (committed-weights builds; default: the build’s own weights)' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await ensureParentFolder(argv.out)
       await warnIfSingleContribution({ buildDir: argv.build, logger })
       if (!argv.prover) logger.warn('no --prover given: proofs are bound to the zero address and cannot be submitted to a registry')
       const progress = createProgress('proving', { quiet: argv.quiet || argv.json })

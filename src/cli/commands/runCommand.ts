@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs'
 import { runFixedPoint } from '../../quantize/runFixedPoint.js'
 import type { GlobalOptions } from '../globalOptions.js'
-import { printResult } from '../output.js'
+import { ensureParentFolder, printResult } from '../output.js'
 
 export function runCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
@@ -14,6 +14,7 @@ export function runCommand(yargs: Argv<GlobalOptions>) {
         .option('out', { type: 'string', describe: 'JSONL of outputs to write (default: print)' })
         .option('weights', { type: 'string', describe: 'weight-set file to run with (committed-weights builds; default: the build’s own weights)' }),
     async (argv) => {
+      if (argv.out) await ensureParentFolder(argv.out)
       const outputs = await runFixedPoint({
         buildDir: argv.build,
         inputsPath: argv.inputs,

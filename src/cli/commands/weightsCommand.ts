@@ -2,7 +2,7 @@ import type { Argv } from 'yargs'
 import { makeWeightSet } from '../../weights/makeWeightSet.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
-import { printResult } from '../output.js'
+import { ensureParentFolder, printResult } from '../output.js'
 
 export function weightsCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
@@ -16,6 +16,7 @@ export function weightsCommand(yargs: Argv<GlobalOptions>) {
         .option('calibration', { type: 'string', describe: 'JSONL of inputs that must stay within the architecture’s ranges with the new weights' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await ensureParentFolder(argv.out)
       const { set, outPath, checkedInputs } = await makeWeightSet({
         buildDir: argv.build,
         outPath: argv.out,
