@@ -12,6 +12,7 @@ import { proveCommand } from './commands/proveCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { setupCommand } from './commands/setupCommand.js'
 import { verifyCommand } from './commands/verifyCommand.js'
+import { weightsCommand } from './commands/weightsCommand.js'
 import { flushJsonResult, printJsonFailure, resetJsonResult } from './output.js'
 import { stopAllStatusLines } from './progress.js'
 
@@ -39,7 +40,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand]) {
+  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand, weightsCommand]) {
     parser = add(parser) as typeof parser
   }
   // An interrupt exits at once, except during a step that must not be cut in half (a key swap):

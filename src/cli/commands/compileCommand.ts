@@ -24,6 +24,11 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         .option('validation', { type: 'string', describe: 'JSONL to score the --target search on (default: the calibration set)' })
         .option('headroom', { type: 'number', default: 1, describe: 'extra bits of range above the calibrated maximum' })
         .option('input-visibility', { choices: ['hashed', 'public', 'private'] as const, default: 'hashed' as const })
+        .option('weights', {
+          choices: ['constant', 'committed'] as const,
+          default: 'constant' as const,
+          describe: 'constant: baked into the circuit; committed: private signals with a public Poseidon commitment, one circuit and key for every weight set (fine-tunes) of the architecture, at one constraint per multiply-accumulate',
+        })
         .option('argmax', { type: 'boolean', default: true, describe: 'prove the predicted class too' })
         .option('optimize', { choices: [0, 1, 2] as const, describe: 'circom simplification level (default: 2 below 30k constraints, else 1)' })
         .option('name', { type: 'string', describe: 'model name (default: file name)' })
@@ -44,6 +49,7 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         ...(argv.validation ? { validationPath: argv.validation } : {}),
         headroomBits: argv.headroom,
         inputVisibility: argv['input-visibility'],
+        weights: argv.weights,
         argmax: argv.argmax,
         ...(argv.optimize !== undefined ? { optimization: argv.optimize } : {}),
         ...(argv.name ? { name: argv.name } : {}),
@@ -68,6 +74,9 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
           table(['part', 'kind', 'outputs', 'constraints'], manifest.constraints.layers.map((l) => [l.name, l.kind, l.outputs, l.constraints])),
           '',
           `${manifest.constraints.total} constraints, ${manifest.publicSignals.length} public signals (${manifest.publicSignals.map((s) => s.signal.replace('main.', '')).join(', ')})`,
+          ...(manifest.weights.visibility === 'committed'
+            ? [`weights: committed (${manifest.weights.values} values, ${manifest.constraints.layers.reduce((n, l) => n + (l.macs ?? 0), 0)} multiply-accumulates); this build's weight set commits to ${manifest.weights.commitment}`]
+            : []),
           witnessLine,
           `wrote ${argv.out}/ — next: glassbox setup ${argv.out}`,
         ].join('\n'),
