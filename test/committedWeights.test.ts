@@ -22,6 +22,7 @@ import { runFixedPoint } from '../src/quantize/runFixedPoint.js'
 import { setupKeys } from '../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
 import { verifyProofs } from '../src/verify/verifyProofs.js'
+import { readWeightSetFor } from '../src/weights/readWeightSetFor.js'
 import { makeWeightSet } from '../src/weights/makeWeightSet.js'
 import type { WeightSet } from '../src/weights/weightSetFile.js'
 import { KEYS_DIR, examplePath } from './support/exampleBuild.js'
@@ -130,6 +131,14 @@ describe('iris with committed weights: one circuit and one key, two weight sets'
     const editedPath = join(root, 'edited.weights.json')
     await writeFile(editedPath, JSON.stringify(edited))
     await expect(proveBatch({ buildDir, inputsPath, outPath: join(root, 'edited.proofs.jsonl'), workers: 1, weightsPath: editedPath })).rejects.toThrow(/do not match its commitment/)
+  })
+
+  it('refuses a weight-set file whose commitment field was swapped for another set’s (verify --weights)', async () => {
+    // The audited values with the fine-tune's commitment: it must not make the fine-tune's proofs pass as the audited set's.
+    const swapped = join(root, 'swapped.weights.json')
+    await writeFile(swapped, JSON.stringify({ ...own, commitment: tuned.commitment }))
+    await expect(readWeightSetFor(buildDir, manifest, swapped)).rejects.toThrow(/do not match its commitment/)
+    expect((await readWeightSetFor(buildDir, manifest, join(root, 'tuned.weights.json'))).commitment).toBe(tuned.commitment)
   })
 
   it('refuses to resume a proofs file of one weight set with another', async () => {

@@ -26,7 +26,7 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const quiet = argv.quiet || argv.json
       const offProgress = createProgress('verifying off-chain', { quiet })
-      const weightsCommitment = argv.weights ? (await readWeightSetFor(await readManifest(argv.build), argv.weights)).commitment : undefined
+      const weightsCommitment = argv.weights ? (await readWeightSetFor(argv.build, await readManifest(argv.build), argv.weights)).commitment : undefined
       const offchain = await verifyProofs({
         buildDir: argv.build,
         proofsPath: argv.proofs,
