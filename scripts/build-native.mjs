@@ -74,9 +74,17 @@ child.on('close', (code, signal) => {
   const built = join(target, 'release', libraryName)
   if (!existsSync(built)) warn(`cargo finished but ${built} is missing`)
   // Copy then rename: a process that has the old addon loaded keeps a valid file.
-  copyFileSync(built, `${out}.tmp`)
-  renameSync(`${out}.tmp`, out)
-  if (insideNodeModules && !process.env.CARGO_TARGET_DIR) rmSync(target, { recursive: true, force: true })
+  try {
+    copyFileSync(built, `${out}.tmp`)
+    renameSync(`${out}.tmp`, out)
+  } catch (error) {
+    warn(`cannot install the built addon at ${out}: ${error.code ?? error.message}`)
+  }
+  try {
+    if (insideNodeModules && !process.env.CARGO_TARGET_DIR) rmSync(target, { recursive: true, force: true })
+  } catch {
+    // Only cargo's cache is left behind; the addon itself is in place.
+  }
   record(true, cpu ? `built with -C target-cpu=${cpu}` : 'built (portable x86-64)')
   process.stderr.write(`native prover built: ${out}\n`)
 })

@@ -159,3 +159,9 @@ export class InterruptedError extends GlassboxError {
   override readonly code = 'GLASSBOX_INTERRUPTED' as const
   override readonly exitCode = 130 as const
 }
+
+/** A weight set does not fit its architecture (committed weights): wrong shapes, values out of range, another build's set. */
+export class WeightSetError extends GlassboxError {
+  override readonly name = 'WeightSetError' as const
+  override readonly code = 'GLASSBOX_WEIGHT_SET' as const
+}

@@ -11,8 +11,8 @@ export const MANIFEST_FORMAT = 'glassbox/manifest@1'
 const publicSignal = z.object({
   /** Position in snarkjs's publicSignals array. */
   index: z.number().int().nonnegative(),
-  /** What it is: an output value, the predicted class, the input hash, an input value, the prover. */
-  role: z.enum(['output', 'class', 'inputHash', 'input', 'prover']),
+  /** What it is: an output value, the predicted class, the input hash, the weight commitment (committed weights), an input value, the prover. */
+  role: z.enum(['output', 'class', 'inputHash', 'weightsCommitment', 'input', 'prover']),
   /** The circom signal name, e.g. main.out[2]. */
   signal: z.string(),
   /** Position within its role (output k, input k). */
@@ -29,7 +29,24 @@ const setupContribution = z.object({
   beacon: z.object({ hash: z.string().regex(/^[0-9a-f]+$/), iterationsExp: z.number().int() }).optional(),
 })
 
-const layerReport = z.object({ name: z.string(), kind: z.string(), outputs: z.number().int(), constraints: z.number().int() })
+const layerReport = z.object({ name: z.string(), kind: z.string(), outputs: z.number().int(), constraints: z.number().int(), macs: z.number().int().optional() })
+
+/**
+ * `constant`: weights baked into the circuit; `commitment` records them.
+ * `committed`: weights are private signals and `commitment` (the build's own
+ * weight set) is proven as the public signal with role `weightsCommitment`;
+ * any weight set of the same `architecture` proves with the same keys.
+ * `commitment` is a decimal BN254 field element (see src/weights/commitWeights.ts).
+ */
+const weights = z.object({
+  visibility: z.enum(['constant', 'committed']),
+  commitment: z.string().regex(/^\d+$/),
+  /** SHA-256 of the architecture (the fixed-point model without its weight values); weight-set files name it. */
+  architecture: z.string().optional(),
+  /** Committed values and the packed field elements their commitment hashes. */
+  values: z.number().int().nonnegative().optional(),
+  elements: z.number().int().nonnegative().optional(),
+})
 
 /** Fixed point against float on a data set (see quantize/accuracyReport). */
 const accuracyOnSet = z.object({
@@ -79,7 +96,7 @@ export const manifestSchema = z.object({
     visibility: z.enum(['hashed', 'public', 'private']),
   }),
   output: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.literal('public'), argmax: z.boolean() }),
-  weights: z.object({ visibility: z.literal('constant'), commitment: z.string() }),
+  weights,
   bits: z.number().int(),
   weightBits: z.number().int(),
   /** ONNX ops dropped at the output (a final Softmax: the argmax is unchanged). */

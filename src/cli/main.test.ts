@@ -5,7 +5,7 @@ import { ChainError, ChainRefusedError, CheckFailedError, FileAccessError, Glass
 const runFixedPoint = vi.hoisted(() => vi.fn())
 vi.mock('../quantize/runFixedPoint.js', () => ({ runFixedPoint }))
 
-const { classifyError, main } = await import('./main.js')
+const { classifyError, main, redactSecrets } = await import('./main.js')
 
 /** Runs the CLI in this process, capturing what it writes. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -106,5 +106,15 @@ describe('main: exit codes and --json failures', () => {
     const plain = await cli('run', 'build/x', '--inputs', 'in.jsonl', '--json')
     expect(plain.code).toBe(2)
     expect(JSON.parse(plain.stdout).error.code).toBe('GLASSBOX_ERROR')
+  })
+})
+
+describe('redactSecrets', () => {
+  it('keeps scheme, host and port of a URL and drops credentials, path and query', () => {
+    expect(
+      redactSecrets(['deploy', 'build/x', '--rpc', 'https://mainnet.example.org/v3/0123456789abcdef', '--queue=redis://user:hunter2@10.0.0.5:6379/0', '--json']),
+    ).toEqual(['deploy', 'build/x', '--rpc', 'https://mainnet.example.org/…', '--queue=redis://…@10.0.0.5:6379/…', '--json'])
+    expect(redactSecrets(['--rpc', 'http://127.0.0.1:8545'])).toEqual(['--rpc', 'http://127.0.0.1:8545'])
+    expect(redactSecrets(['--rpc', 'http://127.0.0.1:8545/?key=secret'])).toEqual(['--rpc', 'http://127.0.0.1:8545/…'])
   })
 })

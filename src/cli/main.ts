@@ -1,6 +1,7 @@
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { FileAccessError, GlassboxError, InternalError, InterruptedError, UsageError } from '../errors.js'
+import { settleUninterruptible, uninterruptibleCount } from '../io/uninterruptible.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { GLASSBOX_VERSION } from '../version.js'
 import { compileCommand } from './commands/compileCommand.js'
@@ -11,6 +12,7 @@ import { proveCommand } from './commands/proveCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { setupCommand } from './commands/setupCommand.js'
 import { verifyCommand } from './commands/verifyCommand.js'
+import { weightsCommand } from './commands/weightsCommand.js'
 import { flushJsonResult, printJsonFailure, resetJsonResult } from './output.js'
 import { stopAllStatusLines } from './progress.js'
 
@@ -38,11 +40,17 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand]) {
+  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand, weightsCommand]) {
     parser = add(parser) as typeof parser
   }
-  const onInterrupt = () => process.exit(interrupted(argv, json))
+  // An interrupt exits at once, except during a step that must not be cut in half (a key swap):
+  // that step finishes first, so the build folder always matches its manifest.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    if (uninterruptibleCount() > 0) process.stderr.write(`\n${signal}: finishing the file swap in progress first…\n`)
+    void settleUninterruptible().then(() => process.exit(interrupted(argv, json, signal)))
+  }
   process.on('SIGINT', onInterrupt)
+  process.on('SIGTERM', onInterrupt)
   try {
     await parser.parseAsync()
     if (json) flushJsonResult()
@@ -52,6 +60,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     return report(classifyError(error), { verbose, json })
   } finally {
     process.off('SIGINT', onInterrupt)
+    process.off('SIGTERM', onInterrupt)
     await releaseSnarkjs()
   }
 }
@@ -109,16 +118,33 @@ function report(error: GlassboxError, { verbose, json }: { verbose: boolean; jso
 }
 
 /** Ctrl-C: leave the terminal clean (bar, cursor), say how to resume, exit 130. */
-function interrupted(argv: string[], json: boolean): number {
+function interrupted(argv: string[], json: boolean, signal: NodeJS.Signals): number {
   stopAllStatusLines()
-  const command = `glassbox ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`
-  const error = new InterruptedError('interrupted (Ctrl-C).', { details: resumeHint(argv[0], command) })
+  const command = `glassbox ${redactSecrets(argv).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`
+  const error = new InterruptedError(`interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`, { details: resumeHint(argv, command) })
   if (json) printJsonFailure(error)
   process.stderr.write(`\n${error.shortMessage}\n${error.details}\n`)
   return error.exitCode
 }
 
-function resumeHint(name: string | undefined, command: string): string {
+/**
+ * The command line as it may be printed: URLs keep their scheme, host and port only (an RPC
+ * or Redis URL can carry credentials or an API key in its user info, path or query).
+ */
+export function redactSecrets(argv: readonly string[]): string[] {
+  return argv.map((arg) =>
+    arg.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s?#]*)([^\s]*)/gi, (_all, scheme: string, authority: string, rest: string) => {
+      const host = authority.includes('@') ? `…@${authority.slice(authority.lastIndexOf('@') + 1)}` : authority
+      return `${scheme}${host}${rest && rest !== '/' ? '/…' : ''}`
+    }),
+  )
+}
+
+function resumeHint(argv: readonly string[], command: string): string {
+  const name = argv[0]
+  if (name === 'setup' && ['contribute', 'beacon'].includes(argv[1] ?? '')) {
+    return `A ceremony step changes the key only in its final swap, which an interrupt lets finish: the build folder holds either the old key or the new one, with a matching manifest. Check with \`glassbox setup verify\`, and rerun the step if it is still wanted:\n  ${command}`
+  }
   switch (name) {
     case 'prove':
       return `The proofs written so far are kept. To resume, rerun the same command; finished ids are skipped and a line torn by the interrupt is dropped:\n  ${command}`

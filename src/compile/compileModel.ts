@@ -22,10 +22,13 @@ import type { ReportAgreementParameters } from '../quantize/reportAgreement.js'
 import type { QuantizationTarget } from '../quantize/searchQuantization.js'
 import { searchQuantization } from '../quantize/searchQuantization.js'
 import { GLASSBOX_VERSION } from '../version.js'
-import type { InputVisibility } from './emitCircom.js'
+import { CompileError, WeightSetError } from '../errors.js'
+import { architectureHash } from '../weights/architectureOf.js'
+import { commitWeights } from '../weights/commitWeights.js'
+import { weightLayout } from '../weights/weightLayout.js'
+import type { InputVisibility, WeightVisibility } from './emitCircom.js'
 import { emitCircom } from './emitCircom.js'
 import { estimateConstraints, totalConstraints } from './estimateConstraints.js'
-import { poseidonChain } from './poseidonChain.js'
 import { readPublicSignalLayout } from './readPublicSignalLayout.js'
 import { readR1csHeader } from './readR1csHeader.js'
 import { runCircom } from './runCircom.js'
@@ -55,6 +58,14 @@ export type CompileModelParameters = {
   /** One input scale, per-feature scales, or per-feature where the features' ranges differ widely (default `auto`). */
   inputScaling?: InputScaling
   inputVisibility?: InputVisibility
+  /**
+   * `constant` (default): weights are circuit constants (no constraint per
+   * multiply-accumulate). `committed`: weights are private signals with a
+   * public Poseidon commitment, so one circuit and one key serve every weight
+   * set of this architecture (one constraint per multiply-accumulate, plus a
+   * range check per weight).
+   */
+  weights?: WeightVisibility
   argmax?: boolean
   /** circom simplification: 2 removes every linear constraint but is slow on big circuits; default: 2 below 30k constraints, else 1. */
   optimization?: 0 | 1 | 2
@@ -95,6 +106,7 @@ export async function compileModel({
   headroomBits = 1,
   inputScaling = 'auto',
   inputVisibility = 'hashed',
+  weights = 'constant',
   argmax = true,
   optimization,
   nativeWitness = false,
@@ -140,10 +152,18 @@ export async function compileModel({
   })
   logger.info(describeAccuracy(accuracy))
   if (accuracy.warning) logger.warn(`LOW ACCURACY: ${accuracy.warning}`)
-  const level = optimization ?? (totalConstraints(estimateConstraints(model, { inputVisibility, argmax })) > 30_000 ? 1 : 2)
-  const parts = estimateConstraints(model, { inputVisibility, argmax, optimization: level })
+  const layout = weightLayout(model)
+  if (weights === 'committed' && layout.values === 0) {
+    throw new CompileError(`Model "${name}" has no weights to commit.`, {
+      details: `Its layers (${model.layers.map((l) => `${l.name}: ${l.kind}`).join(', ')}) have no dense, conv or affine parameters. Compile it with --weights constant.`,
+    })
+  }
+  // Also range-checks every weight and bias against its width (throws naming the layer).
+  const commitment = await weightCommitment(model)
+  const level = optimization ?? (totalConstraints(estimateConstraints(model, { inputVisibility, argmax, weights })) > 30_000 ? 1 : 2)
+  const parts = estimateConstraints(model, { inputVisibility, argmax, weights, optimization: level })
 
-  const source = emitCircom(model, { inputVisibility, argmax, generator: `glassbox ${GLASSBOX_VERSION}` })
+  const source = emitCircom(model, { inputVisibility, argmax, weights, generator: `glassbox ${GLASSBOX_VERSION}` })
   await mkdir(outDir, { recursive: true })
   await writeFile(paths.model, `${JSON.stringify(model)}\n`)
   await writeFile(paths.circom, source)
@@ -172,7 +192,12 @@ export async function compileModel({
       visibility: inputVisibility,
     },
     output: { shape: [...model.output.shape], scale: model.output.scale, visibility: 'public', argmax },
-    weights: { visibility: 'constant', commitment: (await weightCommitment(model)).toString() },
+    weights: {
+      visibility: weights,
+      commitment: commitment.toString(),
+      architecture: architectureHash(model),
+      ...(weights === 'committed' ? { values: layout.values, elements: layout.elements } : {}),
+    },
     bits: model.bits,
     weightBits: model.weightBits,
     droppedOutputOps: model.droppedOutputOps,
@@ -200,15 +225,21 @@ export function describeAccuracy(accuracy: CompileAccuracy): string {
 }
 
 /**
- * Poseidon commitment to the quantized weights and biases, in layer order:
- * identifies the exact parameters a circuit was built from.
+ * Poseidon commitment to the quantized weights and biases, in layer order
+ * (the format of src/weights/commitWeights.ts: range-checked values packed
+ * 253 bits to a field element, then chained): identifies the exact
+ * parameters a circuit was built from, and is the public `weightsCommitment`
+ * a committed-weights circuit proves.
+ *
+ * @throws {CompileError} naming the layer when a weight or bias does not fit its width.
  */
 export async function weightCommitment(model: FixedPointModel): Promise<bigint> {
-  const values: bigint[] = []
-  for (const layer of model.layers) {
-    if (layer.kind === 'dense' || layer.kind === 'conv') values.push(...layer.weight.map(BigInt), ...layer.bias.map(BigInt))
-    else if (layer.kind === 'affine') values.push(...layer.factor.map(BigInt), ...layer.offset.map(BigInt))
-    else if (layer.kind === 'pwl') values.push(BigInt(layer.base), ...layer.knots.map(BigInt), ...layer.hinges.map(BigInt))
+  try {
+    return await commitWeights(model)
+  } catch (cause) {
+    if (cause instanceof WeightSetError) {
+      throw new CompileError(cause.shortMessage, { details: `${cause.details ?? ''} Quantize with more --bits or --weight-bits.`.trim(), cause })
+    }
+    throw cause
   }
-  return values.length ? poseidonChain(values) : 0n
 }

@@ -32,7 +32,8 @@ export type NativeAddon = {
   writeDevPtau(path: string, power: number, threads: number): Promise<void>
   /**
    * Writes a dev Groth16 key (snarkjs `zkey new` + one contribution of fresh δ) from a prepared
-   * ptau; resolves to the circuit's domain power. Its circuit hash is glassbox's, not snarkjs's.
+   * ptau; resolves to the circuit's domain power. Its circuit hash is the one snarkjs's `zkey new`
+   * computes, so `snarkjs zkey verify` accepts the key; the ptau must hash to `ptauSha256`.
    */
   writeDevZkey(r1csPath: string, ptauPath: string, ptauSha256: string, zkeyPath: string, threads: number): Promise<number>
   nativeVersion(): string

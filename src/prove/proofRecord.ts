@@ -10,6 +10,8 @@ export type ProofRecord = {
   /** The proven argmax, when the circuit has one. */
   class?: number
   publicSignals: string[]
+  /** Committed-weights builds: the Poseidon commitment of the weight set that proved (also a public signal). */
+  weightsCommitment?: string
   proof: Groth16Proof
   backend: string
   /** Wall time of witness + proof for this input, in milliseconds. */

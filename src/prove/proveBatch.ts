@@ -13,6 +13,8 @@ import { openProofsAppender, recoverProofsFile } from './proofsFile.js'
 import { loadProvingArtifacts } from './provingArtifacts.js'
 import type { ProvingArtifacts } from './provingArtifacts.js'
 import { hashInput } from '../compile/poseidonChain.js'
+import { checkWeightCommitment } from '../weights/checkWeightCommitment.js'
+import { checkResumedWeights } from './checkResumedWeights.js'
 import { quantizeInput } from '../quantize/quantizeInput.js'
 import type { ProveTask, ProveTaskResult, ProveWorkerData } from './proveWorker.js'
 import type { BackendChoice, BackendName } from './selectBackend.js'
@@ -36,6 +38,8 @@ export type ProveBatchParameters = {
   witness?: WitnessKind
   /** The address the proofs are bound to (only it can submit them to the registry). */
   prover?: string
+  /** A weight-set file to prove with (committed-weights builds; default: the build's own weights). */
+  weightsPath?: string
   logger?: Logger
   onProgress?: (progress: BatchProgress) => void
 }
@@ -67,15 +71,21 @@ export async function proveBatch({
   backend: backendChoice = 'auto',
   witness = 'native',
   prover = ZERO_ADDRESS,
+  weightsPath,
   logger = silentLogger,
   onProgress,
 }: ProveBatchParameters): Promise<ProveBatchReturnType> {
   const started = Date.now()
-  const artifacts = await loadProvingArtifacts(buildDir)
+  const artifacts = await loadProvingArtifacts(buildDir, weightsPath ? { weightsPath } : {})
+  if (weightsPath) {
+    await checkWeightCommitment(artifacts.model, artifacts.weights.commitment, { source: weightsPath })
+    logger.info(`proving with the weight set ${weightsPath} (commitment ${artifacts.weights.commitment})`)
+  }
   const { shape } = artifacts.manifest.input
   const requests = await readInputs(inputsPath, { expectedLength: shapeSize(shape), shapeDescription: `[${shape.join(', ')}]` })
   const proverAddress = parseProverAddress(prover)
   const done = await recoverProofsFile(outPath, logger)
+  if (done.size > 0 && artifacts.weights.visibility === 'committed') await checkResumedWeights(outPath, artifacts.weights.commitment)
   const pending = requests.filter((r) => !done.has(r.id))
   const skipped = requests.length - pending.length
   if (skipped) logger.info(`resuming: ${skipped} of ${requests.length} already proven in ${outPath}`)
@@ -102,6 +112,7 @@ export async function proveBatch({
       threads: proverThreads,
       witness,
       prover: proverAddress,
+      ...(weightsPath ? { weightsPath: resolve(weightsPath), weightsCommitment: artifacts.weights.commitment } : {}),
       // snarkjs's web-worker shim treats any worker thread as one of its own and
       // loads workerData.mod; give it an empty script instead of an error.
       mod: 'data:text/javascript,',

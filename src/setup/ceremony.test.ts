@@ -212,6 +212,30 @@ describe('phase-2 ceremony: contribute, beacon, verify, and the transcript in th
     }
   })
 
+  it('refuses a verification key whose α or IC was changed, even with δ intact and the manifest updated', async () => {
+    const paths = buildPaths(buildDir)
+    const original = await readManifest(buildDir)
+    const savedVk = await readFile(paths.verificationKey)
+    // With γ = the G2 generator, whoever picks α, β or IC can forge proofs: δ alone must not pass.
+    const forged = (vk: Record<string, unknown>, field: 'vk_alpha_1' | 'IC') => {
+      const copy = JSON.parse(JSON.stringify(vk)) as Record<string, unknown>
+      const g1 = ['1', '2', '1'] // the G1 generator: a valid point, not the key's
+      if (field === 'IC') (copy.IC as unknown[])[0] = g1
+      else copy.vk_alpha_1 = g1
+      return copy
+    }
+    try {
+      for (const field of ['vk_alpha_1', 'IC'] as const) {
+        await writeFile(paths.verificationKey, `${JSON.stringify(forged(JSON.parse(savedVk.toString('utf8')) as Record<string, unknown>, field), null, 2)}\n`)
+        await writeManifest(buildDir, { ...original, artifacts: { ...original.artifacts, verificationKey: await sha256File(paths.verificationKey) } })
+        await expect(verifySetupTranscript({ buildDir }), field).rejects.toThrow(/not the one its transcript's last contribution produced/)
+      }
+    } finally {
+      await writeFile(paths.verificationKey, savedVk)
+      await writeManifest(buildDir, original)
+    }
+  })
+
   it('refuses a ptau that is not the one the key was made from', async () => {
     const wrong = join(root, 'not-the-ptau.ptau')
     await copyFile(buildPaths(buildDir).r1cs, wrong)
@@ -227,10 +251,12 @@ describe('phase-2 ceremony: contribute, beacon, verify, and the transcript in th
     bytes[at] = bytes[at]! ^ 0x01
     await writeFile(tampered, bytes)
     const before = await sha256File(buildPaths(buildDir).zkey)
-    await expect(setupKeys({ buildDir, ptauPath: tampered, keysDir })).rejects.toThrow(/failed verification/)
+    // The key has ceremony contributions: a new setup is refused without force, and leaves the key as it was.
+    await expect(setupKeys({ buildDir, ptauPath: good, keysDir })).rejects.toThrow(/would discard them/)
+    await expect(setupKeys({ buildDir, ptauPath: tampered, keysDir, force: true })).rejects.toThrow(/failed verification/)
     expect(await sha256File(buildPaths(buildDir).zkey)).toBe(before)
 
-    const imported = await setupKeys({ buildDir, ptauPath: good, keysDir })
+    const imported = await setupKeys({ buildDir, ptauPath: good, keysDir, force: true })
     expect(imported.manifest.setup?.ptau).toMatchObject({ source: 'imported', insecure: false })
     expect(imported.manifest.setup?.contributions).toHaveLength(1)
     expect((await verifySetup({ buildDir })).contributions).toHaveLength(1)

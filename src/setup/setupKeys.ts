@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import * as snarkjs from 'snarkjs'
@@ -29,6 +29,8 @@ export type SetupKeysParameters = {
   ptauPath?: string
   /** Where dev ptau files are cached by power. */
   keysDir?: string
+  /** Replace a key that already has ceremony contributions (they are lost). */
+  force?: boolean
   logger?: Logger
 }
 
@@ -39,12 +41,18 @@ export type SetupKeysReturnType = { manifest: Manifest; power: number; insecure:
  * fresh randomness), verification key and Solidity verifier, all hashed into
  * the manifest.
  *
- * @throws {SetupError} when the ptau is too small, unprepared or fails verification.
+ * @throws {SetupError} when the ptau is too small, unprepared or fails verification, or the key has ceremony contributions and `force` is not set.
  * @throws {ArtifactError} when the circuit does not match the manifest.
  */
-export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger = silentLogger }: SetupKeysParameters): Promise<SetupKeysReturnType> {
+export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', force = false, logger = silentLogger }: SetupKeysParameters): Promise<SetupKeysReturnType> {
   const paths = buildPaths(buildDir)
   const manifest = await readManifest(buildDir)
+  const previous = manifest.setup?.contributions?.length ?? 0
+  if (previous > 1 && !force) {
+    throw new SetupError(`${buildDir} has a key with ${previous} ceremony contributions; a new setup would discard them.`, {
+      details: `Keep the key (continue with \`glassbox setup contribute ${buildDir}\`), or pass --force to start the ceremony again from a new key.`,
+    })
+  }
   await verifyArtifacts(buildDir, manifest, ['r1cs'])
   const power = requiredPower(await readR1csHeader(paths.r1cs))
   const snarkLogger = snarkjsLogger(logger)
@@ -75,31 +83,35 @@ export async function setupKeys({ buildDir, ptauPath, keysDir = 'keys', logger =
     if (!verified) throw new SetupError(`${ptauPath} failed verification.`, { details: refused })
     ptau = { path: ptauPath, power: header.power, sha256: await sha256File(ptauPath), source: 'imported', insecure: false }
   } else {
-    const dev = await ensureDevPtau({ power: devPtauPower(power), keysDir, logger })
+    // Native dev keys need one power more above 2^14 (to match snarkjs's circuit hash, see devPtauPower).
+    const native = loadNativeAddon({ logger }) !== undefined
+    const dev = await ensureDevPtau({ power: native ? devPtauPower(power) : power, keysDir, logger })
     logger.warn(`using a DEV powers of tau (power ${dev.power}, generated locally): INSECURE, for development only. Pass --ptau with a ceremony file for production.`)
     ptau = { ...dev, source: 'dev' }
   }
 
   const initial = `${paths.zkey}.0`
+  const staged = `${paths.zkey}.next-${process.pid}`
   try {
     // Dev keys natively (zkey new + one contribution in one pass, minutes faster at 2^16 and up, with
     // snarkjs's circuit hash so `snarkjs zkey verify` accepts them); keys from a ceremony ptau stay snarkjs's.
     const addon = ptau.source === 'dev' ? loadNativeAddon({ logger }) : undefined
     const keying = startTask(logger, `Groth16 key for 2^${power} (${addon ? 'native' : 'snarkjs'})`)
+    // Written beside the key and renamed over it: a failed setup leaves the previous key whole.
     if (addon) {
-      await addon.writeDevZkey(paths.r1cs, ptau.path, ptau.sha256, paths.zkey, availableParallelism())
+      await addon.writeDevZkey(paths.r1cs, ptau.path, ptau.sha256, staged, availableParallelism())
     } else {
       await snarkjs.zKey.newZKey(paths.r1cs, ptau.path, initial, snarkLogger)
-      await snarkjs.zKey.contribute(initial, paths.zkey, `glassbox ${GLASSBOX_VERSION}`, randomBytes(32).toString('hex'), snarkLogger)
+      await snarkjs.zKey.contribute(initial, staged, `glassbox ${GLASSBOX_VERSION}`, randomBytes(32).toString('hex'), snarkLogger)
     }
     keying.end()
+    await rename(staged, paths.zkey)
   } catch (cause) {
     throw new SetupError('Groth16 key generation failed.', { details: `Circuit ${paths.r1cs}, ptau ${ptau.path}.`, cause })
   } finally {
-    await rm(initial, { force: true })
+    await Promise.all([rm(initial, { force: true }), rm(staged, { force: true })])
   }
   await exportKeyArtifacts({ zkeyPath: paths.zkey, verificationKeyPath: paths.verificationKey, verifierPath: paths.verifier, modelName: manifest.name, logger })
-  const previous = manifest.setup?.contributions?.length ?? 0
   if (previous > 1) logger.warn(`replaced a key with ${previous} contributions: the ceremony of ${buildDir} starts again from this setup's single contribution.`)
 
   let updated: Manifest = {

@@ -52,22 +52,38 @@ export async function verifySetup({ buildDir, ptauPath, keysDir = 'keys', logger
   const transcript = await verifySetupTranscript({ buildDir, manifest, logger })
 
   logger.info(`verifying ${paths.zkey} against ${paths.r1cs} and ${ptau} (snarkjs zkey verify)…`)
-  // snarkjs reports some failures with console.log and the rest through the logger: both say why.
+  // snarkjs reports some failures with console.log (stdout, where --json prints its one document) and
+  // the rest through the logger: both are collected, so the error says why and stdout stays clean.
   const problems: string[] = []
   const snarkLogger = snarkjsLogger(logger)
-  const ok = await snarkjs.zKey.verifyFromR1cs(paths.r1cs, ptau, paths.zkey, {
-    ...snarkLogger,
-    error: (message: string) => {
-      problems.push(message)
-      snarkLogger.error(message)
-    },
-  })
-  if (!ok) {
-    throw new CheckFailedError(`snarkjs zkey verify rejects the key of ${buildDir}${problems.length ? `: ${problems.join('; ')}` : ''}.`, {
+  const rejected = (why: string, cause?: unknown) =>
+    new CheckFailedError(`snarkjs zkey verify rejects the key of ${buildDir}${why ? `: ${why}` : ''}.`, {
       details: `The key was not made from this circuit and ptau, or a contribution is invalid. Rerun \`glassbox setup ${buildDir}\` and the ceremony.`,
+      cause,
     })
+  const consoleLog = console.log
+  console.log = (...parts: unknown[]) => void problems.push(parts.map(String).join(' '))
+  let ok: boolean
+  try {
+    ok = await snarkjs.zKey.verifyFromR1cs(paths.r1cs, ptau, paths.zkey, {
+      ...snarkLogger,
+      error: (message: string) => {
+        problems.push(message)
+        snarkLogger.error(message)
+      },
+    })
+  } catch (cause) {
+    throw rejected(problems.join('; ') || 'the key cannot be read', cause)
+  } finally {
+    console.log = consoleLog
   }
-  const exported = await snarkjs.zKey.exportVerificationKey(paths.zkey, snarkLogger)
+  if (!ok) throw rejected(problems.join('; '))
+  let exported: unknown
+  try {
+    exported = await snarkjs.zKey.exportVerificationKey(paths.zkey, snarkLogger)
+  } catch (cause) {
+    throw rejected('its verification key cannot be exported', cause)
+  }
   const onDisk = JSON.parse(await readFile(paths.verificationKey, 'utf8')) as unknown
   if (JSON.stringify(exported) !== JSON.stringify(onDisk)) {
     throw new CheckFailedError(`${paths.verificationKey} is not the verification key of ${paths.zkey}.`, { details: `Rerun the last ceremony step, or \`glassbox setup ${buildDir}\`.` })

@@ -72,13 +72,15 @@ export async function verifySetupTranscript({ buildDir, manifest, logger = silen
   const differs = transcriptDifference(expected, actual)
   if (differs) throw new SetupError(`The setup transcript in the manifest of ${buildDir} is not the proving key's: ${differs}.`, { details: redo })
 
+  let onDisk: unknown
   let vkDelta: unknown
   try {
-    vkDelta = (JSON.parse(await readFile(paths.verificationKey, 'utf8')) as { vk_delta_2?: unknown }).vk_delta_2
+    onDisk = JSON.parse(await readFile(paths.verificationKey, 'utf8'))
+    vkDelta = (onDisk as { vk_delta_2?: unknown }).vk_delta_2
   } catch (cause) {
     throw new SetupError(`${paths.verificationKey} is not valid JSON.`, { details: redo, cause })
   }
-  if (!isG2Json(vkDelta) || !sameG2(vkDelta, key.delta.g2) || !sameG1(key.delta.g1, key.lastDeltaAfter) || !(await sameDelta(key.lastDeltaAfter, key.delta.g2))) {
+  if (!isG2Json(vkDelta) || !sameG2(vkDelta, key.delta.g2) || !sameG1(key.delta.g1, key.lastDeltaAfter) || !(await sameDelta(key.lastDeltaAfter, key.delta.g2)) || !(await isKeysVerificationKey(paths.zkey, onDisk))) {
     throw new SetupError(`The verification key of ${buildDir} is not the one its transcript's last contribution produced.`, {
       details: `${paths.verificationKey} and ${paths.zkey} do not belong together, or the key's contribution section was replaced. ${redo}`,
     })
@@ -101,6 +103,21 @@ function transcriptDifference(expected: ReturnType<typeof setupTranscript>, actu
     if (JSON.stringify(e.beacon) !== JSON.stringify(a.beacon)) return `contribution #${i + 1}'s beacon differs`
   }
   return undefined
+}
+
+/**
+ * The whole verification key (α, β, γ, δ and every IC point) must be the one the proving key
+ * exports: with γ the G2 generator, whoever chooses α, β or IC can forge proofs, so δ alone is
+ * not enough. snarkjs reads only the zkey's header and IC section for this.
+ */
+async function isKeysVerificationKey(zkeyPath: string, onDisk: unknown): Promise<boolean> {
+  let exported: unknown
+  try {
+    exported = await snarkjs.zKey.exportVerificationKey(zkeyPath)
+  } catch (cause) {
+    throw new SetupError(`${zkeyPath} cannot be read as a Groth16 proving key.`, { details: 'The file is damaged or is not a .zkey; rerun `glassbox setup`.', cause })
+  }
+  return JSON.stringify(exported) === JSON.stringify(onDisk)
 }
 
 function sameG1(a: G1Point, b: G1Point): boolean {

@@ -6,6 +6,8 @@ export type CheckProofRecordContext = {
   manifest: Manifest
   /** SHA-256 (hex) of the build's verification key (manifest.artifacts.verificationKey); records that name another key are refused. */
   vkeySha256?: string
+  /** Committed-weights builds: accept only proofs made with the weight set of this commitment (decimal). */
+  weightsCommitment?: string
 }
 
 /**
@@ -14,15 +16,16 @@ export type CheckProofRecordContext = {
  * of public signals, each `outputQ[k]` against its output signal, each
  * `output[k]` float against `outputQ[k] / 2^scale`, the `class` (required,
  * and equal to the class signal, when the circuit proves an argmax; absent
- * otherwise) and, when the record names them, the verification key it was
- * made with. Off-chain and on-chain verification both apply it, so a record
+ * otherwise), the weight-set commitment of a committed-weights build (the
+ * record's, and the expected one when given) and, when the record names it,
+ * the verification key it was made with. Off-chain and on-chain verification both apply it, so a record
  * whose claims differ from its proof is never reported valid.
  *
  * Pure. The record's shape is assumed checked (see parseProofRecord).
  *
  * @returns What is wrong, one sentence each; empty when the record is consistent.
  */
-export function checkProofRecord(record: ProofRecord, { manifest, vkeySha256 }: CheckProofRecordContext): string[] {
+export function checkProofRecord(record: ProofRecord, { manifest, vkeySha256, weightsCommitment }: CheckProofRecordContext): string[] {
   const problems: string[] = []
   // The batch prover records the key it proved with; read it defensively (older records lack it).
   const recordedKey = (record as { vkeySha256?: unknown }).vkeySha256
@@ -47,6 +50,11 @@ export function checkProofRecord(record: ProofRecord, { manifest, vkeySha256 }: 
       if (float !== undefined && claimed !== undefined && float !== Number(BigInt(claimed)) * factor) {
         problems.push(`output[${position}] = ${float} but outputQ[${position}] / 2^${manifest.output.scale} = ${Number(BigInt(claimed)) * factor}`)
       }
+    }
+    if (role === 'weightsCommitment') {
+      const proven = BigInt(record.publicSignals[index]!).toString()
+      if (record.weightsCommitment !== undefined && record.weightsCommitment !== proven) problems.push(`weightsCommitment = ${record.weightsCommitment} but the proof says ${proven}`)
+      if (weightsCommitment !== undefined && weightsCommitment !== proven) problems.push(`proven with the weight set committed to ${proven}, not the expected ${weightsCommitment}`)
     }
     if (role === 'class') {
       hasClass = true

@@ -21,6 +21,8 @@ export type ProofCheck = {
 export type VerifyProofsParameters = {
   buildDir: string
   proofsPath: string
+  /** Committed-weights builds: accept only proofs made with the weight set of this commitment (decimal). */
+  weightsCommitment?: string
   logger?: Logger
   onProgress?: (done: number, total: number) => void
 }
@@ -38,7 +40,7 @@ export type VerifyProofsParameters = {
  *   when the verifier itself fails on a record; {@link ArtifactError} for a
  *   missing or changed verification key.
  */
-export async function verifyProofs({ buildDir, proofsPath, logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
+export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
   const manifest = await readManifest(buildDir)
   await verifySetupTranscript({ buildDir, manifest, logger })
   await verifyArtifacts(buildDir, manifest, ['verificationKey'])
@@ -54,7 +56,7 @@ export async function verifyProofs({ buildDir, proofsPath, logger = silentLogger
   const checks: ProofCheck[] = []
   try {
     for (const record of records) {
-      const problems = checkProofRecord(record, { manifest, ...(vkeySha256 ? { vkeySha256 } : {}) })
+      const problems = checkProofRecord(record, { manifest, ...(vkeySha256 ? { vkeySha256 } : {}), ...(weightsCommitment ? { weightsCommitment } : {}) })
       if (record.publicSignals.length !== manifest.publicSignals.length) {
         // A proof of another circuit: nothing to ask the verifier (it would index past the key).
         checks.push({ id: record.id, valid: false, problems })

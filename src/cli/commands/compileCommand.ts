@@ -29,6 +29,11 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         .check((argv) => checkIntegerOptions(argv, { bits: { min: 4, max: 40 }, 'weight-bits': { min: 4, max: 40 }, headroom: { min: 0, max: 16 } }))
         .conflicts('target', ['bits', 'weight-bits'])
         .option('input-visibility', { choices: ['hashed', 'public', 'private'] as const, default: 'hashed' as const })
+        .option('weights', {
+          choices: ['constant', 'committed'] as const,
+          default: 'constant' as const,
+          describe: 'constant: baked into the circuit; committed: private signals with a public Poseidon commitment, one circuit and key for every weight set (fine-tunes) of the architecture, at one constraint per multiply-accumulate',
+        })
         .option('argmax', { type: 'boolean', default: true, describe: 'prove the predicted class too' })
         .option('optimize', { choices: [0, 1, 2] as const, describe: 'circom simplification level (default: 2 below 30k constraints, else 1)' })
         .option('name', { type: 'string', describe: 'model name (default: file name)' })
@@ -50,6 +55,7 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         headroomBits: argv.headroom,
         inputScaling: argv['input-scaling'],
         inputVisibility: argv['input-visibility'],
+        weights: argv.weights,
         argmax: argv.argmax,
         ...(argv.optimize !== undefined ? { optimization: argv.optimize } : {}),
         ...(argv.name ? { name: argv.name } : {}),
@@ -79,6 +85,9 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
             ? [`bit widths chosen by --target ${manifest.accuracy.search.target}: ${manifest.bits}-bit activations, ${manifest.weightBits}-bit weights, judged on ${manifest.accuracy.search.samples} ${manifest.accuracy.search.judgedOn === 'held-out' ? 'inputs held out of the calibration set' : `${manifest.accuracy.search.judgedOn} inputs`} (${(manifest.accuracy.search.agreement * 100).toFixed(2)}% agreement)`]
             : []),
           ...(manifest.accuracy?.warning ? [`WARNING — LOW ACCURACY: ${manifest.accuracy.warning}`] : []),
+          ...(manifest.weights.visibility === 'committed'
+            ? [`weights: committed (${manifest.weights.values} values, ${manifest.constraints.layers.reduce((n, l) => n + (l.macs ?? 0), 0)} multiply-accumulates); this build's weight set commits to ${manifest.weights.commitment}`]
+            : []),
           witnessLine,
           `wrote ${argv.out}/ — next: glassbox setup ${argv.out}`,
         ].join('\n'),

@@ -22,7 +22,8 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 } }))
         .option('backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'auto: native when its addon is built, else snarkjs' })
         .option('witness', { choices: ['native', 'wasm'] as const, default: 'native' as const, describe: 'witness generator: native (C++, when built; wasm until then) or wasm' })
-        .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' }),
+        .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' })
+        .option('weights', { type: 'string', describe: 'weight-set file to prove with (committed-weights builds; default: the build’s own weights)' }),
     async (argv) => {
       const logger = loggerFor(argv)
       await ensureParentFolder(argv.out)
@@ -39,6 +40,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
           backend: argv.backend,
           witness: argv.witness,
           ...(argv.prover ? { prover: argv.prover } : {}),
+          ...(argv.weights ? { weightsPath: argv.weights } : {}),
           logger,
           onProgress: (p) => progress.update(p.done + p.failed, p.total, p.last ? `${p.last.id} ${p.last.ms} ms` : ''),
         })

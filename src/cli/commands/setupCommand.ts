@@ -76,12 +76,13 @@ export function setupCommand(yargs: Argv<GlobalOptions>) {
         .option('ptau', { type: 'string', describe: 'prepared powers-of-tau file from a ceremony (verified before use); for `setup verify`, the ptau the key was made from' })
         .option('dev-ptau', { type: 'boolean', describe: 'generate (or reuse) a local, INSECURE dev powers of tau (the default without --ptau)' })
         .option('keys', { type: 'string', default: 'keys', describe: 'cache folder for dev powers of tau' })
+        .option('force', { type: 'boolean', default: false, describe: 'replace a key that already has ceremony contributions (they are discarded)' })
         .conflicts('ptau', 'dev-ptau'),
     async (argv) => {
       if (!argv.build) throw new SetupError('Name a build folder: `glassbox setup build/x`.', { details: 'Or a ceremony step: `glassbox setup contribute|beacon|verify build/x`.' })
       const started = Date.now()
       const logger = loggerFor(argv)
-      const result = await setupKeys({ buildDir: argv.build, keysDir: argv.keys, ...(argv.ptau ? { ptauPath: argv.ptau } : {}), logger })
+      const result = await setupKeys({ buildDir: argv.build, keysDir: argv.keys, force: argv.force, ...(argv.ptau ? { ptauPath: argv.ptau } : {}), logger })
       const seconds = (Date.now() - started) / 1000
       printResult(argv.json, { ...result.manifest.setup, seconds, artifacts: result.manifest.artifacts }, () =>
         [
