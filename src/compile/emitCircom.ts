@@ -40,12 +40,21 @@ export function emitCircom(
   model: FixedPointModel,
   { inputVisibility = 'hashed', argmax = true, weights = 'constant', generator = 'glassbox' }: EmitCircomOptions = {},
 ): string {
-  // The one gate every circuit passes: no source is written for a model the templates cannot check soundly.
-  checkFixedPointWidths(model)
+  const layout = weights === 'committed' ? weightLayout(model) : undefined
+  // The one gate every circuit passes: no source is written for a model the templates cannot
+  // check soundly. Committed weights are any values of their range-checked widths, so their
+  // accumulators are bounded for the worst weight set, not this model's.
+  const committedWidths = new Map<number, { weights: number; biases: number }>()
+  for (const segment of layout?.segments ?? []) {
+    const widths = committedWidths.get(segment.layerIndex) ?? { weights: 1, biases: 1 }
+    if (segment.field === 'weight' || segment.field === 'factor') widths.weights = segment.bits
+    else widths.biases = segment.bits
+    committedWidths.set(segment.layerIndex, widths)
+  }
+  checkFixedPointWidths(model, layout ? { committedWidths } : {})
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const functions: string[] = []
-  const layout = weights === 'committed' ? weightLayout(model) : undefined
   const body: string[] = [
     `    signal input in[${inputSize}];`,
     '    signal input prover;',

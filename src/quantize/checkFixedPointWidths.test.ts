@@ -62,6 +62,13 @@ describe('checkFixedPointWidths', () => {
     expect(() => checkFixedPointWidths(cat(250, 258))).toThrow(/"cat" \(concat\).*258-bit/)
   })
 
+  it('bounds a committed-weights accumulator for the worst weight set of its widths, not this one', () => {
+    const model = oneLayer(dense())
+    expect(() => checkFixedPointWidths(model, { committedWidths: new Map([[0, { weights: 40, biases: 48 }]]) })).not.toThrow()
+    // This model's weight is 3, but a weight set may put any 250-bit value there: 2^249 · 2^7 wraps.
+    expect(() => checkFixedPointWidths(model, { committedWidths: new Map([[0, { weights: 250, biases: 8 }]]) })).toThrow(/any committed weight set/)
+  })
+
   it('refuses an argmax over outputs wider than 251 bits', () => {
     expect(() => checkFixedPointWidths(oneLayer(dense({ shift: 0, bits: 252 })))).toThrow(/argmax.*253-bit/)
   })

@@ -24,9 +24,14 @@ export const MAX_ACCUMULATOR = 1n << 251n
  *
  * Pure; runs in time linear in the number of weights.
  *
+ * @param options.committedWidths For a committed-weights circuit, where the
+ *   weights are private signals any weight set may fill: the signed width a
+ *   layer's weights (`weight`/`factor`) and biases (`bias`/`offset`) are
+ *   range-checked to, by layer index. The accumulator bound then assumes the
+ *   worst value of those widths instead of this model's weights.
  * @throws {QuantizeError} naming the first layer that does not fit, the width it needs and what to do.
  */
-export function checkFixedPointWidths(model: FixedPointModel): void {
+export function checkFixedPointWidths(model: FixedPointModel, { committedWidths }: { committedWidths?: ReadonlyMap<number, { weights: number; biases: number }> } = {}): void {
   const bitsOf = new Map<string, number>([[model.input.name, model.input.bits]])
   const fail = (where: string, message: string, details: string): never => {
     throw new QuantizeError(`${where}: ${message}`, { details })
@@ -37,7 +42,7 @@ export function checkFixedPointWidths(model: FixedPointModel): void {
   }
   width('input', model.input.bits, 'the input range check')
 
-  for (const layer of model.layers) {
+  for (const [layerIndex, layer] of model.layers.entries()) {
     const where = `layer "${layer.name}" (${layer.kind})`
     const inBits = layerInputs(layer).map((name) => {
       const b = bitsOf.get(name)
@@ -62,7 +67,8 @@ export function checkFixedPointWidths(model: FixedPointModel): void {
       case 'conv': {
         const n = layer.shift + layer.bits
         width(where, layer.kind === 'conv' && layer.pool ? n + 1 : n, layer.kind === 'conv' && layer.pool ? 'the fused max pool\'s comparison' : `the rescale (shift ${layer.shift} + ${layer.bits} bits)`)
-        accumulator(linearBound(layer, inputBits), 'its accumulator')
+        const widths = committedWidths?.get(layerIndex)
+        accumulator(widths ? worstLinearBound(layer, inputBits, widths) : linearBound(layer, inputBits), widths ? 'its accumulator (any committed weight set)' : 'its accumulator')
         break
       }
       case 'relu':
@@ -141,6 +147,12 @@ function linearBound(layer: Extract<FixedLayer, { kind: 'dense' | 'affine' | 'co
     if (bound > worst) worst = bound
   }
   return worst
+}
+
+/** The same bound for every weight set whose values fit the committed widths: each weight at −2^(w−1), each bias at −2^(b−1). */
+function worstLinearBound(layer: Extract<FixedLayer, { kind: 'dense' | 'affine' | 'conv' }>, inputBits: number, { weights, biases }: { weights: number; biases: number }): bigint {
+  const perRow = layer.kind === 'affine' ? 1 : layer.kind === 'dense' ? layer.inFeatures : layer.weight.length / layer.bias.length
+  return (1n << BigInt(biases - 1)) + BigInt(perRow) * (1n << BigInt(weights - 1)) * (1n << BigInt(inputBits - 1))
 }
 
 function abs(v: bigint): bigint {
