@@ -54,7 +54,6 @@ export { verifyProofs, type ProofCheck } from './verify/verifyProofs.js'
 export { verifyProofsOnChain } from './verify/verifyProofsOnChain.js'
 // chain/
 export * from './chain/index.js'
-export { deployModel } from './chain/deployModel.js'
 // artifacts
 export { readManifest, type Manifest } from './artifacts/manifest.js'
 export { buildPaths } from './artifacts/buildPaths.js'

@@ -29,7 +29,7 @@ export const manifestSchema = z.object({
   createdAt: z.string(),
   input: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), bits: z.number().int(), visibility: z.enum(['hashed', 'public', 'private']) }),
   output: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.literal('public'), argmax: z.boolean() }),
-  weights: z.object({ visibility: z.literal('constant'), commitment: z.string() }),
+  weights: z.object({ visibility: z.enum(['constant', 'committed']), commitment: z.string() }),
   bits: z.number().int(),
   weightBits: z.number().int(),
   /** ONNX ops dropped at the output (a final Softmax: the argmax is unchanged). */
@@ -41,6 +41,8 @@ export const manifestSchema = z.object({
     .object({
       ptau: z.object({ power: z.number().int(), sha256: z.string(), source: z.enum(['dev', 'imported']), insecure: z.boolean() }),
       createdAt: z.string(),
+      /** SHA-256 (hex) of the phase-2 contribution transcript, when one was recorded. */
+      transcriptSha256: z.string().optional(),
     })
     .optional(),
   /** SHA-256 (hex) of every artifact in the folder, by name. */
