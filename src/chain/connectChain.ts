@@ -198,6 +198,7 @@ function describe(error: unknown, timeoutMs: number): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: { code?: string } }).cause
     if (error.name === 'TimeoutError') return `no answer in ${timeoutMs / 1000} s`
+    if (error.name === 'SyntaxError') return 'the answer is not JSON (is this a JSON-RPC endpoint?)'
     // Only the error code: the message of a fetch failure can carry the URL.
     return cause?.code ?? error.name
   }

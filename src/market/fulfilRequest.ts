@@ -33,6 +33,8 @@ export type FulfilRequestReturnType = {
   class?: number
   txHash: string
   gasUsed: bigint
+  /** The model is marked as a dev (insecure) setup on-chain. */
+  dev: boolean
 }
 
 /**
@@ -46,7 +48,7 @@ export type FulfilRequestReturnType = {
  * @throws {MarketRefusalError} When the market refuses the proof (the message names its error).
  */
 export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, marketAddress, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
-  const { model, layout, market, modelId } = await openMarketModel({ buildDir, chain, marketAddress, logger })
+  const { model, layout, market, modelId, dev } = await openMarketModel({ buildDir, chain, marketAddress, logger })
   const request = await readRequest({ market, requestId })
   if (request.terms.modelId !== modelId) throw new ChainError(`Request ${requestId} is for model ${request.terms.modelId}, not ${buildDir} (${modelId}).`)
   if (request.status !== 'Locked') throw new ChainError(`Request ${requestId} is ${request.status}: only a locked request can be fulfilled.`)
@@ -79,7 +81,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, m
     const outputs = layout.freeIndices.map((i) => publicSignals[i]!)
     const tx = await market.fulfil(requestId, request.terms, proof, outputs)
     logger.info(`request ${requestId} fulfilled${tx.late ? ' late (the locker was slashed)' : ''}: ${tx.payout} wei owed to ${me} (gas ${tx.gasUsed})`)
-    const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed }
+    const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed, dev }
     if (record.class !== undefined) result.class = record.class
     return result
   } finally {

@@ -23,6 +23,8 @@ export type LockRequestReturnType = {
   lockDeadline: bigint
   txHash: string
   gasUsed: bigint
+  /** The model is marked as a dev (insecure) setup on-chain. */
+  dev: boolean
 }
 
 /**
@@ -35,7 +37,7 @@ export type LockRequestReturnType = {
  * @throws {MarketRefusalError} When the market refuses (the message names its error).
  */
 export async function lockRequest({ buildDir, chain, requestId, deposit, marketAddress, logger = silentLogger }: LockRequestParameters): Promise<LockRequestReturnType> {
-  const { model, market, modelId } = await openMarketModel({ buildDir, chain, marketAddress, logger })
+  const { model, market, modelId, dev } = await openMarketModel({ buildDir, chain, marketAddress, logger })
   const request = await readRequest({ market, requestId })
   if (request.terms.modelId !== modelId) {
     throw new ChainError(`Request ${requestId} is for model ${request.terms.modelId}, not ${buildDir} (${modelId}).`, { details: 'Lock it with the build of that model.' })
@@ -56,5 +58,5 @@ export async function lockRequest({ buildDir, chain, requestId, deposit, marketA
   }
   const tx = await market.lock(requestId, request.terms)
   logger.info(`request ${requestId} locked at ${tx.price} wei; fulfil before ${new Date(Number(request.lockDeadline) * 1000).toISOString()} (gas ${tx.gasUsed})`)
-  return { requestId, price: tx.price, collateral: request.terms.collateral, lockDeadline: request.lockDeadline, txHash: tx.txHash, gasUsed: tx.gasUsed }
+  return { requestId, price: tx.price, collateral: request.terms.collateral, lockDeadline: request.lockDeadline, txHash: tx.txHash, gasUsed: tx.gasUsed, dev }
 }

@@ -27,6 +27,8 @@ export type OpenMarketModelReturnType = {
   market: MarketContract
   modelId: string
   deployment: ChainDeployment | undefined
+  /** The registry's dev flag: the key came from a dev powers of tau, so its maker can forge proofs. */
+  dev: boolean
 }
 
 /**
@@ -60,6 +62,5 @@ export async function openMarketModel({ buildDir, chain, marketAddress, modelId,
     throw new ChainError(`Model ${id} on chain has another public-signal layout than ${buildDir}.`, { details: 'It is another model: check --model.' })
   }
   await checkVerifierCode({ provider: chain.provider, verifierAddress: entry.verifier, source: await readFile(paths.verifier, 'utf8'), logger })
-  if (entry.dev) logger.warn(`model ${id} was set up with a DEV powers of tau: whoever made it can forge proofs. Do not pay for its answers.`)
-  return { manifest, model, layout, market, modelId: id, deployment }
+  return { manifest, model, layout, market, modelId: id, deployment, dev: entry.dev }
 }

@@ -38,6 +38,8 @@ export type RequestInferenceReturnType = {
   gasUsed: bigint
   /** Bytes of input the request carries. */
   inputBytes: number
+  /** The model is marked as a dev (insecure) setup on-chain: its answers can be forged by its maker. */
+  dev: boolean
 }
 
 /**
@@ -68,7 +70,7 @@ export async function requestInference({
   modelId,
   logger = silentLogger,
 }: RequestInferenceParameters): Promise<RequestInferenceReturnType> {
-  const { manifest, model, layout, market, modelId: id } = await openMarketModel({ buildDir, chain, marketAddress, modelId, logger })
+  const { manifest, model, layout, market, modelId: id, dev } = await openMarketModel({ buildDir, chain, marketAddress, modelId, logger })
   if (manifest.input.visibility !== 'hashed') {
     throw new ChainError(`"${manifest.name}" does not hash its input (input visibility ${manifest.input.visibility}): a request cannot name it.`, {
       details: 'Recompile with --input-visibility hashed (the default).',
@@ -93,5 +95,5 @@ export async function requestInference({
     maxPrice,
   )
   logger.info(`request ${tx.requestId} posted for model ${id}: up to ${maxPrice} wei, input hash ${inputHash} (gas ${tx.gasUsed})`)
-  return { requestId: tx.requestId, terms: tx.terms, inputHash, txHash: tx.txHash, gasUsed: tx.gasUsed, inputBytes: (encoded.length - 2) / 2 }
+  return { requestId: tx.requestId, terms: tx.terms, inputHash, txHash: tx.txHash, gasUsed: tx.gasUsed, inputBytes: (encoded.length - 2) / 2, dev }
 }

@@ -21,6 +21,7 @@ export function fulfilCommand(yargs: Argv<GlobalOptions>) {
       try {
         const requestId = parseWei(argv.request, 'request') as bigint
         const result = await fulfilRequest({ buildDir: argv.build, chain, requestId, workers: argv.workers, marketAddress: argv.registry, logger })
+        if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge proofs.')
         printResult(argv.json, result, () =>
           [
             `request ${result.requestId} fulfilled${result.late ? ' late (the locker was slashed)' : ''} (gas ${result.gasUsed})`,

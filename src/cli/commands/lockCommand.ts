@@ -21,6 +21,7 @@ export function lockCommand(yargs: Argv<GlobalOptions>) {
       try {
         const requestId = parseWei(argv.request, 'request') as bigint
         const result = await lockRequest({ buildDir: argv.build, chain, requestId, deposit: parseWei(argv.stake, 'stake'), marketAddress: argv.registry, logger })
+        if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge proofs.')
         printResult(argv.json, result, () =>
           `request ${result.requestId} locked at ${result.price} wei (collateral ${result.collateral} wei held); fulfil before ${new Date(Number(result.lockDeadline) * 1000).toISOString()} (gas ${result.gasUsed})`,
         )

@@ -48,6 +48,7 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
           marketAddress: argv.registry,
           logger,
         })
+        if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge answers. Do not pay real money for them.')
         let final: string | undefined
         if (argv.wait) {
           const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain.chainId)) as string, provider: chain.provider })
