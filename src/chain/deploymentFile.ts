@@ -26,24 +26,33 @@ const deploymentSchema = z.object({ format: z.literal('glassbox/deployment@1'), 
 export type ChainDeployment = z.infer<typeof chainDeployment>
 export type DeploymentFile = z.infer<typeof deploymentSchema>
 
-/** `deployment.json` in a build folder: contract addresses, keyed by chain id. */
+/** `deployment.json` in a build folder: contract addresses, keyed by chain id (`embedded` for the embedded anvil). */
 export const deploymentPath = (buildDir: string) => join(buildDir, 'deployment.json')
 
 /** Where the embedded anvil keeps a build's chain between commands. */
 export const embeddedStatePath = (buildDir: string) => join(buildDir, 'anvil-state.json')
 
+/** Which chain a deployment is on: its chain id, and whether it is the embedded anvil. */
+export type DeploymentChain = { chainId: bigint; embedded: boolean }
+
+/**
+ * The key of a chain in deployment.json: its chain id, or `embedded` for the embedded anvil
+ * (whose chain id, 31337, a local node shares).
+ */
+export const deploymentKey = ({ chainId, embedded }: DeploymentChain): string => (embedded ? 'embedded' : chainId.toString())
+
 /**
  * Reads the deployment of a build on one chain (undefined when none is recorded).
  * @throws {ArtifactError} When the file exists but is malformed.
  */
-export async function readDeployment(buildDir: string, chainId: bigint): Promise<ChainDeployment | undefined> {
-  return (await readDeploymentFile(buildDir))?.chains[chainId.toString()]
+export async function readDeployment(buildDir: string, chain: DeploymentChain): Promise<ChainDeployment | undefined> {
+  return (await readDeploymentFile(buildDir))?.chains[deploymentKey(chain)]
 }
 
 /** Records (merges) the deployment of a build on one chain; written through a temp file and a rename. */
-export async function writeDeployment(buildDir: string, chainId: bigint, deployment: ChainDeployment): Promise<void> {
+export async function writeDeployment(buildDir: string, chain: DeploymentChain, deployment: ChainDeployment): Promise<void> {
   const file = (await readDeploymentFile(buildDir)) ?? { format: 'glassbox/deployment@1' as const, chains: {} }
-  file.chains[chainId.toString()] = deployment
+  file.chains[deploymentKey(chain)] = deployment
   const path = deploymentPath(buildDir)
   await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`)
   await rename(`${path}.tmp`, path)

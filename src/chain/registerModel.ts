@@ -79,9 +79,9 @@ export async function registerModel({ buildDir, chain, marketAddress, verifierAd
     logger.info(`weight set ${commitment} registered under ${modelId}`)
   }
 
-  const previous = await readDeployment(buildDir, chain.chainId)
+  const previous = await readDeployment(buildDir, chain)
   const known = new Set([...(previous?.market === marketAddress ? previous.weightSets : []), ...sets.map(String)])
-  await writeDeployment(buildDir, chain.chainId, {
+  await writeDeployment(buildDir, chain, {
     embedded: chain.embedded,
     market: marketAddress,
     marketBlock: marketBlock ?? (previous?.market === marketAddress ? previous.marketBlock : 0),

@@ -47,7 +47,7 @@ export async function openMarketModel({ buildDir, chain, marketAddress, modelId,
   const layout = modelLayout(manifest)
   const paths = buildPaths(buildDir)
   const model = parseFixedPointModel(JSON.parse(await readFile(paths.model, 'utf8')), paths.model)
-  const deployment = await readDeployment(buildDir, chain.chainId)
+  const deployment = await readDeployment(buildDir, chain)
   const address = marketAddress ?? deployment?.market
   const id = modelId ?? deployment?.modelId
   if (!address || !id) {

@@ -26,7 +26,7 @@ export function registerCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
-        const deployment = await readDeployment(argv.build, chain.chainId)
+        const deployment = await readDeployment(argv.build, chain)
         const marketAddress = argv.registry ?? deployment?.market
         const verifierAddress = argv.verifier ?? deployment?.verifier
         if (!marketAddress || !verifierAddress) {

@@ -51,7 +51,7 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
         if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge answers. Do not pay real money for them.')
         let final: string | undefined
         if (argv.wait) {
-          const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain.chainId)) as string, provider: chain.provider })
+          const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain)) as string, provider: chain.provider })
           const deadline = Date.now() + argv.waitTimeout * 1000
           while (true) {
             const state = await readRequest({ market, requestId: result.requestId })
@@ -79,9 +79,9 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
   )
 }
 
-async function readRequestMarket(explicit: string | undefined, buildDir: string, chainId: bigint): Promise<string | undefined> {
+async function readRequestMarket(explicit: string | undefined, buildDir: string, chain: { chainId: bigint; embedded: boolean }): Promise<string | undefined> {
   if (explicit) return explicit
-  return (await readDeployment(buildDir, chainId))?.market
+  return (await readDeployment(buildDir, chain))?.market
 }
 
 async function readInputFile(path: string): Promise<number[]> {

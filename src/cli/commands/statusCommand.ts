@@ -21,7 +21,7 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
-        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain.chainId))?.market : undefined)
+        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain))?.market : undefined)
         if (!address) throw new ChainError('Which market? Pass --build (with a deployment.json) or --registry.')
         const market = connectMarket({ address, provider: chain.provider })
         const r = await readRequest({ market, requestId: parseWei(argv.request, 'request') as bigint })

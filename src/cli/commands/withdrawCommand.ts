@@ -21,7 +21,7 @@ export function withdrawCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
-        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain.chainId))?.market : undefined)
+        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain))?.market : undefined)
         if (!address) throw new ChainError('Which market? Pass --build (with a deployment.json) or --registry.')
         const market = connectMarket({ address, signer: chain.signer, txTimeoutMs: chain.txTimeoutMs, secretRpcUrls: chain.secretRpcUrls, logger })
         const me = await chain.signer.getAddress()
