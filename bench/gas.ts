@@ -101,7 +101,8 @@ async function measureExample(name: string, workDir: string): Promise<{ model: s
 
     const req3 = await requestInference({ buildDir, chain: asRequester, input: lines[0]!.input, maxPrice: price, collateral: price / 2n, logger })
     rows.push({ operation: 'cancel (unlocked)', gas: (await connectMarket({ address: market.address, signer: requester }).cancel(req3.requestId, req3.terms)).gasUsed })
-    rows.push({ operation: 'withdraw', gas: (await market.withdraw(me)).gasUsed })
+    rows.push({ operation: 'withdrawStake (prover pay)', gas: (await market.withdrawStake((await market.stakeOf(me)).free, me)).gasUsed })
+    rows.push({ operation: 'withdraw (requester refunds)', gas: (await connectMarket({ address: market.address, signer: requester }).withdraw(await requester.getAddress())).gasUsed })
     const inputBytes = req1.inputBytes
     return { model: name, publicSignals: layout.nPublic, inputBytes, rows }
   } finally {

@@ -10,7 +10,8 @@ import {GlassboxRegistry} from "./GlassboxRegistry.sol";
 ///         the requested collateral, and alone may fulfil it until the lock deadline. A locker
 ///         that misses the lock deadline is slashed: half of the collateral goes to the
 ///         requester, the other half (and the price) to whoever fulfils it before the fulfil
-///         deadline; if nobody does, the requester gets the price and the whole collateral back.
+///         deadline (the late locker included); if nobody does, the requester gets the price and
+///         the whole collateral back. Provers are paid into their free stake.
 /// @dev One contract with the registry (inheritance, not a second deployment): fulfilling then
 ///      verifies without an external call to a registry, and there is one address to trust and
 ///      to pin. The request's immutable terms are stored as one hash; callers pass the terms back
@@ -82,7 +83,8 @@ contract GlassboxMarket is GlassboxRegistry {
     mapping(uint256 => bytes32) public termsHashOf;
     mapping(uint256 => RequestState) internal _state;
     mapping(address => Stake) public stakeOf;
-    /// @notice What an account can `withdraw`.
+    /// @notice What an account can `withdraw`: requesters' refunds and slash shares. Provers are
+    ///      paid into their free stake (`withdrawStake`).
     mapping(address => uint256) public balanceOf;
 
     uint256 private _entered = 1;
@@ -269,7 +271,7 @@ contract GlassboxMarket is GlassboxRegistry {
         emit StakeDeposited(msg.sender, msg.value);
     }
 
-    /// @notice Sends `amount` of the sender's free (unlocked) stake to `to`.
+    /// @notice Sends `amount` of the sender's free (unlocked) stake, payouts included, to `to`.
     function withdrawStake(uint256 amount, address payable to) external nonReentrant {
         Stake storage stake = stakeOf[msg.sender];
         if (amount == 0) revert NothingToWithdraw();
@@ -279,7 +281,7 @@ contract GlassboxMarket is GlassboxRegistry {
         _send(to, amount);
     }
 
-    /// @notice Sends everything the sender is owed (payouts, refunds, slash shares) to `to`, an
+    /// @notice Sends everything the sender is owed (refunds, slash shares) to `to`, an
     ///         address the sender names: a contract that cannot receive ETH names another one.
     function withdraw(address payable to) external nonReentrant returns (uint256 amount) {
         amount = balanceOf[msg.sender];
@@ -309,9 +311,10 @@ contract GlassboxMarket is GlassboxRegistry {
         (statement,) = _verifyStatement(t.modelId, m, v, proof, signals);
     }
 
-    /// @dev Pays a fulfilment: in time, the price to the locker and its collateral back to its
-    ///      free stake; late, the locker's collateral is slashed, half to the requester, half (with
-    ///      the price) to the sender.
+    /// @dev Pays a fulfilment into the fulfiller's free stake (one slot the in-time path writes
+    ///      anyway, so paying costs no extra storage write; `withdrawStake` takes it out). In
+    ///      time: the lock price, and the locker's collateral back. Late: the locker's collateral
+    ///      is slashed, half to the requester, half (with the lock price) to the fulfiller.
     function _settle(uint256 requestId, RequestState storage s, Terms calldata t, bool late, bytes32 statement) internal {
         address locker = s.locker;
         uint256 payout = priceAt(t, s.lockedAt);
@@ -323,13 +326,12 @@ contract GlassboxMarket is GlassboxRegistry {
             balanceOf[t.requester] += toRequester;
             payout += t.collateral - toRequester;
             emit Slashed(requestId, locker, t.collateral);
+            stakeOf[msg.sender].free += uint128(payout);
         } else {
-            stake.free += t.collateral;
+            stake.free += uint128(payout + t.collateral);
         }
-        balanceOf[msg.sender] += payout;
         emit Fulfilled(requestId, msg.sender, statement, payout, late);
     }
-
 
     function _checkedState(uint256 requestId, Terms calldata t) internal view returns (RequestState storage s) {
         bytes32 stored = termsHashOf[requestId];

@@ -104,7 +104,8 @@ contract GlassboxRegistry {
     event ModelDeprecated(bytes32 indexed modelId);
     event WeightSetRegistered(bytes32 indexed modelId, uint256 indexed commitment);
     event WeightSetDeprecated(bytes32 indexed modelId, uint256 indexed commitment);
-    /// @dev The signals are in the transaction's calldata; copying them into the log would only cost gas.
+    /// @dev The signals are in the transaction's calldata; copying them into the log would only cost
+    ///      gas. A market fulfilment reports its statement in `Fulfilled` instead.
     event StatementVerified(bytes32 indexed modelId, bytes32 indexed statement, address indexed prover);
 
     // ---------------------------------------------------------------- errors
@@ -253,6 +254,7 @@ contract GlassboxRegistry {
         bool cached;
         (statement, cached) = _verifyStatement(modelId, m, v, proof, signals);
         if (cached) revert StatementAlreadyVerified(statement);
+        emit StatementVerified(modelId, statement, msg.sender);
     }
 
     // ---------------------------------------------------------------- internals
@@ -269,7 +271,6 @@ contract GlassboxRegistry {
         if (verifiedBy[statement] != address(0)) return (statement, true);
         _callVerifier(m, v, proof, signals);
         verifiedBy[statement] = msg.sender;
-        emit StatementVerified(modelId, statement, msg.sender);
     }
 
     /// @dev Calls verifyProof(uint[2],uint[2][2],uint[2],uint[N]) with a gas cap. The ABI encoding

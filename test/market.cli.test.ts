@@ -71,9 +71,11 @@ describe('glassbox market CLI on the embedded chain', () => {
 
     const withdrawn = await glassbox('withdraw', '--build', buildDir, '--json')
     expect(withdrawn.code, withdrawn.stderr).toBe(0)
-    // One account played requester and prover: it is owed the price it earned plus the escrow
-    // the lock price left over (refunded to the requester at lock time), i.e. the ceiling.
-    expect(BigInt(JSON.parse(withdrawn.stdout).amount)).toBe(price + (10n ** 15n - price))
+    // One account played requester and prover: the escrow the lock price left over comes back as
+    // a refund; the price was paid into its free stake, next to the stake it deposited.
+    const sent = JSON.parse(withdrawn.stdout) as { amount: string; stake: string }
+    expect(BigInt(sent.amount)).toBe(10n ** 15n - price)
+    expect(BigInt(sent.stake)).toBe(5n * 10n ** 14n + price)
 
     const status = await glassbox('status', requestId, '--build', buildDir, '--json')
     expect(status.code, status.stderr).toBe(0)

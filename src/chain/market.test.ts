@@ -250,16 +250,21 @@ describe('market', () => {
     const done = await asMarket(proverA).fulfil(req.requestId, req.terms, proof, outputs)
     gas['fulfil (verify + pay)'] = done.gasUsed
     expect(done).toMatchObject({ payout: price, late: false })
-    expect(await market.stakeOf(await proverA.getAddress())).toEqual({ free: 10n ** 15n, locked: 0n })
+    // Paid into A's free stake, with its collateral back.
+    expect(await market.stakeOf(await proverA.getAddress())).toEqual({ free: 10n ** 15n + price, locked: 0n })
     expect((await market.requests(req.requestId)).status).toBe('Fulfilled')
     await expect(asMarket(proverA).fulfil(req.requestId, req.terms, proof, outputs)).rejects.toEqual(refusal('RequestNotLocked'))
 
-    const w = await asMarket(proverA).withdraw(await proverA.getAddress())
-    gas['withdraw'] = w.gasUsed
+    const w = await asMarket(proverA).withdrawStake(price, await proverA.getAddress())
+    gas['withdrawStake'] = w.gasUsed
     const got = await ethDelta(proverA, w.txHash)
-    expect(w.amount).toBe(price)
     expect(got.delta).toBe(price - got.fee)
+    expect((await market.stakeOf(await proverA.getAddress())).free).toBe(10n ** 15n)
+    await expect(asMarket(proverA).withdrawStake(10n ** 15n + 1n, await proverA.getAddress())).rejects.toEqual(refusal('InsufficientStake'))
     await expect(asMarket(proverA).withdraw(await proverA.getAddress())).rejects.toEqual(refusal('NothingToWithdraw'))
+    const refund = await asMarket(requester).withdraw(await requester.getAddress())
+    gas['withdraw'] = refund.gasUsed
+    expect(refund.amount).toBe(MAX_PRICE - price)
   })
 
   it('the same statement for a new request takes the cheap path (no second verification)', async () => {
@@ -275,6 +280,7 @@ describe('market', () => {
 
   it('lock, no show, slash: another prover fulfils late and gets the price plus half the collateral', async () => {
     const req = await asMarket(requester).request(offer(constantId, 6n), INPUT, MAX_PRICE)
+    const aBefore = await market.stakeOf(await proverA.getAddress())
     const locked = await asMarket(proverA).lock(req.requestId, req.terms)
     const requesterBefore = await market.balanceOf(await requester.getAddress())
     const { proof, publicSignals } = words(p(constant, 1)) // bound to B
@@ -282,21 +288,24 @@ describe('market', () => {
     await timeTravel(req.terms.lockWindow + 1n)
     // A's proof would be bound to A; B's proof submitted by the attacker binds the wrong prover.
     await expect(asMarket(attacker).fulfil(req.requestId, req.terms, proof, [publicSignals[0]!])).rejects.toEqual(refusal('InvalidProof'))
-    const bBefore = await market.balanceOf(await proverB.getAddress())
+    const bBefore = (await market.stakeOf(await proverB.getAddress())).free
     const late = await asMarket(proverB).fulfil(req.requestId, req.terms, proof, [publicSignals[0]!])
     gas['fulfil (late, slashing)'] = late.gasUsed
     const toRequester = req.terms.collateral / 2n
     expect(late).toMatchObject({ late: true, payout: locked.price + req.terms.collateral - toRequester })
-    expect(await market.balanceOf(await proverB.getAddress())).toBe(bBefore + locked.price + req.terms.collateral - toRequester)
+    expect((await market.stakeOf(await proverB.getAddress())).free).toBe(bBefore + locked.price + req.terms.collateral - toRequester)
     expect(await market.balanceOf(await requester.getAddress())).toBe(requesterBefore + toRequester)
-    expect(await market.stakeOf(await proverA.getAddress())).toEqual({ free: 10n ** 15n - req.terms.collateral, locked: 0n })
-    const w = await asMarket(proverB).withdraw(await proverB.getAddress())
+    // A lost its collateral: nothing locked, nothing returned.
+    expect(await market.stakeOf(await proverA.getAddress())).toEqual({ free: aBefore.free - req.terms.collateral, locked: 0n })
+    const w = await asMarket(proverB).withdrawStake(late.payout, await proverB.getAddress())
     const got = await ethDelta(proverB, w.txHash)
-    expect(got.delta).toBe(bBefore + late.payout - got.fee)
+    expect(got.delta).toBe(late.payout - got.fee)
   })
 
   it('stake bounds the locks one prover holds; fulfil after the deadline refused; expiry refunds the requester', async () => {
-    // A has 1e15 - 5e14 free = exactly one more collateral.
+    // Leave A exactly one collateral of free stake.
+    const free = (await market.stakeOf(await proverA.getAddress())).free
+    await asMarket(proverA).withdrawStake(free - 5n * 10n ** 14n, await proverA.getAddress())
     const first = await asMarket(requester).request(offer(constantId, 9n), INPUT, MAX_PRICE)
     const second = await asMarket(requester).request(offer(constantId, 10n), INPUT, MAX_PRICE)
     const locked = await asMarket(proverA).lock(first.requestId, first.terms)
@@ -352,7 +361,7 @@ describe('market', () => {
     await expect(asMarket(requester).request(offer(committedId, 5n, { weightSet: W1 }), INPUT, MAX_PRICE)).rejects.toEqual(refusal('WeightSetIsDeprecated'))
   })
 
-  it('a malicious prover contract re-entering withdraw is refused (ReentrantCall) and paid once', async () => {
+  it('a malicious prover contract re-entering withdrawStake is refused (ReentrantCall) and paid once', async () => {
     const prover = await deployHostile('ReentrantProver', reentrantOperator, [market.address])
     expect(prover).toBe(reentrantAddress)
     const iface = new Interface(hostile.ReentrantProver!.abi as never)
@@ -365,11 +374,12 @@ describe('market', () => {
     await act(marketIface.encodeFunctionData('lock', [req.requestId, termsArg]))
     const { proof, publicSignals } = words(p(constant, 3))
     await act(marketIface.encodeFunctionData('fulfil', [req.requestId, termsArg, proof, [publicSignals[0]!]]))
-    expect(await market.balanceOf(prover)).toBe(MAX_PRICE)
+    const owed = 10n ** 15n + MAX_PRICE // its stake back, and the price (no ramp: the ceiling)
+    expect(await market.stakeOf(prover)).toEqual({ free: owed, locked: 0n })
     const before = await chain.provider.getBalance(prover)
-    await act(marketIface.encodeFunctionData('withdraw', [prover]))
+    await act(marketIface.encodeFunctionData('withdrawStake', [owed, prover]))
     expect(await contract.getFunction('reentryError')()).toBe(marketIface.getError('ReentrantCall')!.selector)
-    expect(await chain.provider.getBalance(prover)).toBe(before + MAX_PRICE)
-    expect(await market.balanceOf(prover)).toBe(0n)
+    expect(await chain.provider.getBalance(prover)).toBe(before + owed)
+    expect(await market.stakeOf(prover)).toEqual({ free: 0n, locked: 0n })
   })
 })

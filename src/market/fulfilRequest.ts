@@ -24,7 +24,7 @@ export type FulfilRequestParameters = {
 
 export type FulfilRequestReturnType = {
   requestId: bigint
-  /** What the sender is owed for it (withdraw to collect). */
+  /** What the sender was paid, into its free stake (`withdraw` sends it out). */
   payout: bigint
   /** True when the lock deadline had passed (the locker was slashed). */
   late: boolean
@@ -80,7 +80,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, m
     }
     const outputs = layout.freeIndices.map((i) => publicSignals[i]!)
     const tx = await market.fulfil(requestId, request.terms, proof, outputs)
-    logger.info(`request ${requestId} fulfilled${tx.late ? ' late (the locker was slashed)' : ''}: ${tx.payout} wei owed to ${me} (gas ${tx.gasUsed})`)
+    logger.info(`request ${requestId} fulfilled${tx.late ? ' late (the locker was slashed)' : ''}: ${tx.payout} wei paid into the free stake of ${me} (gas ${tx.gasUsed})`)
     const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed, dev }
     if (record.class !== undefined) result.class = record.class
     return result

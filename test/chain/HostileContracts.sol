@@ -52,8 +52,8 @@ contract ReentrantProver {
     receive() external payable {
         received += msg.value;
         if (reentryError != bytes4(0)) return;
-        // Try to be paid twice: withdraw again from inside the payment.
-        (bool ok, bytes memory ret) = market.call(abi.encodeCall(IMarket.withdraw, (payable(address(this)))));
+        // Try to be paid twice: withdraw the same stake again from inside the payment.
+        (bool ok, bytes memory ret) = market.call(abi.encodeCall(IMarket.withdrawStake, (msg.value, payable(address(this)))));
         reentryError = ok ? bytes4(0xffffffff) : bytes4(ret);
     }
 }

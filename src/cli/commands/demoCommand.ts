@@ -126,8 +126,9 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
           fulfilGas.push(tx.gasUsed)
           fulfilled++
         }
-        const owed = await market.balanceOf(proverAddress)
-        const withdrawn = await market.withdraw(proverAddress)
+        // Provers are paid into their free stake (with their collateral back): take it all out.
+        const owed = (await market.stakeOf(proverAddress)).free
+        const withdrawn = { ...(await market.withdrawStake(owed, proverAddress)), amount: owed }
 
         step(8, 'attacks: each must be refused by the market, by name')
         const refusedBy = async (work: () => Promise<unknown>) => {

@@ -26,7 +26,7 @@ export function fulfilCommand(yargs: Argv<GlobalOptions>) {
           [
             `request ${result.requestId} fulfilled${result.late ? ' late (the locker was slashed)' : ''} (gas ${result.gasUsed})`,
             `output  [${result.output.map((v) => v.toFixed(4)).join(', ')}]${result.class !== undefined ? ` class ${result.class}` : ''}`,
-            `owed    ${result.payout} wei (glassbox withdraw to collect)`,
+            `paid    ${result.payout} wei into your free stake (glassbox withdraw to collect)`,
           ].join('\n'),
         )
       } finally {
