@@ -57,3 +57,9 @@ export * from './chain/index.js'
 // artifacts
 export { readManifest, type Manifest } from './artifacts/manifest.js'
 export { buildPaths } from './artifacts/buildPaths.js'
+// market/ (actions over the chain bindings: what a requester and an honest prover do)
+export { requestInference, type RequestInferenceParameters, type RequestInferenceReturnType } from './market/requestInference.js'
+export { lockRequest, type LockRequestParameters, type LockRequestReturnType } from './market/lockRequest.js'
+export { fulfilRequest, type FulfilRequestParameters, type FulfilRequestReturnType } from './market/fulfilRequest.js'
+export { openMarketModel, type OpenMarketModelParameters, type OpenMarketModelReturnType } from './market/marketContext.js'
+export { verifyRequestInput } from './market/verifyRequestInput.js'

@@ -102,6 +102,21 @@ describe('glassbox market CLI on the embedded chain', () => {
       const mismatch = await glassbox('verify', buildDir, '--proofs', proofs, '--onchain', '--rpc', anvil.rpcUrl, '--verifier', d.marketAddress)
       expect(mismatch.code).toBe(1)
       expect(mismatch.stderr).toMatch(/is not the runtime code of this build's Verifier\.sol/)
+      // An honest prover never locks a request whose input does not hash to its claimed hash.
+      const { connectChain } = await import('../src/chain/connectChain.js')
+      const { connectMarket } = await import('../src/chain/connectMarket.js')
+      const { encodeRequestInput } = await import('../src/chain/requestInput.js')
+      const chain = await connectChain({ rpcUrl: anvil.rpcUrl })
+      const market = connectMarket({ address: d.marketAddress, signer: await chain.provider.getSigner(1) })
+      const modelId = (JSON.parse(await readFile(join(buildDir, 'deployment.json'), 'utf8')).chains['31337'] as { modelId: string }).modelId
+      const lie = await market.request({ modelId, weightSet: 0n, inputHash: 12345n, minPrice: 1n, collateral: 1n, rampSeconds: 0n, lockWindow: 600n, fulfilWindow: 1200n }, encodeRequestInput([1n, 2n, 3n, 4n], 16), 10n)
+      await chain.close()
+      const refusedLock = await glassbox('lock', buildDir, lie.requestId.toString(), '--rpc', anvil.rpcUrl, '--stake', '1')
+      expect(refusedLock.code).toBe(2)
+      expect(refusedLock.stderr).toMatch(/does not hash to its claimed input hash/)
+      const still = JSON.parse((await glassbox('status', lie.requestId.toString(), '--rpc', anvil.rpcUrl, '--registry', d.marketAddress, '--json')).stdout) as { status: string }
+      expect(still.status).toBe('Open')
+
       const ok = await glassbox('verify', buildDir, '--proofs', proofs, '--onchain', '--rpc', anvil.rpcUrl, '--verifier', d.verifierAddress, '--json')
       expect(ok.code, ok.stderr).toBe(0)
       const result = JSON.parse(ok.stdout) as { onchain: { verificationGas?: string; checks: { valid: boolean }[] } }

@@ -55,7 +55,7 @@ const memoryCache = new Map<string, CompileContractsReturnType>()
  *
  * @example
  * ```ts
- * const { Groth16Verifier } = await compileContracts({ sources: { 'Verifier.sol': source } })
+ * const { GlassboxMarket } = await compileContracts({ sources: { 'GlassboxRegistry.sol': registry, 'GlassboxMarket.sol': market } })
  * ```
  */
 export async function compileContracts({

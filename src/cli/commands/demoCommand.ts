@@ -91,7 +91,8 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
         step(5, `prover ${proverAddress} stakes, checks each input against its hash, and locks`)
         const { model, layout, market, dev } = await openMarketModel({ buildDir, chain, logger })
         if (dev) logger.warn('the model is marked DEV on-chain (dev powers of tau): fine for a demo, never for real payments')
-        await market.deposit((price / 2n) * BigInt(requests.length))
+        const staked = (price / 2n) * BigInt(requests.length)
+        await market.deposit(staked)
         const decoded: { id: string; input: number[] }[] = []
         const lockGas: bigint[] = []
         for (const { requestId } of requests) {
@@ -167,7 +168,7 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
           requests: requests.length,
           offchainValid: offValid,
           fulfilled,
-          paidToProver: owed,
+          earnedByProver: owed - staked,
           withdrawn: withdrawn.amount,
           gas: { request: mean(requests.map((r) => r.gasUsed)), lock: mean(lockGas), fulfil: mean(fulfilGas), fulfilCached: cached.gasUsed, withdraw: withdrawn.gasUsed },
           attacks: { replay, tamperedOutput, stolenProof: stolen, cancelLocked },
@@ -185,7 +186,7 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
                 ['market / model', `${deployed.marketAddress} / ${deployed.modelId.slice(0, 18)}…`],
                 ['requests → locks', `${requests.length} posted with their inputs, ${lockGas.length} locked after checking each input hash`],
                 ['proofs', `${proved.proven} in ${proved.seconds.toFixed(1)} s (${summary.proofsPerMinute.toFixed(1)}/min, ${proved.workers} workers), ${offValid} valid off-chain`],
-                ['fulfilled', `${fulfilled}/${requests.length}; ${owed} wei owed, ${withdrawn.amount} wei withdrawn`],
+                ['fulfilled', `${fulfilled}/${requests.length}; earned ${owed - staked} wei, withdrawn with the stake: ${withdrawn.amount} wei`],
                 ['gas (receipts)', `request ${summary.gas.request}, lock ${summary.gas.lock}, fulfil ${summary.gas.fulfil}, cached fulfil ${summary.gas.fulfilCached}`],
                 ['replayed fulfilment', replay],
                 ['tampered output', tamperedOutput],
