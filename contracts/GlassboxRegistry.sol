@@ -286,9 +286,19 @@ contract GlassboxRegistry {
         uint256 needed = (cap * 64) / 63 + 5_000;
         if (gasleft() < needed) revert InsufficientGasForVerifier(needed, gasleft());
         bytes memory data = abi.encodePacked(v.selector, proof, signals);
-        (bool ok, bytes memory ret) = v.verifier.staticcall{gas: cap}(data);
-        if (!ok) revert VerifierCallFailed(v.verifier);
-        if (ret.length != 32 || abi.decode(ret, (uint256)) != 1) revert InvalidProof();
+        address verifier = v.verifier;
+        bool ok;
+        uint256 size;
+        uint256 result;
+        // Only the first word of the answer is copied (into scratch space): a hostile verifier
+        // returning a huge blob cannot make the caller pay for copying it (a "return bomb").
+        assembly ("memory-safe") {
+            ok := staticcall(cap, verifier, add(data, 32), mload(data), 0, 32)
+            size := returndatasize()
+            result := mload(0)
+        }
+        if (!ok) revert VerifierCallFailed(verifier);
+        if (size != 32 || result != 1) revert InvalidProof();
     }
 
     function _requireWeightSet(bytes32 modelId, uint256 commitment) internal view {

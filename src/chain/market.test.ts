@@ -196,6 +196,12 @@ describe('registry: model ids cannot be squatted', () => {
     expect(receipt.gasUsed).toBeLessThan(cap + 60_000n)
     expect(receipt.gasUsed).toBeGreaterThan(cap)
   })
+
+  it('a verifier answering with a huge blob (return bomb) is refused without the caller copying it', async () => {
+    const bombId = (await asMarket(attacker).register(await deployHostile('ReturnBomb', attacker), CONSTANT_ROLES, false, `0x${'00'.repeat(32)}`)).modelId
+    const signals = [1n, 2n, BigInt(await attacker.getAddress())]
+    await expect(asMarket(attacker).verify(bombId, words(p(constant, 0)).proof, signals)).rejects.toEqual(refusal('InvalidProof'))
+  })
 })
 
 describe('registry: verifying statements', () => {

@@ -11,6 +11,14 @@ contract GasBurner {
     }
 }
 
+/// A "verifier" that answers with a huge blob, so a caller copying it pays for the memory.
+contract ReturnBomb {
+    fallback(bytes calldata) external returns (bytes memory out) {
+        out = new bytes(60_000);
+        out[31] = 0x01;
+    }
+}
+
 /// A "verifier" that accepts everything (what a squatter would register).
 contract AcceptAll {
     fallback(bytes calldata) external returns (bytes memory) {
