@@ -117,6 +117,24 @@ describe('glassbox market CLI on the embedded chain', () => {
       const still = JSON.parse((await glassbox('status', lie.requestId.toString(), '--rpc', anvil.rpcUrl, '--registry', d.marketAddress, '--json')).stdout) as { status: string }
       expect(still.status).toBe('Open')
 
+      // request --wait returns the answer once another process has locked and fulfilled it.
+      const waiting = glassbox('request', buildDir, '--input', inputPath, '--max-price', '1000', '--rpc', anvil.rpcUrl, '--wait', '--json')
+      let id = ''
+      for (let i = 0; i < 100 && !id; i++) {
+        await new Promise((r) => setTimeout(r, 500))
+        const s = await glassbox('status', (lie.requestId + 1n).toString(), '--rpc', anvil.rpcUrl, '--registry', d.marketAddress, '--json')
+        if (s.code === 0) id = (lie.requestId + 1n).toString()
+      }
+      expect((await glassbox('lock', buildDir, id, '--rpc', anvil.rpcUrl, '--stake', '500')).code).toBe(0)
+      expect((await glassbox('fulfil', buildDir, id, '--rpc', anvil.rpcUrl)).code).toBe(0)
+      const waited = await waiting
+      expect(waited.code, waited.stderr).toBe(0)
+      const answer = JSON.parse(waited.stdout) as { status: string; answer: { output: number[]; class: number } }
+      expect(answer.status).toBe('Fulfilled')
+      const expected = JSON.parse((await readFile(proofs, 'utf8')).split('\n')[0]!) as { output: number[]; class: number }
+      expect(answer.answer).toEqual({ output: expected.output, class: expected.class })
+      expect((await glassbox('request', buildDir, '--input', inputPath, '--max-price', '1000', '--wait')).stderr).toMatch(/--wait needs --rpc/)
+
       const ok = await glassbox('verify', buildDir, '--proofs', proofs, '--onchain', '--rpc', anvil.rpcUrl, '--verifier', d.verifierAddress, '--json')
       expect(ok.code, ok.stderr).toBe(0)
       const result = JSON.parse(ok.stdout) as { onchain: { verificationGas?: string; checks: { valid: boolean }[] } }

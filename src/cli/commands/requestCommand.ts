@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises'
 import type { Argv } from 'yargs'
 import { connectMarket } from '../../chain/connectMarket.js'
 import { readDeployment } from '../../chain/deploymentFile.js'
+import { readManifest } from '../../artifacts/manifest.js'
+import { modelLayout } from '../../chain/modelLayout.js'
+import { fromField } from '../../compile/poseidonChain.js'
 import { readRequest } from '../../chain/readRequest.js'
 import { ChainError, InputError } from '../../errors.js'
 import { requestInference } from '../../market/requestInference.js'
@@ -31,6 +34,9 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
     async (argv) => {
       const logger = loggerFor(argv)
       const input = await readInputFile(argv.input)
+      if (argv.wait && argv.rpc === undefined) {
+        throw new InputError('--wait needs --rpc: the embedded chain only runs while this command does, so no prover could answer meanwhile.')
+      }
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
         const maxPrice = parseWei(argv.maxPrice, 'max-price') as bigint
@@ -49,27 +55,29 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
           logger,
         })
         if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge answers. Do not pay real money for them.')
-        let final: string | undefined
+        let final: Awaited<ReturnType<typeof readRequest>> | undefined
         if (argv.wait) {
           const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain)) as string, provider: chain.provider })
           const deadline = Date.now() + argv.waitTimeout * 1000
           while (true) {
             const state = await readRequest({ market, requestId: result.requestId })
             if (['Fulfilled', 'Cancelled', 'Expired'].includes(state.status)) {
-              final = state.status
+              final = state
               break
             }
             if (Date.now() > deadline) throw new ChainError(`Request ${result.requestId} is still ${state.status} after ${argv.waitTimeout} s.`, { details: `Check later with glassbox status ${result.requestId} --build ${argv.build}.` })
             await new Promise((r) => setTimeout(r, chain.embedded ? 500 : 5_000))
           }
         }
-        printResult(argv.json, { ...result, ...(final ? { final } : {}) }, () =>
+        const answer = final?.fulfilment ? await describeAnswer(argv.build, final.fulfilment.outputs) : undefined
+        printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer } : {}) }, () =>
           [
             `request   ${result.requestId} (gas ${result.gasUsed}, ${result.inputBytes} bytes of input)`,
             `input     hash ${result.inputHash}`,
             `price     ${result.terms.minPrice} → ${result.terms.maxPrice} wei over ${result.terms.rampSeconds} s; collateral ${result.terms.collateral} wei`,
             `deadlines lock by +${result.terms.lockWindow} s, fulfil by +${result.terms.fulfilWindow} s`,
-            ...(final ? [`status    ${final}`] : []),
+            ...(final ? [`status    ${final.status}${final.fulfilment ? ` by ${final.fulfilment.prover}${final.fulfilment.late ? ' (late)' : ''}` : ''}`] : []),
+            ...(answer ? [`answer    [${answer.output.map((v) => v.toFixed(4)).join(', ')}]${answer.class !== undefined ? ` class ${answer.class}` : ''}`] : []),
           ].join('\n'),
         )
       } finally {
@@ -82,6 +90,22 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
 async function readRequestMarket(explicit: string | undefined, buildDir: string, chain: { chainId: bigint; embedded: boolean }): Promise<string | undefined> {
   if (explicit) return explicit
   return (await readDeployment(buildDir, chain))?.market
+}
+
+/** The answer of a fulfilment in the model's terms: outputs dequantized, and the class. */
+async function describeAnswer(buildDir: string, signals: readonly bigint[]): Promise<{ output: number[]; class?: number }> {
+  const manifest = await readManifest(buildDir)
+  const layout = modelLayout(manifest)
+  const byIndex = new Map(manifest.publicSignals.map((s) => [s.index, s]))
+  const output: number[] = []
+  let predicted: number | undefined
+  layout.freeIndices.forEach((index, k) => {
+    const role = byIndex.get(index)?.role
+    const value = fromField(signals[k]!)
+    if (role === 'output') output.push(Number(value) * 2 ** -manifest.output.scale)
+    else if (role === 'class') predicted = Number(value)
+  })
+  return predicted === undefined ? { output } : { output, class: predicted }
 }
 
 async function readInputFile(path: string): Promise<number[]> {
