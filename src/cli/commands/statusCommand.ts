@@ -32,7 +32,7 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
             `model     ${r.terms.modelId}${r.terms.weightSet ? ` (weight set ${r.terms.weightSet})` : ''}`,
             `requester ${r.terms.requester}`,
             `input     ${(r.input.length - 2) / 2} bytes, hash ${r.terms.inputHash}`,
-            `price     ${r.terms.minPrice} → ${r.terms.maxPrice} wei over ${r.terms.rampSeconds} s ${r.status === 'Open' ? ` (now ${r.priceNow})` : ''}; collateral ${r.terms.collateral} wei`,
+            `price     ${r.terms.minPrice} → ${r.terms.maxPrice} wei over ${r.terms.rampSeconds} s${r.status === 'Open' ? ` (now ${r.priceNow})` : ''}; collateral ${r.terms.collateral} wei`,
             `deadlines lock ${time(r.lockDeadline)}, fulfil ${time(r.fulfilDeadline)}`,
             ...(r.fulfilment ? [`answered  by ${r.fulfilment.prover}${r.fulfilment.late ? ' (late)' : ''}, paid ${r.fulfilment.payout} wei, tx ${r.fulfilment.txHash}`, `signals   [${r.fulfilment.outputs.join(', ')}]`] : []),
           ].join('\n'),
