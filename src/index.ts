@@ -12,6 +12,7 @@ export * from './errors.js'
 export type { Logger } from './logger.js'
 export { consoleLogger, silentLogger } from './logger.js'
 export { GLASSBOX_VERSION } from './version.js'
+export { releaseSnarkjs } from './snark/snarkjsLogger.js'
 
 // model/
 export * from './model/index.js'
@@ -29,9 +30,15 @@ export { estimateConstraints, type ConstraintReport } from './compile/estimateCo
 export { poseidonChain, toField, fromField, FIELD_ORDER } from './compile/poseidonChain.js'
 export { runCircom } from './compile/runCircom.js'
 // setup/
-export { setupKeys, type SetupKeysParameters } from './setup/setupKeys.js'
+export { setupKeys, type SetupKeysParameters, type SetupKeysReturnType } from './setup/setupKeys.js'
 export { ensureDevPtau } from './setup/ensureDevPtau.js'
 export { requiredPower } from './setup/requiredPower.js'
+export { devPtauPower } from './setup/devPtauPower.js'
+export { contributeKey, type ContributeKeyParameters, type ContributeKeyReturnType } from './setup/contributeKey.js'
+export { beaconKey, type BeaconKeyParameters, type BeaconKeyReturnType } from './setup/beaconKey.js'
+export { verifySetup, type VerifySetupParameters, type VerifySetupReturnType } from './setup/verifySetup.js'
+export { verifySetupTranscript, type VerifySetupTranscriptParameters, type VerifySetupTranscriptReturnType } from './setup/verifySetupTranscript.js'
+export { readZkeyContributions, type ReadZkeyContributionsReturnType, type ZkeyContribution } from './setup/readZkeyContributions.js'
 // prove/
 export { proveBatch, type ProveBatchParameters, type ProveBatchReturnType, type BatchProgress } from './prove/proveBatch.js'
 export { createProver, type Prover } from './prove/createProver.js'
@@ -42,6 +49,7 @@ export { selectBackend, threadsPerWorker, type BackendChoice, type BackendName }
 export { loadNativeAddon, type NativeAddon } from './native/loadNativeAddon.js'
 export type { ProverBackend } from './prove/proverBackend.js'
 export type { ProofRecord } from './prove/proofRecord.js'
+export type { Groth16ProofJson, Groth16ProofResult } from './snark/groth16Proof.js'
 // witness/
 export { createWitnessCalculator, type WitnessCalculator, type WitnessKind } from './witness/createWitnessCalculator.js'
 export { buildWitnessBinary, DEFAULT_WITNESS_OPTIMIZATION, type WitnessOptimization, type WitnessBinaryInfo } from './witness/buildWitnessBinary.js'
@@ -50,8 +58,8 @@ export { startBackgroundWitnessBuild } from './witness/startBackgroundWitnessBui
 export { findWitnessToolchain, type WitnessToolchain } from './witness/findWitnessToolchain.js'
 export { generateCppWitnessSource } from './witness/generateCppWitnessSource.js'
 // verify/
-export { verifyProofs, type ProofCheck } from './verify/verifyProofs.js'
-export { verifyProofsOnChain } from './verify/verifyProofsOnChain.js'
+export { verifyProofs, type ProofCheck, type VerifyProofsParameters } from './verify/verifyProofs.js'
+export { verifyProofsOnChain, type OnChainCheck, type VerifyProofsOnChainParameters, type VerifyProofsOnChainReturnType } from './verify/verifyProofsOnChain.js'
 // chain/
 export * from './chain/index.js'
 // artifacts

@@ -19,6 +19,16 @@ const publicSignal = z.object({
   position: z.number().int().nonnegative(),
 })
 
+const setupContribution = z.object({
+  /** The contributor's name (`--name`), empty when none was given. */
+  name: z.string(),
+  /** The contribution hash snarkjs prints (its 16 groups of 8 hex digits, joined), 128 hex digits. */
+  hash: z.string().regex(/^[0-9a-f]{128}$/),
+  type: z.enum(['contribution', 'beacon']),
+  /** A beacon's public randomness (hex) and iteration exponent (2^iterationsExp hashes). */
+  beacon: z.object({ hash: z.string().regex(/^[0-9a-f]+$/), iterationsExp: z.number().int() }).optional(),
+})
+
 const layerReport = z.object({ name: z.string(), kind: z.string(), outputs: z.number().int(), constraints: z.number().int() })
 
 export const manifestSchema = z.object({
@@ -39,10 +49,21 @@ export const manifestSchema = z.object({
   circuit: z.object({ wires: z.number().int(), publicInputs: z.number().int(), publicOutputs: z.number().int(), privateInputs: z.number().int() }),
   setup: z
     .object({
-      ptau: z.object({ power: z.number().int(), sha256: z.string(), source: z.enum(['dev', 'imported']), insecure: z.boolean() }),
+      ptau: z.object({
+        power: z.number().int(),
+        sha256: z.string(),
+        source: z.enum(['dev', 'imported']),
+        insecure: z.boolean(),
+        /** Where the ptau was read at setup (absolute), so `glassbox setup verify` can find it again. */
+        file: z.string().optional(),
+      }),
       createdAt: z.string(),
-      /** SHA-256 (hex) of the phase-2 contribution transcript, when one was recorded. */
-      transcriptSha256: z.string().optional(),
+      /** snarkjs's circuit hash of the key (BLAKE2b-512, hex), as `snarkjs zkey verify` prints it. */
+      circuitHash: z.string().regex(/^[0-9a-f]{128}$/).optional(),
+      /** The phase-2 contributions in the key, oldest first (the first is setup's own). */
+      contributions: z.array(setupContribution).optional(),
+      /** SHA-256 (hex) of the contribution hashes' 64-byte values concatenated in order: the transcript, in one value to record on-chain. */
+      transcriptSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     })
     .optional(),
   /** SHA-256 (hex) of every artifact in the folder, by name. */

@@ -1,5 +1,5 @@
 import { keccak256, type Provider } from 'ethers'
-import { ChainError } from '../errors.js'
+import { ChainError, VerifierCodeMismatchError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { compileVerifier } from './compileVerifier.js'
 
@@ -49,21 +49,19 @@ export async function checkVerifierCode({
     throw new ChainError(`No contract at verifier address ${verifierAddress}.`, { details: 'Check the address and the chain, or deploy the verifier with glassbox deploy.' })
   }
   if (stripMetadata(actual).toLowerCase() !== stripMetadata(expected).toLowerCase()) {
-    throw new VerifierCodeMismatchError(verifierAddress)
+    throw mismatch(verifierAddress)
   }
   logger.debug(`verifier code at ${verifierAddress} matches the build's Verifier.sol`)
   return { codehash: keccak256(actual) }
 }
 
-/** The code at a verifier address is not what the build's Verifier.sol compiles to. */
-export class VerifierCodeMismatchError extends ChainError {
-  override name = 'VerifierCodeMismatchError'
-  override readonly exitCode = 1 as const
-  constructor(verifierAddress: string) {
-    super(`The code at ${verifierAddress} is not the runtime code of this build's Verifier.sol.`, {
-      details: 'It would accept proofs of another key or circuit (or none, or any). Use the verifier deployed from this build, or deploy one with glassbox deploy.',
-    })
-  }
+/** Thrown when the code at a verifier address is not what the build's Verifier.sol compiles to. */
+export { VerifierCodeMismatchError }
+
+function mismatch(verifierAddress: string): VerifierCodeMismatchError {
+  return new VerifierCodeMismatchError(`The code at ${verifierAddress} is not the runtime code of this build's Verifier.sol.`, {
+    details: 'It would accept proofs of another key or circuit (or none, or any). Use the verifier deployed from this build, or deploy one with glassbox deploy.',
+  })
 }
 
 /** Runtime code without solc's trailing CBOR metadata (its length is in the last two bytes). */

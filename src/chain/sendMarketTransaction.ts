@@ -1,5 +1,7 @@
 import { Contract, isError, type Log, type Signer } from 'ethers'
-import { ChainError } from '../errors.js'
+import { ChainError, MarketRefusalError } from '../errors.js'
+
+export { MarketRefusalError }
 import { silentLogger, type Logger } from '../logger.js'
 import { chainFailure } from './chainFailure.js'
 import { marketAbi } from './marketArtifact.js'
@@ -103,23 +105,13 @@ function notMined(method: string, txHash: string, timeoutMs: number): ChainError
 function refusal(error: unknown, method: string, address: string, rpcUrls: readonly string[]): ChainError {
   if (isError(error, 'CALL_EXCEPTION') && error.revert) {
     const args = error.revert.args.map((a) => String(a)).join(', ')
-    return new MarketRefusalError(`The contract at ${address} refused ${method}: ${error.revert.name}(${args}).`, error.revert.name, hint(error.revert.name))
+    const details = hint(error.revert.name)
+    return new MarketRefusalError(`The contract at ${address} refused ${method}: ${error.revert.name}(${args}).`, error.revert.name, details === undefined ? {} : { details })
   }
   if (isError(error, 'BAD_DATA') || (isError(error, 'CALL_EXCEPTION') && error.data === '0x')) {
     return new ChainError(`No GlassboxMarket answers ${method} at ${address}.`, { details: 'Check the address and the chain, or deploy one with glassbox deploy.' })
   }
   return chainFailure(error, { shortMessage: `${method} on the contract at ${address} failed.`, rpcUrls })
-}
-
-/** A named refusal by the contract: `errorName` is its custom error (e.g. `NotLocker`). Exit code 1. */
-export class MarketRefusalError extends ChainError {
-  override name = 'MarketRefusalError'
-  override readonly exitCode = 1 as const
-  readonly errorName: string
-  constructor(shortMessage: string, errorName: string, details: string | undefined) {
-    super(shortMessage, details === undefined ? {} : { details })
-    this.errorName = errorName
-  }
 }
 
 /** What to do about the refusals a user can act on. */

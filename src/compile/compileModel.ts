@@ -7,7 +7,7 @@ import { sha256File } from '../artifacts/sha256File.js'
 import { sha256Tree } from '../artifacts/sha256Tree.js'
 import { readInputs } from '../io/readInputs.js'
 import type { Logger } from '../logger.js'
-import { silentLogger } from '../logger.js'
+import { silentLogger, startTask } from '../logger.js'
 import { importOnnx } from '../model/importOnnx.js'
 import { shapeSize } from '../model/ir.js'
 import { loadOnnx } from '../model/loadOnnx.js'
@@ -93,7 +93,9 @@ export async function compileModel({
     const validation = validationPath
       ? await readInputs(validationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
       : calibration
+    const searching = startTask(logger, `searching bit widths (--target ${target}, ${validation.length} samples)`)
     const found = searchQuantization(ir, { calibration: samples, validation, target, headroomBits, inputVisibility, argmax, logger })
+    searching.end()
     model = found.model
     logger.info(`search (${target}): ${model.bits}-bit activations, ${model.weightBits}-bit weights, ~${found.constraints} constraints, ${(found.agreement * 100).toFixed(2)}% agreement with float on ${validation.length} samples`)
   } else {
@@ -107,14 +109,15 @@ export async function compileModel({
   await mkdir(outDir, { recursive: true })
   await writeFile(paths.model, `${JSON.stringify(model)}\n`)
   await writeFile(paths.circom, source)
-  logger.info(`compiling circuit with circom (--O${level})…`)
-  const started = Date.now()
+  // circom takes minutes on a CNN: say how big the circuit will be before it starts, then tick.
+  logger.info(`estimated ${totalConstraints(parts)} constraints (--O${level}); compiling with circom…`)
+  const circom = startTask(logger, `circom --O${level}`)
   // A native witness left by an earlier compile belongs to another circuit.
   await rm(paths.witnessNative, { recursive: true, force: true })
   await rm(paths.witnessCpp, { recursive: true, force: true })
   await runCircom({ source, outDir, optimization: level, ...(nativeWitness ? { cppDir: paths.witnessCpp } : {}), logger })
   const header = await readR1csHeader(paths.r1cs)
-  logger.info(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${header.constraints} constraints, ${header.wires} wires`)
+  circom.end(`${header.constraints} constraints, ${header.wires} wires`)
 
   const nPublic = header.publicOutputs + header.publicInputs
   let manifest: Manifest = {

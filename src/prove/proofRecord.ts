@@ -1,4 +1,4 @@
-import type { Groth16Proof } from 'snarkjs'
+import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
 
 /** One line of a proofs file (JSONL). */
 export type ProofRecord = {

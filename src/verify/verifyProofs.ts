@@ -7,6 +7,7 @@ import { fromField } from '../compile/poseidonChain.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import type { ProofRecord } from '../prove/proofRecord.js'
+import { verifySetupTranscript } from '../setup/verifySetupTranscript.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { readProofs } from './readProofs.js'
 
@@ -35,6 +36,7 @@ export type VerifyProofsParameters = {
  */
 export async function verifyProofs({ buildDir, proofsPath, logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
   const manifest = await readManifest(buildDir)
+  await verifySetupTranscript({ buildDir, manifest, logger })
   await verifyArtifacts(buildDir, manifest, ['verificationKey'])
   const verificationKey = JSON.parse(await readFile(buildPaths(buildDir).verificationKey, 'utf8')) as unknown
   const records = await readProofs(proofsPath)

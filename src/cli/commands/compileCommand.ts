@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Argv } from 'yargs'
 import { compileModel } from '../../compile/compileModel.js'
+import { startTask } from '../../logger.js'
 import { ensureNativeWitness } from '../../witness/ensureNativeWitness.js'
 import { findWitnessToolchain } from '../../witness/findWitnessToolchain.js'
 import { startBackgroundWitnessBuild } from '../../witness/startBackgroundWitnessBuild.js'
@@ -53,11 +54,13 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
       if (toolchain?.ok) {
         const cacheDir = join(argv.keys, 'witness-cache')
         if (argv['witness-build'] === 'wait') {
+          const building = startTask(logger, 'native witness (g++)')
           const built = await ensureNativeWitness({ buildDir: argv.out, cacheDir, toolchain: toolchain.toolchain, logger })
+          building.end(built.cached ? 'cached' : undefined)
           witnessLine = `witness: native (${built.cached ? 'cached' : `built in ${built.info.buildSeconds} s`}), ${built.installed}`
         } else {
           const { pid, logPath } = startBackgroundWitnessBuild({ buildDir: argv.out, cacheDir })
-          witnessLine = `witness: native binary building in the background (pid ${pid}, log ${logPath}); proving uses wasm until it is ready`
+          witnessLine = `witness: native binary building in the background at low priority (nice 19, pid ${pid}, log ${logPath}); proving uses wasm until it is ready, then switches`
         }
       }
       printResult(argv.json, manifest, () =>

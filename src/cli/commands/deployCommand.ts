@@ -2,6 +2,7 @@ import type { Argv } from 'yargs'
 import { deployModel } from '../../chain/deployModel.js'
 import { deploymentPath } from '../../chain/deploymentFile.js'
 import { chainOptions, openChain } from '../chainOptions.js'
+import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { printResult } from '../output.js'
@@ -16,6 +17,7 @@ export function deployCommand(yargs: Argv<GlobalOptions>) {
         .option('registry', { type: 'string', alias: 'market', describe: 'an existing GlassboxMarket (checked before anything is sent; default: deploy one)' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await warnIfSingleContribution({ buildDir: argv.build, logger })
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
         const result = await deployModel({ buildDir: argv.build, chain, marketAddress: argv.registry, logger })

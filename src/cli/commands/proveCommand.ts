@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os'
 import type { Argv } from 'yargs'
 import { CheckFailedError } from '../../errors.js'
 import { proveBatch } from '../../prove/proveBatch.js'
+import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
-import { printResult } from '../output.js'
+import { ensureParentFolder, printResult } from '../output.js'
 import { createProgress } from '../progress.js'
 
 export function proveCommand(yargs: Argv<GlobalOptions>) {
@@ -22,6 +23,8 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await ensureParentFolder(argv.out)
+      await warnIfSingleContribution({ buildDir: argv.build, logger })
       if (!argv.prover) logger.warn('no --prover given: proofs are bound to the zero address and cannot be submitted to a registry')
       const progress = createProgress('proving', { quiet: argv.quiet || argv.json })
       let result
