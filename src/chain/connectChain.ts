@@ -22,7 +22,7 @@ export type ConnectChainParameters = {
   privateKey?: string | undefined
   /** Timeout of every JSON-RPC request, in ms (default 30 s; the first probe uses at most 10 s). */
   requestTimeoutMs?: number | undefined
-  /** How long to wait for a sent transaction to be mined, in ms (default 120 s; 30 s on the embedded chain). */
+  /** How long to wait for a sent transaction to be mined, in ms (default 120 s). */
   txTimeoutMs?: number | undefined
   /** Options for the embedded anvil. */
   anvil?: Omit<StartAnvilParameters, 'logger'> | undefined
@@ -108,7 +108,7 @@ export async function connectChain({
       provider.destroy()
       await anvil?.stop()
     }
-    const common = { provider, signer, rpcUrl: shown, chainId, embedded: anvil !== undefined, txTimeoutMs: txTimeoutMs ?? (anvil ? 30_000 : 120_000), secretRpcUrls, close }
+    const common = { provider, signer, rpcUrl: shown, chainId, embedded: anvil !== undefined, txTimeoutMs: txTimeoutMs ?? 120_000, secretRpcUrls, close }
     return anvil ? { ...common, anvilPid: anvil.pid } : common
   } catch (error) {
     await anvil?.stop()

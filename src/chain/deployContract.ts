@@ -1,8 +1,9 @@
-import { ContractFactory, isError, type Signer } from 'ethers'
+import { ContractFactory, type Signer } from 'ethers'
 import { ChainError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { chainFailure } from './chainFailure.js'
 import type { CompiledContract } from './compileContracts.js'
+import { waitForReceipt } from './waitForReceipt.js'
 
 export type DeployContractParameters = {
   signer: Signer
@@ -63,18 +64,20 @@ export async function deployContract({
     if (error instanceof ChainError) throw error
     throw chainFailure(error, { shortMessage: `Deploying ${name} failed.`, rpcUrls: secretRpcUrls })
   }
+  const provider = signer.provider
+  if (!provider) throw new ChainError('The signer has no provider.')
   let receipt
   try {
-    receipt = await signer.provider?.waitForTransaction(txHash, 1, timeoutMs)
+    receipt = await waitForReceipt({ provider, txHash, timeoutMs })
   } catch (error) {
-    if (isError(error, 'TIMEOUT')) {
-      throw new ChainError(`Deployment of ${name} (transaction ${txHash}) was sent, not mined after ${Math.round(timeoutMs / 1000)} s.`, {
-        details: `It may still be mined at ${address}: check before deploying again.`,
-      })
-    }
     throw chainFailure(error, { shortMessage: `Waiting for the deployment of ${name} (${txHash}) failed.`, rpcUrls: secretRpcUrls })
   }
-  if (!receipt || receipt.status !== 1) throw new ChainError(`Deploying ${name} failed: transaction ${txHash} reverted.`)
+  if (!receipt) {
+    throw new ChainError(`Deployment of ${name} (transaction ${txHash}) was sent, not mined after ${Math.round(timeoutMs / 1000)} s.`, {
+      details: `It may still be mined at ${address}: check before deploying again.`,
+    })
+  }
+  if (receipt.status !== 1) throw new ChainError(`Deploying ${name} failed: transaction ${txHash} reverted.`)
   logger.info(`deployed ${name} at ${address} (gas ${receipt.gasUsed})`)
   return { address, txHash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }

@@ -5,6 +5,7 @@ export { MarketRefusalError }
 import { silentLogger, type Logger } from '../logger.js'
 import { chainFailure } from './chainFailure.js'
 import { marketAbi } from './marketArtifact.js'
+import { waitForReceipt } from './waitForReceipt.js'
 
 export type SendMarketTransactionParameters = {
   signer: Signer
@@ -80,9 +81,8 @@ export async function sendMarketTransaction({
   if (!provider) throw new ChainError('The signer has no provider.')
   let receipt
   try {
-    receipt = await provider.waitForTransaction(txHash, 1, timeoutMs)
+    receipt = await waitForReceipt({ provider, txHash, timeoutMs })
   } catch (error) {
-    if (isError(error, 'TIMEOUT')) throw notMined(method, txHash, timeoutMs)
     throw chainFailure(error, { shortMessage: `Waiting for ${method} transaction ${txHash} failed.`, rpcUrls: secretRpcUrls })
   }
   if (!receipt) throw notMined(method, txHash, timeoutMs)

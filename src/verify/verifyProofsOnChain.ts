@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Interface, isError } from 'ethers'
+import { Interface } from 'ethers'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
 import { chainFailure } from '../chain/chainFailure.js'
@@ -8,6 +8,7 @@ import { connectChain, type ConnectChainReturnType } from '../chain/connectChain
 import { deployVerifier } from '../chain/deployVerifier.js'
 import { proofToCalldata } from '../chain/proofToCalldata.js'
 import { verifyOnChain } from '../chain/verifyOnChain.js'
+import { waitForReceipt } from '../chain/waitForReceipt.js'
 import { ChainError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
@@ -114,11 +115,11 @@ async function measureVerificationGas(
   }
   let receipt
   try {
-    receipt = await chain.provider.waitForTransaction(hash, 1, chain.txTimeoutMs)
+    receipt = await waitForReceipt({ provider: chain.provider, txHash: hash, timeoutMs: chain.txTimeoutMs })
   } catch (error) {
-    if (isError(error, 'TIMEOUT')) throw new ChainError(`The gas-measuring transaction ${hash} was sent, not mined after ${Math.round(chain.txTimeoutMs / 1000)} s.`)
     throw chainFailure(error, { shortMessage: `Waiting for transaction ${hash} failed.`, rpcUrls: chain.secretRpcUrls })
   }
-  if (!receipt || receipt.status !== 1) throw new ChainError('The verifying transaction failed.', { details: `Transaction ${hash}.` })
+  if (!receipt) throw new ChainError(`The gas-measuring transaction ${hash} was sent, not mined after ${Math.round(chain.txTimeoutMs / 1000)} s.`)
+  if (receipt.status !== 1) throw new ChainError('The verifying transaction failed.', { details: `Transaction ${hash}.` })
   return receipt.gasUsed
 }
