@@ -119,16 +119,34 @@ export class CheckFailedError extends GlassboxError {
 
 /** The chain cannot be reached, a deployment or a call failed. */
 export class ChainError extends GlassboxError {
-  override readonly name: 'ChainError' | 'ChainRefusedError' = 'ChainError'
-  override readonly code: 'GLASSBOX_CHAIN' | 'GLASSBOX_CHAIN_REFUSED' = 'GLASSBOX_CHAIN'
+  override readonly name: 'ChainError' | ChainRefusedError['name'] = 'ChainError'
+  override readonly code: 'GLASSBOX_CHAIN' | ChainRefusedError['code'] = 'GLASSBOX_CHAIN'
   override readonly exitCode: 1 | 2 = 2
 }
 
 /** A contract refused a transaction or call (it reverted, e.g. a replayed proof). Exit code 1: a check failed. */
 export class ChainRefusedError extends ChainError {
-  override readonly name = 'ChainRefusedError' as const
-  override readonly code = 'GLASSBOX_CHAIN_REFUSED' as const
+  override readonly name: 'ChainRefusedError' | 'MarketRefusalError' | 'VerifierCodeMismatchError' = 'ChainRefusedError'
+  override readonly code: 'GLASSBOX_CHAIN_REFUSED' | 'GLASSBOX_MARKET_REFUSED' | 'GLASSBOX_VERIFIER_CODE_MISMATCH' = 'GLASSBOX_CHAIN_REFUSED'
   override readonly exitCode = 1 as const
+}
+
+/** GlassboxMarket (or GlassboxRegistry) refused a call with a named custom error: `errorName`, e.g. `NotLocker`. */
+export class MarketRefusalError extends ChainRefusedError {
+  override readonly name = 'MarketRefusalError' as const
+  override readonly code = 'GLASSBOX_MARKET_REFUSED' as const
+  /** The contract's custom error, e.g. `InsufficientStake`. */
+  readonly errorName: string
+  constructor(shortMessage: string, errorName: string, parameters: GlassboxErrorParameters = {}) {
+    super(shortMessage, parameters)
+    this.errorName = errorName
+  }
+}
+
+/** The code at a verifier address is not the runtime code the build's Verifier.sol compiles to. */
+export class VerifierCodeMismatchError extends ChainRefusedError {
+  override readonly name = 'VerifierCodeMismatchError' as const
+  override readonly code = 'GLASSBOX_VERIFIER_CODE_MISMATCH' as const
 }
 
 /** A file or folder the user named cannot be read or written (missing, a file where a folder should be, no permission). */

@@ -64,7 +64,6 @@ export { readProofs, parseProofRecord, type ReadProofsOptions } from './verify/r
 export { verifyProofsOnChain, type OnChainCheck, type VerifyProofsOnChainParameters, type VerifyProofsOnChainReturnType } from './verify/verifyProofsOnChain.js'
 // chain/
 export * from './chain/index.js'
-export { deployModel } from './chain/deployModel.js'
 // artifacts
 export { readManifest, type Manifest } from './artifacts/manifest.js'
 export { buildPaths } from './artifacts/buildPaths.js'
@@ -82,3 +81,9 @@ export { makeWeightSet, type MakeWeightSetParameters, type MakeWeightSetReturnTy
 export { checkWeightCommitment } from './weights/checkWeightCommitment.js'
 export { withWeightSet } from './weights/withWeightSet.js'
 export { readWeightSetFor } from './weights/readWeightSetFor.js'
+// market/ (actions over the chain bindings: what a requester and an honest prover do)
+export { requestInference, type RequestInferenceParameters, type RequestInferenceReturnType } from './market/requestInference.js'
+export { lockRequest, type LockRequestParameters, type LockRequestReturnType } from './market/lockRequest.js'
+export { fulfilRequest, type FulfilRequestParameters, type FulfilRequestReturnType } from './market/fulfilRequest.js'
+export { openMarketModel, type OpenMarketModelParameters, type OpenMarketModelReturnType } from './market/marketContext.js'
+export { verifyRequestInput } from './market/verifyRequestInput.js'

@@ -13,6 +13,13 @@ import { runCommand } from './commands/runCommand.js'
 import { setupCommand } from './commands/setupCommand.js'
 import { verifyCommand } from './commands/verifyCommand.js'
 import { weightsCommand } from './commands/weightsCommand.js'
+import { fulfilCommand } from './commands/fulfilCommand.js'
+import { lockCommand } from './commands/lockCommand.js'
+import { registerCommand } from './commands/registerCommand.js'
+import { requestCommand } from './commands/requestCommand.js'
+import { statusCommand } from './commands/statusCommand.js'
+import { withdrawCommand } from './commands/withdrawCommand.js'
+import { scrubChainText } from '../chain/scrubChainText.js'
 import { flushJsonResult, printJsonFailure, resetJsonResult } from './output.js'
 import { stopAllStatusLines } from './progress.js'
 
@@ -40,7 +47,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand, weightsCommand]) {
+  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand]
+  for (const add of commands) {
     parser = add(parser) as typeof parser
   }
   // An interrupt exits at once, except during a step that must not be cut in half (a key swap):
@@ -57,7 +65,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     return 0
   } catch (error) {
     stopAllStatusLines()
-    return report(classifyError(error), { verbose, json })
+    return report(classifyError(error), { verbose, json, rpcUrls: rpcUrlsIn(argv) })
   } finally {
     process.off('SIGINT', onInterrupt)
     process.off('SIGTERM', onInterrupt)
@@ -104,16 +112,29 @@ const FILE_PROBLEMS: Record<string, [string, string]> = {
   EROFS: ['read-only file system', 'Choose a path on a writable file system.'],
 }
 
-function report(error: GlassboxError, { verbose, json }: { verbose: boolean; json: boolean }): number {
+/** The raw `--rpc` values, so no error text can show their secrets. */
+function rpcUrlsIn(argv: readonly string[]): string[] {
+  const urls: string[] = []
+  argv.forEach((arg, i) => {
+    if (arg === '--rpc' && argv[i + 1]) urls.push(argv[i + 1]!)
+    else if (arg.startsWith('--rpc=')) urls.push(arg.slice('--rpc='.length))
+  })
+  return urls
+}
+
+function report(error: GlassboxError, { verbose, json, rpcUrls }: { verbose: boolean; json: boolean; rpcUrls: readonly string[] }): number {
   if (json) printJsonFailure(error)
+  // Last line of defence: no RPC secret or signed transaction in anything printed below
+  // (chain errors are scrubbed where they are made; this catches what they did not foresee).
+  const stderr = { write: (text: string) => process.stderr.write(scrubChainText(text, { rpcUrls })) }
   if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.shortMessage}\nRun \`glassbox --help\` for usage.\n`)
+    stderr.write(`error: ${error.shortMessage}\nRun \`glassbox --help\` for usage.\n`)
     return error.exitCode
   }
-  process.stderr.write(`error: ${error.shortMessage}\n${error.details ? `${error.details}\n` : ''}`)
+  stderr.write(`error: ${error.shortMessage}\n${error.details ? `${error.details}\n` : ''}`)
   const trace = error instanceof InternalError && error.cause instanceof Error ? error.cause : error
-  if (verbose) process.stderr.write(`${trace.stack ?? ''}\n${trace !== error.cause && error.cause instanceof Error ? `caused by: ${error.cause.stack}\n` : ''}`)
-  else if (error.cause) process.stderr.write('(run with --verbose for the full trace)\n')
+  if (verbose) stderr.write(`${trace.stack ?? ''}\n${trace !== error.cause && error.cause instanceof Error ? `caused by: ${error.cause.stack}\n` : ''}`)
+  else if (error.cause) stderr.write('(run with --verbose for the full trace)\n')
   return error.exitCode
 }
 
