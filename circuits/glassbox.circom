@@ -10,9 +10,16 @@ pragma circom 2.1.0;
 //   the non-linear steps, and one bit decomposition serves the rescale, the
 //   range check and the ReLU sign together.
 // - Witness values are computed with <-- and every one of them is pinned down by
-//   === constraints: nothing here relies on assert() for soundness.
-// - All bit widths stay far below 253, so a decomposition into n bits is the
-//   unique representation of a value in [0, 2^n) and cannot wrap the field.
+//   === constraints: no assert() on a signal carries soundness (the asserts
+//   below check template parameters, at compile time).
+// - No decomposition is wider than 252 bits: 2^252 < p (the BN254 scalar field,
+//   about 2^253.6), so n bits are the unique representation of a value in
+//   [0, 2^n) and cannot wrap the field. At 254 bits and more `1 << b` wraps
+//   to 0 and the sign bit of a comparison would be free: every template that
+//   decomposes asserts its widths on its parameters (a compile-time check),
+//   and src/quantize/checkFixedPointWidths.ts refuses such a model before any
+//   circom is emitted, together with the accumulator bounds (|acc| <= 2^251)
+//   that the templates cannot see because they do not know their inputs' widths.
 
 include "poseidon.circom";
 
@@ -34,6 +41,7 @@ template BitsOf(n) {
 
 // Proves -2^(B-1) <= in < 2^(B-1). Cost: B + 1 constraints.
 template SignedRange(B) {
+    assert(B >= 1 && B <= 252);
     signal input in;
     component bits = BitsOf(B);
     bits.value <== in + (1 << (B - 1));
@@ -133,6 +141,7 @@ template AffineRescale(n, A, C, k, B, relu) {
 // y[i] = max(x[i], 0) for values already known to be B-bit signed.
 // Cost: n * (B + 2) constraints.
 template Relu(n, B) {
+    assert(B >= 2 && B <= 252);
     signal input in[n];
     signal output out[n];
     component bits[n];
@@ -146,6 +155,7 @@ template Relu(n, B) {
 // Range-checks every input value to B signed bits.
 // Cost: n * (B + 1) constraints.
 template InputRange(n, B) {
+    assert(B >= 1 && B <= 252);
     signal input in[n];
     component range[n];
     for (var i = 0; i < n; i++) {
@@ -162,6 +172,7 @@ template InputRange(n, B) {
 // exactly as the integer evaluator breaks them.
 // Cost: n (booleans) + 1 (one-hot) + n (products) + n * (B + 2) + 1.
 template ArgMax(n, B) {
+    assert(B >= 1 && B + 1 <= 252);
     signal input in[n];
     signal output index;
 
@@ -350,6 +361,7 @@ template ConvChannel(C, H, W, KH, KW, SH, SW, PT, PL, OH, OW, WK, bias, k, B, re
 // Max pool over B-bit signed values (one channel-major image [C][H][W]).
 // Cost per output (after --O2): (KH*KW - 1) * (B + 2).
 template MaxPool2d(C, H, W, KH, KW, SH, SW, PT, PL, OH, OW, B) {
+    assert(B >= 1 && B + 1 <= 252);
     var WIN = KH * KW;
     var NCMP = WIN - 1 > 0 ? WIN - 1 : 1;
     var N = B + 1;
@@ -404,6 +416,10 @@ template MaxPool2d(C, H, W, KH, KW, SH, SW, PT, PL, OH, OW, B) {
 // y = min(max(x, lo), hi) for B-bit signed x; HASLO/HASHI switch a bound on.
 // Each bound: one (B+1)-bit decomposition of the difference and one product.
 template Clip(n, B, HASLO, LO, HASHI, HI) {
+    assert(B >= 1 && B + 1 <= 252);
+    // The bounds are B-bit too, so each difference fits B + 1 bits (circom compares signed).
+    assert(HASLO == 0 || (LO >= -(1 << (B - 1)) && LO < (1 << (B - 1))));
+    assert(HASHI == 0 || (HI >= -(1 << (B - 1)) && HI < (1 << (B - 1))));
     var N = B + 1;
     signal input in[n];
     signal output out[n];
@@ -450,6 +466,9 @@ template Clip(n, B, HASLO, LO, HASHI, HI) {
 // y = x for x >= 0, floor(alpha * x / 2^T) otherwise (B-bit signed x, alpha < 2^T).
 // Cost per value (after --O2): B (sign) + T + B (the negative branch's rescale) + 1.
 template LeakyRelu(n, B, ALPHA, T) {
+    assert(B >= 2 && T >= 0 && T + B <= 252);
+    // |ALPHA * x| < 2^251 for every B-bit x: the negative branch's accumulator cannot wrap.
+    assert(ALPHA < (1 << (252 - B)) && ALPHA > -(1 << (252 - B)));
     signal input in[n];
     signal output out[n];
     signal sbits[n][B];
@@ -483,6 +502,19 @@ template LeakyRelu(n, B, ALPHA, T) {
 // acc = BASE + sum_j HINGE[j] * max(0, x - KNOT[j]); y = floor(acc / 2^k) in B bits.
 // Each hinge: one (BIN+1)-bit decomposition of x - KNOT[j] and one product.
 template PiecewiseLinear(n, BIN, NK, KNOT, HINGE, BASE, k, B) {
+    assert(BIN >= 1 && BIN + 1 <= 252);
+    assert(k >= 0 && B >= 2 && k + B <= 252);
+    // Each hinge is below 2^BIN, so |acc| <= |BASE| + sum |HINGE[j]| * 2^BIN, kept below
+    // 2^251 term by term (each partial sum is below 2^252, far from wrapping the signed comparison).
+    var bound = BASE < 0 ? -BASE : BASE;
+    assert(bound < (1 << 251));
+    for (var j = 0; j < NK; j++) {
+        assert(KNOT[j] >= -(1 << (BIN - 1)) && KNOT[j] < (1 << (BIN - 1)));
+        var h = HINGE[j] < 0 ? -HINGE[j] : HINGE[j];
+        assert(h < (1 << (251 - BIN)));
+        bound += h * (1 << BIN);
+        assert(bound < (1 << 251));
+    }
     var N = BIN + 1;
     signal input in[n];
     signal output out[n];
@@ -524,6 +556,7 @@ template PiecewiseLinear(n, BIN, NK, KNOT, HINGE, BASE, k, B) {
 // the packing is injective and costs nothing (a linear combination); then the
 // packed elements are chained as in InputHash. Matches hashInput() in src/compile.
 template PackedInputHash(n, B) {
+    assert(B >= 1 && B <= 252);
     var PER = 253 \ B;
     var M = (n + PER - 1) \ PER;
     signal input in[n];

@@ -59,6 +59,8 @@ export { findWitnessToolchain, type WitnessToolchain } from './witness/findWitne
 export { generateCppWitnessSource } from './witness/generateCppWitnessSource.js'
 // verify/
 export { verifyProofs, type ProofCheck, type VerifyProofsParameters } from './verify/verifyProofs.js'
+export { checkProofRecord, type CheckProofRecordContext } from './verify/checkProofRecord.js'
+export { readProofs, parseProofRecord, type ReadProofsOptions } from './verify/readProofs.js'
 export { verifyProofsOnChain, type OnChainCheck, type VerifyProofsOnChainParameters, type VerifyProofsOnChainReturnType } from './verify/verifyProofsOnChain.js'
 // chain/
 export * from './chain/index.js'

@@ -48,13 +48,53 @@ const weights = z.object({
   elements: z.number().int().nonnegative().optional(),
 })
 
+/** Fixed point against float on a data set (see quantize/accuracyReport). */
+const accuracyOnSet = z.object({
+  samples: z.number().int().nonnegative(),
+  /** Inputs where fixed point picks the float model's class. */
+  agreed: z.number().int().nonnegative(),
+  top1Agreement: z.number(),
+  floatAccuracy: z.number().nullable(),
+  fixedAccuracy: z.number().nullable(),
+  maxAbsError: z.number(),
+  /** Inputs fixed point cannot evaluate (out of range: no proof possible); counted as disagreeing. */
+  overflows: z.number().int().nonnegative(),
+})
+
+/** How well the compiled fixed point agrees with the float model, measured at compile time. */
+export const accuracySchema = z.object({
+  calibration: accuracyOnSet,
+  validation: accuracyOnSet.extend({ file: z.string() }).optional(),
+  /** With --target: what the bit-width search judged its candidates on. */
+  search: z
+    .object({
+      target: z.enum(['accuracy', 'resources']),
+      judgedOn: z.enum(['validation', 'held-out', 'calibration']),
+      samples: z.number().int().nonnegative(),
+      calibratedOn: z.number().int().nonnegative(),
+      agreement: z.number(),
+      candidates: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** Set when agreement is below 99% on the validation set (or, without one, the calibration set). */
+  warning: z.string().optional(),
+})
+export type CompileAccuracy = z.infer<typeof accuracySchema>
+
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   name: z.string(),
   glassboxVersion: z.string(),
   source: z.object({ file: z.string(), sha256: z.string() }),
   createdAt: z.string(),
-  input: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), bits: z.number().int(), visibility: z.enum(['hashed', 'public', 'private']) }),
+  input: z.object({
+    shape: z.array(z.number().int()),
+    /** The coarsest input scale; with `featureScales`, value i is at 2^featureScales[i] (see the fixed-point model). */
+    scale: z.number().int(),
+    featureScales: z.array(z.number().int()).optional(),
+    bits: z.number().int(),
+    visibility: z.enum(['hashed', 'public', 'private']),
+  }),
   output: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.literal('public'), argmax: z.boolean() }),
   weights,
   bits: z.number().int(),
@@ -63,6 +103,7 @@ export const manifestSchema = z.object({
   droppedOutputOps: z.array(z.string()),
   publicSignals: z.array(publicSignal),
   constraints: z.object({ total: z.number().int(), optimization: z.number().int(), layers: z.array(layerReport) }),
+  accuracy: accuracySchema.optional(),
   circuit: z.object({ wires: z.number().int(), publicInputs: z.number().int(), publicOutputs: z.number().int(), privateInputs: z.number().int() }),
   setup: z
     .object({

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { buildPaths } from '../artifacts/buildPaths.js'
-import type { Manifest } from '../artifacts/manifest.js'
+import type { CompileAccuracy, Manifest } from '../artifacts/manifest.js'
 import { MANIFEST_FORMAT, recordArtifacts, writeManifest } from '../artifacts/manifest.js'
 import { sha256File } from '../artifacts/sha256File.js'
 import { sha256Tree } from '../artifacts/sha256Tree.js'
@@ -11,8 +11,14 @@ import { silentLogger, startTask } from '../logger.js'
 import { importOnnx } from '../model/importOnnx.js'
 import { shapeSize } from '../model/ir.js'
 import { loadOnnx } from '../model/loadOnnx.js'
+import { QuantizeError } from '../errors.js'
+import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
+import type { InputScaling } from '../quantize/chooseInputScales.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
+import { parseFixedPointModel } from '../quantize/fixedPointModel.js'
 import { quantizeModel } from '../quantize/quantizeModel.js'
+import { percent, reportAgreement } from '../quantize/reportAgreement.js'
+import type { ReportAgreementParameters } from '../quantize/reportAgreement.js'
 import type { QuantizationTarget } from '../quantize/searchQuantization.js'
 import { searchQuantization } from '../quantize/searchQuantization.js'
 import { GLASSBOX_VERSION } from '../version.js'
@@ -40,11 +46,17 @@ export type CompileModelParameters = {
   bits?: number
   /** Weight bit width (default: B). */
   weightBits?: number
-  /** Choose bits and weight bits by search: the fewest constraints meeting this accuracy target. */
+  /** Choose bits and weight bits by search: the fewest constraints meeting this accuracy target (not with `bits`/`weightBits`). */
   target?: QuantizationTarget
-  /** JSONL with labels to score the search on (default: the calibration set). */
+  /**
+   * JSONL (labels optional) the fixed point is checked on: its agreement with
+   * float is reported and recorded, and a `target` search judges its
+   * candidates on it (default: a held-out fifth of the calibration set).
+   */
   validationPath?: string
   headroomBits?: number
+  /** One input scale, per-feature scales, or per-feature where the features' ranges differ widely (default `auto`). */
+  inputScaling?: InputScaling
   inputVisibility?: InputVisibility
   /**
    * `constant` (default): weights are circuit constants (no constraint per
@@ -71,8 +83,14 @@ export type CompileModelReturnType = { manifest: Manifest; model: FixedPointMode
 /**
  * ONNX model → fixed-point model → circom → R1CS + witness wasm, with a
  * manifest recording shapes, scales, the public-signal layout, constraint
- * counts and the SHA-256 of every artifact.
+ * counts, the fixed point's agreement with float (`accuracy`: on the
+ * calibration set and `validationPath`; logged, with a warning below 99%)
+ * and the SHA-256 of every artifact. The fixed-point model is validated
+ * against its schema and checked to fit a sound circuit before any circom is
+ * written.
  *
+ * @throws {QuantizeError} for bad settings, unusable calibration data, or a
+ *   model whose widths do not fit a sound circuit (naming the layer).
  * @example
  * const { manifest } = await compileModel({ modelPath: 'examples/iris/model.onnx', outDir: 'build/iris', calibrationPath: 'examples/iris/calibration.jsonl' })
  */
@@ -86,6 +104,7 @@ export async function compileModel({
   target,
   validationPath,
   headroomBits = 1,
+  inputScaling = 'auto',
   inputVisibility = 'hashed',
   weights = 'constant',
   argmax = true,
@@ -97,23 +116,42 @@ export async function compileModel({
   const ir = importOnnx(await loadOnnx(modelPath), { name })
   logger.info(`imported ${modelPath}: ${ir.ops.map((op) => op.kind).join(' → ')}`)
 
-  const inputSize = shapeSize(ir.input.shape)
-  const calibration = await readInputs(calibrationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
-  const samples = calibration.map((r) => r.input)
-  let model: FixedPointModel
-  if (target && bits === undefined) {
-    const validation = validationPath
-      ? await readInputs(validationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
-      : calibration
-    const searching = startTask(logger, `searching bit widths (--target ${target}, ${validation.length} samples)`)
-    const found = searchQuantization(ir, { calibration: samples, validation, target, headroomBits, inputVisibility, argmax, logger })
-    searching.end()
-    model = found.model
-    logger.info(`search (${target}): ${model.bits}-bit activations, ${model.weightBits}-bit weights, ~${found.constraints} constraints, ${(found.agreement * 100).toFixed(2)}% agreement with float on ${validation.length} samples`)
-  } else {
-    model = quantizeModel(ir, { calibration: samples, bits: bits ?? 16, ...(weightBits ? { weightBits } : {}), headroomBits, logger })
+  if (target && (bits !== undefined || weightBits !== undefined)) {
+    throw new QuantizeError(`--target ${target} chooses the bit widths itself; it cannot be combined with --bits or --weight-bits.`, {
+      details: 'Pass either --target, or --bits (and --weight-bits).',
+    })
   }
-  logger.info(`quantized with ${calibration.length} calibration inputs: ${model.bits}-bit activations, ${model.weightBits}-bit weights, input scale 2^${model.input.scale}`)
+  const inputSize = shapeSize(ir.input.shape)
+  const shapeDescription = `[${ir.input.shape.join(', ')}]`
+  const calibration = await readInputs(calibrationPath, { expectedLength: inputSize, shapeDescription })
+  const samples = calibration.map((r) => r.input)
+  const validation = validationPath ? await readInputs(validationPath, { expectedLength: inputSize, shapeDescription }) : undefined
+  let model: FixedPointModel
+  let search: ReportAgreementParameters['search']
+  if (target) {
+    const searching = startTask(logger, `searching bit widths (--target ${target}, judged on ${validation ? `${validation.length} validation inputs` : 'a held-out fifth of the calibration set'})`)
+    const result = searchQuantization(ir, { calibration: samples, ...(validation ? { validation } : {}), target, headroomBits, inputScaling, inputVisibility, argmax, logger })
+    searching.end()
+    model = result.model
+    search = { target, result }
+    const on = result.judgedOn.source === 'held-out' ? `${result.judgedOn.samples} inputs held out of the calibration set` : `${result.judgedOn.samples} ${result.judgedOn.source} inputs`
+    logger.info(`search (${target}): ${model.bits}-bit activations, ${model.weightBits}-bit weights, ~${result.constraints} constraints, ${percent(result.agreement)} agreement with float on ${on}`)
+  } else {
+    model = quantizeModel(ir, { calibration: samples, bits: bits ?? 16, ...(weightBits !== undefined ? { weightBits } : {}), headroomBits, inputScaling, logger })
+  }
+  // What reaches circom must be a valid, soundly decomposable fixed-point model, whatever produced it.
+  model = parseFixedPointModel(model, `The quantized model of ${modelPath}`, { remedy: 'This is a glassbox bug; please report it with the model.' })
+  checkFixedPointWidths(model)
+  const scales = model.input.featureScales ? `input scales 2^${model.input.scale}…2^${Math.max(...model.input.featureScales)} per feature` : `input scale 2^${model.input.scale}`
+  logger.info(`quantized with ${search ? search.result.judgedOn.calibratedOn : calibration.length} calibration inputs: ${model.bits}-bit activations, ${model.weightBits}-bit weights, ${scales}`)
+
+  const accuracy = reportAgreement(ir, model, {
+    calibration,
+    ...(validation && validationPath ? { validation: { file: basename(validationPath), samples: validation } } : {}),
+    ...(search ? { search } : {}),
+  })
+  logger.info(describeAccuracy(accuracy))
+  if (accuracy.warning) logger.warn(`LOW ACCURACY: ${accuracy.warning}`)
   const layout = weightLayout(model)
   if (weights === 'committed' && layout.values === 0) {
     throw new CompileError(`Model "${name}" has no weights to commit.`, {
@@ -146,7 +184,13 @@ export async function compileModel({
     glassboxVersion: GLASSBOX_VERSION,
     source: { file: basename(modelPath), sha256: await sha256File(modelPath) },
     createdAt: new Date().toISOString(),
-    input: { shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, visibility: inputVisibility },
+    input: {
+      shape: [...model.input.shape],
+      scale: model.input.scale,
+      ...(model.input.featureScales ? { featureScales: [...model.input.featureScales] } : {}),
+      bits: model.input.bits,
+      visibility: inputVisibility,
+    },
     output: { shape: [...model.output.shape], scale: model.output.scale, visibility: 'public', argmax },
     weights: {
       visibility: weights,
@@ -159,6 +203,7 @@ export async function compileModel({
     droppedOutputOps: model.droppedOutputOps,
     publicSignals: await readPublicSignalLayout(paths.sym, nPublic),
     constraints: { total: header.constraints, optimization: level, layers: parts },
+    accuracy,
     circuit: { wires: header.wires, publicInputs: header.publicInputs, publicOutputs: header.publicOutputs, privateInputs: header.privateInputs },
     artifacts: {},
   }
@@ -166,6 +211,17 @@ export async function compileModel({
   if (nativeWitness) manifest.artifacts.witnessSource = await sha256Tree(paths.witnessCpp)
   await writeManifest(outDir, manifest)
   return { manifest, model }
+}
+
+/** One line: agreement with float on the calibration and validation sets. */
+export function describeAccuracy(accuracy: CompileAccuracy): string {
+  const one = (name: string, r: { agreed: number; samples: number; top1Agreement: number; maxAbsError: number; overflows: number; floatAccuracy: number | null; fixedAccuracy: number | null }) =>
+    `${r.agreed}/${r.samples} ${name} inputs (${percent(r.top1Agreement)}, max |error| ${r.maxAbsError.toPrecision(3)}` +
+    `${r.fixedAccuracy !== null && r.floatAccuracy !== null ? `; accuracy ${percent(r.fixedAccuracy)} fixed vs ${percent(r.floatAccuracy)} float` : ''}` +
+    `${r.overflows ? `; ${r.overflows} overflow` : ''})`
+  const parts = [one('calibration', accuracy.calibration)]
+  if (accuracy.validation) parts.push(one(`validation (${accuracy.validation.file})`, accuracy.validation))
+  return `fixed point agrees with float on ${parts.join('; on ')}`
 }
 
 /**

@@ -1,4 +1,5 @@
 import { padSources } from '../model/windows.js'
+import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
 import { weightLayout } from '../weights/weightLayout.js'
@@ -30,15 +31,30 @@ export type EmitCircomOptions = {
  * out[0..M), predicted (with argmax), inputHash (when hashed), weightsCommitment (committed
  * weights), in[0..N) (when public), prover. Committed weights are the private input
  * `weights[0..W)` in the order of `weightLayout` (src/weights).
+ *
+ * @throws {QuantizeError} (from checkFixedPointWidths) for a model whose
+ *   circuit could not be sound: a decomposition wider than 252 bits, an
+ *   accumulator that could wrap the field, or inconsistent tensor widths.
  */
 export function emitCircom(
   model: FixedPointModel,
   { inputVisibility = 'hashed', argmax = true, weights = 'constant', generator = 'glassbox' }: EmitCircomOptions = {},
 ): string {
+  const layout = weights === 'committed' ? weightLayout(model) : undefined
+  // The one gate every circuit passes: no source is written for a model the templates cannot
+  // check soundly. Committed weights are any values of their range-checked widths, so their
+  // accumulators are bounded for the worst weight set, not this model's.
+  const committedWidths = new Map<number, { weights: number; biases: number }>()
+  for (const segment of layout?.segments ?? []) {
+    const widths = committedWidths.get(segment.layerIndex) ?? { weights: 1, biases: 1 }
+    if (segment.field === 'weight' || segment.field === 'factor') widths.weights = segment.bits
+    else widths.biases = segment.bits
+    committedWidths.set(segment.layerIndex, widths)
+  }
+  checkFixedPointWidths(model, layout ? { committedWidths } : {})
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const functions: string[] = []
-  const layout = weights === 'committed' ? weightLayout(model) : undefined
   const body: string[] = [
     `    signal input in[${inputSize}];`,
     '    signal input prover;',

@@ -4,7 +4,7 @@ import { attr, buildModel, node, tensor } from '../../test/support/buildOnnx.js'
 import { allFixtures, gemmFixture, reshapeFixture, standardizedMlpFixture } from '../../test/support/onnxFixtures.js'
 import { evaluateFloat } from './evaluateFloat.js'
 import { importOnnx } from './importOnnx.js'
-import { opInputs, type DenseOp } from './ir.js'
+import { opInputs, shapeSize, type DenseOp } from './ir.js'
 import { SUPPORTED_OPS } from './onnxOpTable.js'
 
 function thrown(f: () => unknown): Error {
@@ -33,7 +33,17 @@ describe('importOnnx', () => {
       available.add(op.output)
     }
     expect(available.has(ir.output.name)).toBe(true)
-    for (const t of available) expect(ir.tensors[t], `shape of ${t}`).toBeDefined()
+    // Every tensor's recorded shape is a real one (no empty fallback) and is the size the float
+    // evaluator actually computes for it: importOnnx fills missing shapes with [], so only
+    // comparing against the computed tensors can catch a lowering that records the wrong shape.
+    const input = Float64Array.from({ length: shapeSize(ir.input.shape) }, (_, i) => Math.sin(i + 1))
+    const { tensors } = evaluateFloat(ir, input, { trace: true })
+    for (const t of available) {
+      const shape = ir.tensors[t]
+      expect(shape?.length, `shape of ${t}`).toBeGreaterThan(0)
+      expect(shape!.every((d) => Number.isInteger(d) && d > 0), `shape of ${t}: [${shape}]`).toBe(true)
+      expect(tensors!.get(t)!.length, `size of ${t} against its shape [${shape}]`).toBe(shapeSize(shape!))
+    }
   })
 
   it('refuses an op outside the set in a CNN (HardSigmoid), naming it, the node and the supported ops', () => {

@@ -50,7 +50,10 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     const result = await proveBatch({ buildDir: irisDir, inputsPath: examplePath('iris', 'inputs.jsonl'), outPath, workers: 2, backend: 'native', prover: PROVER })
     expect(result.failures).toEqual([])
     expect(result.backend).toBe('native')
-    expect(result.threadsPerWorker).toBe(threadsPerWorker('native', result.workers, (await import('node:os')).availableParallelism()))
+    // Two workers share the cores: each native prover gets ⌊cores / 2⌋ threads (at least one).
+    const cores = (await import('node:os')).availableParallelism()
+    expect(result.workers).toBe(2)
+    expect(result.threadsPerWorker).toBe(Math.max(1, Math.floor(cores / 2)))
     const records = (await readFile(outPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ProofRecord)
     expect(records.length).toBeGreaterThan(0)
     const vk = JSON.parse(await readFile(buildPaths(irisDir).verificationKey, 'utf8'))
@@ -169,6 +172,14 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
 })
 
 describe('backend selection without the addon', () => {
+  it('shares the cores out: ⌊cores / workers⌋ threads each, at least one', () => {
+    expect(threadsPerWorker('native', 1, 8)).toBe(8)
+    expect(threadsPerWorker('native', 2, 8)).toBe(4)
+    expect(threadsPerWorker('native', 3, 8)).toBe(2)
+    expect(threadsPerWorker('native', 8, 2)).toBe(1)
+    expect(threadsPerWorker('native', 0, 4)).toBe(4)
+  })
+
   it('shares the cores out: workers × threads never exceeds them', () => {
     for (const cores of [1, 2, 8]) {
       for (const workers of [1, 2, 3, 8]) {

@@ -9,9 +9,21 @@ import { QuantizeError } from '../errors.js'
  */
 export const FIXED_POINT_FORMAT = 'glassbox/fixed-point@2'
 
+/**
+ * The widest bit decomposition a template may make: 2^252 < p (the BN254
+ * scalar field order, ≈ 2^253.6), so n ≤ 252 bits represent every value in
+ * [0, 2^n) exactly once and none wraps the field. See checkFixedPointWidths.
+ */
+export const MAX_DECOMPOSITION_BITS = 252
+/** Every scale is 2^s with |s| ≤ SCALE_LIMIT: beyond it a model's values are not numbers fixed point should represent. */
+export const SCALE_LIMIT = 64
+
 const intString = z.string().regex(/^-?\d+$/, 'an integer as a decimal string')
-const scale = z.number().int().min(-64).max(64)
-const bits = z.number().int().min(2).max(60)
+const scale = z.number().int().min(-SCALE_LIMIT).max(SCALE_LIMIT)
+/** A tensor's signed width: every consumer compares it in at most one bit more. */
+const bits = z.number().int().min(2).max(MAX_DECOMPOSITION_BITS - 1)
+/** Rescale shifts: shift + bits ≤ MAX_DECOMPOSITION_BITS (checked with the bits by checkFixedPointWidths). */
+const shift = z.number().int().min(0).max(MAX_DECOMPOSITION_BITS)
 const pair = z.tuple([z.number().int().positive(), z.number().int().positive()])
 const chw = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
 const pads = z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)])
@@ -20,7 +32,7 @@ const pads = z.tuple([z.number().int().min(0), z.number().int().min(0), z.number
 const common = { name: z.string(), output: z.string(), scale, bits }
 
 /** Rescale of a linear map: acc at scale (in + weights) → floor(acc / 2^shift) at the output scale, optional ReLU. */
-const rescale = { shift: z.number().int().min(0), relu: z.boolean() }
+const rescale = { shift, relu: z.boolean() }
 
 const pool = z.object({ kernel: pair, stride: pair, pads, outShape: chw })
 
@@ -96,13 +108,13 @@ const leakyReluLayer = z.object({
   size: z.number().int().positive(),
   /** Negative slope as alpha / 2^alphaShift. */
   alpha: intString,
-  alphaShift: z.number().int().min(0),
+  alphaShift: shift,
 })
 
 const piecewiseLinearLayer = z.object({
   kind: z.literal('pwl'),
   ...common,
-  shift: z.number().int().min(0),
+  shift,
   input: z.string(),
   /** Bits of the input tensor (each hinge compares x − knot in inputBits + 1 bits). */
   inputBits: bits,
@@ -123,7 +135,7 @@ const concatLayer = z.object({
   /** For each output element: [input index, element index]. */
   source: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),
   /** Each input is multiplied by 2^upshift[i] to reach the common scale (free: a constant factor). */
-  upshift: z.array(z.number().int().min(0)),
+  upshift: z.array(z.number().int().min(0).max(2 * SCALE_LIMIT)),
 })
 
 export const fixedLayerSchema = z.discriminatedUnion('kind', [
@@ -142,13 +154,26 @@ export const fixedLayerSchema = z.discriminatedUnion('kind', [
 
 const tensorSpec = z.object({ name: z.string(), shape: z.array(z.number().int().positive()), scale, bits })
 
+/**
+ * The model input. With `featureScales` (one per input value, flattened
+ * row-major) value i is quantized at its own scale 2^featureScales[i], so
+ * features with very different ranges all keep their precision; the first
+ * layer's weights carry the compensating factor 2^(P − featureScales[i]), so
+ * the circuit still sees plain integers and sums them at one product scale P.
+ * `scale` is then the coarsest of them. Without it, every value is at `scale`.
+ */
+const inputSpec = tensorSpec.extend({ featureScales: z.array(scale).optional() })
+
+/** A bit-width setting (--bits, --weight-bits). */
+const settingBits = z.number().int().min(2).max(60)
+
 export const fixedPointModelSchema = z.object({
   format: z.literal(FIXED_POINT_FORMAT),
   name: z.string(),
   /** The activation bit width B the model was quantized for (every tensor's `bits` is at most B + shift headroom). */
-  bits,
-  weightBits: bits,
-  input: tensorSpec,
+  bits: settingBits,
+  weightBits: settingBits,
+  input: inputSpec,
   output: tensorSpec,
   layers: z.array(fixedLayerSchema).min(1),
   /** ONNX ops removed at the output (e.g. a final Softmax: argmax is unchanged). */
@@ -174,6 +199,7 @@ export type FixedPermuteLayer = z.infer<typeof permuteLayer>
 export type FixedConcatLayer = z.infer<typeof concatLayer>
 export type FixedPointModel = z.infer<typeof fixedPointModelSchema>
 export type FixedTensorSpec = z.infer<typeof tensorSpec>
+export type FixedInputSpec = z.infer<typeof inputSpec>
 
 /** The tensors a layer reads. */
 export function layerInputs(layer: FixedLayer): readonly string[] {
@@ -209,15 +235,22 @@ export function layerOutputSize(layer: FixedLayer): number {
 }
 
 /**
- * Validates a parsed `model.json`.
- * @throws {QuantizeError} listing the schema problems.
+ * Validates a parsed `model.json` (or a model just quantized, before it is
+ * compiled) against the schema.
+ * @param remedy What the user should do about a failure (default: recompile).
+ * @throws {QuantizeError} listing the schema problems, each with the layer it is in.
  */
-export function parseFixedPointModel(value: unknown, source = 'model.json'): FixedPointModel {
+export function parseFixedPointModel(value: unknown, source = 'model.json', { remedy = 'Recompile the model with `glassbox compile`.' }: { remedy?: string } = {}): FixedPointModel {
   const result = fixedPointModelSchema.safeParse(value)
   if (!result.success) {
-    const problems = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    const layers = (value as { layers?: { name?: unknown }[] } | null)?.layers
+    const problems = result.error.issues.slice(0, 5).map((i) => {
+      const where = i.path.join('.') || '(root)'
+      const layer = i.path[0] === 'layers' && typeof i.path[1] === 'number' ? layers?.[i.path[1]]?.name : undefined
+      return `${where}${typeof layer === 'string' ? ` (layer "${layer}")` : ''}: ${i.message}`
+    })
     throw new QuantizeError(`${source} is not a valid glassbox fixed-point model.`, {
-      details: `${problems.join('; ')}. Recompile the model with \`glassbox compile\`.`,
+      details: `${problems.join('; ')}. ${remedy}`,
     })
   }
   return result.data

@@ -41,13 +41,32 @@ describe('quantizeModel and the integer evaluator', () => {
     }
   })
 
-  it('rescales by floor division after adding half (round to nearest), as the circuit does', () => {
+  it('rescales to the nearest integer (halves up): the bias carries 2^(shift−1), the evaluator floors', () => {
     const layer = model.layers[0]!
     if (layer.kind !== 'dense') throw new Error('expected dense')
-    const xq = quantizeInput(model, [1, 0.5])
-    const acc = BigInt(layer.bias[0]!) + BigInt(layer.weight[0]!) * xq[0]! + BigInt(layer.weight[1]!) * xq[1]!
-    const { tensors } = evaluateFixed(model, xq, { trace: true })
-    expect(tensors!.get(layer.output)![0]).toBe(acc >> BigInt(layer.shift) > 0n ? acc >> BigInt(layer.shift) : 0n)
+    expect(layer.shift).toBeGreaterThan(0)
+    // The float bias at the accumulator scale, without the rounding offset: what is left must be exactly 2^(shift−1).
+    const accScale = layer.scale + layer.shift
+    const biasF = [0.1, -0.2]
+    biasF.forEach((b, j) => expect(Number(layer.bias[j]!) - Math.round(b * 2 ** accScale)).toBe(2 ** (layer.shift - 1)))
+    // Independently of the evaluator's BigInt shifts: for inputs across the range, every output is
+    // the exact product sum divided by 2^shift, rounded half up (in float64, exact at these sizes), then ReLU.
+    const w = layer.weight.map(Number)
+    let checked = 0
+    for (let a = -2; a <= 2; a += 0.37) {
+      for (let b = -2; b <= 2; b += 0.41) {
+        const xq = quantizeInput(model, [a, b]).map(Number)
+        const got = evaluateFixed(model, xq.map(BigInt), { trace: true }).tensors!.get(layer.output)!
+        for (let j = 0; j < 2; j++) {
+          const exact = (w[2 * j]! * xq[0]! + w[2 * j + 1]! * xq[1]! + Math.round(biasF[j]! * 2 ** accScale)) / 2 ** layer.shift
+          const nearest = Math.floor(exact + 0.5)
+          expect(Number(got[j]!), `output ${j} for [${a}, ${b}] (exact ${exact})`).toBe(Math.max(0, nearest))
+          expect(Math.abs(nearest - exact)).toBeLessThanOrEqual(0.5)
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100)
   })
 
   it('names the layer whose value overflows its bits', () => {

@@ -3,7 +3,11 @@ import type { FixedPointModel } from './fixedPointModel.js'
 
 /**
  * Converts a float input (flattened row-major) to the model's fixed point:
- * q = round(x · 2^scale), checked to fit in the model's B signed bits.
+ * q[i] = round(x[i] · 2^s[i]), checked to fit in the model's B signed bits,
+ * with s[i] the input's `featureScales[i]` when it has per-feature scales and
+ * its one `scale` otherwise. This is the only place a float input becomes the
+ * circuit's integers: `run`, `prove` (and its input hash) and the accuracy
+ * reports all quantize through it.
  *
  * @throws {InputError} for a wrong length or a non-finite value.
  * @throws {RangeOverflowError} for a value outside the calibrated range.
@@ -15,17 +19,22 @@ export function quantizeInput(model: FixedPointModel, input: readonly number[]):
       `Input has ${input.length} values but model "${model.name}" takes ${size} (shape [${model.input.shape.join(', ')}], flattened row-major).`,
     )
   }
-  const factor = 2 ** model.input.scale
+  const { featureScales } = model.input
+  if (featureScales && featureScales.length !== size) {
+    throw new InputError(`Model "${model.name}" has ${featureScales.length} input feature scales for ${size} input values.`, { details: 'The fixed-point model is inconsistent; recompile it.' })
+  }
   const limit = 2 ** (model.input.bits - 1)
   return input.map((x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       throw new InputError(`input[${i}] is ${String(x)}, not a finite number.`)
     }
+    const scale = featureScales ? featureScales[i]! : model.input.scale
+    const factor = 2 ** scale
     const q = Math.round(x * factor)
     if (q < -limit || q >= limit) {
       const bound = limit / factor
       throw new RangeOverflowError(`input[${i}] = ${x} is outside the representable range ±${bound}.`, {
-        details: `Model "${model.name}" takes inputs at scale 2^${model.input.scale} in ${model.input.bits} bits. Recompile with a calibration set that covers this value, or with more --bits.`,
+        details: `Model "${model.name}" takes input[${i}] at scale 2^${scale} in ${model.input.bits} bits. Recompile with a calibration set that covers this value, or with more --bits.`,
       })
     }
     return BigInt(q)

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WitnessCalculatorBuilder } from 'circom_runtime'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CIRCUIT } from '../../test/chain/groth16Fixture.js'
+import { readR1csHeader } from '../compile/readR1csHeader.js'
 import { runCircom } from '../compile/runCircom.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import type { NativeAddon } from '../native/loadNativeAddon.js'
@@ -85,8 +86,19 @@ describe.skipIf(!addon)(`native dev setup: powers of tau and Groth16 keys${addon
     expect(await snarkjs.groth16.verify(vk, native.publicSignals, native.proof)).toBe(true)
     // A tampered public signal must fail: the key is not trivially accepting.
     expect(await snarkjs.groth16.verify(vk, ['37', '4', '7'], native.proof)).toBe(false)
-    // A circuit bigger than the ptau is refused with a message, not a crash.
-    await expect((addon as NativeAddon).writeDevZkey(join(dir, 'circuit.r1cs'), join(dir, 'circuit.wasm'), ptau.sha256, zkey, 1)).rejects.toThrow(/powers-of-tau/)
+    // A file that is not a ptau is refused with a message, not a crash.
+    await expect((addon as NativeAddon).writeDevZkey(join(dir, 'circuit.r1cs'), join(dir, 'circuit.wasm'), ptau.sha256, zkey, 1)).rejects.toThrow(/not a powers-of-tau/)
+  })
+
+  it('refuses a circuit bigger than the ptau, saying which power it needs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'glassbox-zkey-big-'))
+    // 2 × 200 range-check bits: 400 constraints, more than the 2^8 this ptau holds.
+    await runCircom({ source: 'pragma circom 2.1.0;\ninclude "glassbox.circom";\ncomponent main = InputRange(2, 200);\n', outDir: dir })
+    expect((await readR1csHeader(join(dir, 'circuit.r1cs'))).constraints).toBeGreaterThan(2 ** POWER)
+    await expect((addon as NativeAddon).writeDevZkey(join(dir, 'circuit.r1cs'), ptau.path, ptau.sha256, join(dir, 'big.zkey'), 1)).rejects.toThrow(
+      new RegExp(`needs a powers of tau of 2\\^9, the file has 2\\^${POWER}`),
+    )
+    await rm(dir, { recursive: true, force: true })
   })
 })
 

@@ -12,9 +12,11 @@ import { waitForReceipt } from '../chain/waitForReceipt.js'
 import { ChainError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
+import { checkProofRecord } from './checkProofRecord.js'
 import { readProofs } from './readProofs.js'
 
-export type OnChainCheck = { id: string; valid: boolean }
+/** `valid`: the verifier contract accepts the proof and the record's claims are what it proves (the off-chain record checks). */
+export type OnChainCheck = { id: string; valid: boolean; problems: string[] }
 
 export type VerifyProofsOnChainParameters = {
   buildDir: string
@@ -86,9 +88,14 @@ export async function verifyProofsOnChain({
     const checks: OnChainCheck[] = []
     let verificationGas: bigint | undefined
     for (const record of records) {
-      const valid = await verifyOnChain({ provider: chain.provider, verifierAddress: address, proof: record.proof, publicSignals: record.publicSignals, logger })
-      checks.push({ id: record.id, valid })
-      if (measure && valid && verificationGas === undefined) verificationGas = await measureVerificationGas(chain, address, record)
+      const accepted = await verifyOnChain({ provider: chain.provider, verifierAddress: address, proof: record.proof, publicSignals: record.publicSignals, logger })
+      // The same record checks as off-chain: a contract only sees the public signals, never the record's outputQ or class.
+      const vkeySha256 = manifest.artifacts['verificationKey']
+      const problems = checkProofRecord(record, { manifest, ...(vkeySha256 ? { vkeySha256 } : {}) })
+      if (!accepted) problems.unshift('the verifier contract rejects the proof')
+      const valid = problems.length === 0
+      checks.push({ id: record.id, valid, problems })
+      if (measure && accepted && verificationGas === undefined) verificationGas = await measureVerificationGas(chain, address, record)
       onProgress?.(checks.length, records.length)
     }
     const result: VerifyProofsOnChainReturnType = { checks, verifierAddress: address, rpcUrl: chain.rpcUrl }

@@ -19,6 +19,8 @@ import type { ExampleName } from '../support/exampleBuild.js'
 import { buildExample, examplePath } from '../support/exampleBuild.js'
 
 const PROVER = '0x00000000000000000000000000000000000000bb'
+// circom takes minutes on LeNet-5 (8 on a busy 2-core machine): more than the suite's default.
+const TIMEOUT = 1_200_000
 
 async function expectCircuitMatchesRun(name: ExampleName, buildDir: string, limit: number) {
   const paths = buildPaths(buildDir)
@@ -46,7 +48,7 @@ describe('convolutional examples: circuit = glassbox run, bit for bit', () => {
     const manifest = await readManifest(buildDir)
     expect(manifest.constraints.total).toBe(manifest.constraints.layers.reduce((a, l) => a + l.constraints, 0))
     await expectCircuitMatchesRun('digits_cnn', buildDir, Infinity)
-  })
+  }, TIMEOUT)
 
   it('lenet5 (28×28) fits a 2^17 powers of tau and matches on test inputs', async () => {
     const buildDir = await buildExample('lenet5', { setup: false, bits: 8, weightBits: 6 })
@@ -55,5 +57,5 @@ describe('convolutional examples: circuit = glassbox run, bit for bit', () => {
     expect(requiredPower({ constraints: manifest.constraints.total, publicInputs: manifest.circuit.publicInputs, publicOutputs: manifest.circuit.publicOutputs })).toBeLessThanOrEqual(17)
     expect(manifest.constraints.total).toBe(manifest.constraints.layers.reduce((a, l) => a + l.constraints, 0))
     await expectCircuitMatchesRun('lenet5', buildDir, 12)
-  })
+  }, TIMEOUT)
 })

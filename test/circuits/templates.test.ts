@@ -435,11 +435,13 @@ describe('constraint counts at --O2 equal estimateConstraints', () => {
     expect(t.constraintCount).toBe(totalConstraints(estimateConstraints(threeLayers)))
   }, TIMEOUT)
 
-  // Known mismatch: with one output the one-hot selector is the constant 1, so circom drops its
-  // boolean check and the product, and ArgMax(1, B) costs B + 2, not the estimated B + 3. A model
-  // with a single output (a regressor compiled with argmax on) gets an estimate 1 too high.
-  it('argmax over a single output (estimate is 1 too high)', async () => {
+  // With one output the one-hot selector is the constant 1, so circom drops one constraint:
+  // ArgMax(1, B) costs B + 2, not the n·(B + 3) of the formula. The estimate subtracts it, so a
+  // model with a single output (a regressor compiled with argmax on) is estimated exactly.
+  it('argmax over a single output costs B + 2, and the estimate says so', async () => {
+    expect((await compile(`= ArgMax(1, ${B})`)).constraintCount).toBe(B + 2)
     const single = modelOf([dense(1, [W[0]!], ['4'])], 3, 1)
+    expect(estimateConstraints(single).find((p) => p.name === 'argmax')!.constraints).toBe(B + 2)
     expect((await compileTestCircuit(emitCircom(single))).constraintCount).toBe(totalConstraints(estimateConstraints(single)))
   }, TIMEOUT)
 })

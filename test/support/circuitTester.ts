@@ -30,12 +30,17 @@ export type CircuitTester = {
   constraintCount: number
   /** Full witness (index 0 is the constant 1). Rejects when an `===` or assert fails. */
   witness(input: CircuitInputSignals): Promise<bigint[]>
-  /** The witness, or undefined when witness generation fails (quietly). */
+  /**
+   * The witness, or undefined when the circuit itself rejects the input (a
+   * failed `===` or assert). Any other error (a misspelt or missing input
+   * signal, a wrong number of values, a broken wasm) is rethrown: it says the
+   * test is wrong, not that the circuit refused.
+   */
   tryWitness(input: CircuitInputSignals): Promise<bigint[] | undefined>
   /** Computes the witness, checks every constraint and any expected signal values (signed). */
   expectPass(input: CircuitInputSignals, expected?: Record<string, bigint | number>): Promise<bigint[]>
-  /** Witness generation itself must fail. */
-  expectFail(input: CircuitInputSignals): Promise<void>
+  /** The circuit itself must reject the input (see {@link isCircuitRejection}); returns circom's message. Any other error fails the test. */
+  expectFail(input: CircuitInputSignals): Promise<string>
   checkConstraints(witness: readonly bigint[]): { ok: boolean; failing: number[] }
   /** Witness index of a signal by its .sym name, e.g. `main.rescale.bits.bits[3]`. */
   signal(name: string): number
@@ -45,6 +50,18 @@ export type CircuitTester = {
   read(witness: readonly bigint[], name: string): bigint
   /** A copy of the witness with the named signals replaced (negative values mapped into the field). */
   forge(witness: readonly bigint[], values: Record<string, bigint | number>): bigint[]
+}
+
+/**
+ * Whether a witness-generation error is the circuit's own rejection: circom's
+ * wasm reports a failed `===` constraint or `assert` as "Assert Failed."
+ * (prefixed with "Error: " when it surfaces through setInputSignal), as
+ * circomkit's expectFail checks. Everything else ("Signal not found", "Not
+ * enough values for input signal", "Too many values", "Not all inputs have
+ * been set", an unreadable wasm) is a mistake of the caller.
+ */
+export function isCircuitRejection(error: unknown): boolean {
+  return error instanceof Error && /^(Error: )?Assert Failed\./.test(error.message)
 }
 
 let root: string | undefined
@@ -118,8 +135,9 @@ export async function loadCircuitTester(dir: string): Promise<CircuitTester> {
     console.error = () => {}
     try {
       return await witness(input)
-    } catch {
-      return undefined
+    } catch (cause) {
+      if (isCircuitRejection(cause)) return undefined
+      throw cause
     } finally {
       console.error = error
     }
@@ -139,7 +157,17 @@ export async function loadCircuitTester(dir: string): Promise<CircuitTester> {
       return w
     },
     async expectFail(input) {
-      expect(await tryWitness(input), 'witness generation should fail').toBeUndefined()
+      const error = console.error
+      console.error = () => {}
+      try {
+        await witness(input)
+      } catch (cause) {
+        if (isCircuitRejection(cause)) return (cause as Error).message
+        throw cause
+      } finally {
+        console.error = error
+      }
+      throw new Error(`The circuit in ${dir} accepted an input it should reject: ${JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`)
     },
     checkConstraints,
     signal,

@@ -5,6 +5,7 @@ import { proveBatch } from '../../prove/proveBatch.js'
 import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
+import { checkIntegerOptions } from '../optionChecks.js'
 import { ensureParentFolder, printResult } from '../output.js'
 import { createProgress } from '../progress.js'
 
@@ -17,7 +18,8 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .positional('build', { type: 'string', demandOption: true })
         .option('inputs', { type: 'string', demandOption: true, describe: 'JSONL of {"id","input"}' })
         .option('out', { type: 'string', demandOption: true, describe: 'proofs JSONL (appended; rerun to resume)' })
-        .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
+        .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (an integer ≥ 1; default: the cores)' })
+        .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 } }))
         .option('backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'auto: native when its addon is built, else snarkjs' })
         .option('witness', { choices: ['native', 'wasm'] as const, default: 'native' as const, describe: 'witness generator: native (C++, when built; wasm until then) or wasm' })
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' })

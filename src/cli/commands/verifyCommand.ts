@@ -65,7 +65,7 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         ].join('\n'),
       )
       const bad = offchain.filter((c) => !c.valid).map((c) => `${c.id} (off-chain: ${c.problems.join('; ')})`)
-      for (const c of onchain?.checks ?? []) if (!c.valid) bad.push(`${c.id} (on-chain)`)
+      for (const c of onchain?.checks ?? []) if (!c.valid) bad.push(`${c.id} (on-chain: ${c.problems.join('; ')})`)
       if (bad.length) throw new CheckFailedError(`${bad.length} proof check(s) failed.`, { details: bad.slice(0, 10).join('\n') })
     },
   )

@@ -1,0 +1,67 @@
+import type { Manifest } from '../artifacts/manifest.js'
+import { fromField } from '../compile/poseidonChain.js'
+import type { ProofRecord } from '../prove/proofRecord.js'
+
+export type CheckProofRecordContext = {
+  manifest: Manifest
+  /** SHA-256 (hex) of the build's verification key (manifest.artifacts.verificationKey); records that name another key are refused. */
+  vkeySha256?: string
+  /** Committed-weights builds: accept only proofs made with the weight set of this commitment (decimal). */
+  weightsCommitment?: string
+}
+
+/**
+ * Everything a proof record claims beyond the Groth16 proof itself, checked
+ * against what its public signals prove and against the build: the number
+ * of public signals, each `outputQ[k]` against its output signal, each
+ * `output[k]` float against `outputQ[k] / 2^scale`, the `class` (required,
+ * and equal to the class signal, when the circuit proves an argmax; absent
+ * otherwise), the weight-set commitment of a committed-weights build (the
+ * record's, and the expected one when given) and, when the record names it,
+ * the verification key it was made with. Off-chain and on-chain verification both apply it, so a record
+ * whose claims differ from its proof is never reported valid.
+ *
+ * Pure. The record's shape is assumed checked (see parseProofRecord).
+ *
+ * @returns What is wrong, one sentence each; empty when the record is consistent.
+ */
+export function checkProofRecord(record: ProofRecord, { manifest, vkeySha256, weightsCommitment }: CheckProofRecordContext): string[] {
+  const problems: string[] = []
+  // The batch prover records the key it proved with; read it defensively (older records lack it).
+  const recordedKey = (record as { vkeySha256?: unknown }).vkeySha256
+  if (recordedKey !== undefined && vkeySha256 !== undefined && recordedKey !== vkeySha256) {
+    problems.push(`made with another verification key (${String(recordedKey).slice(0, 12)}…, this build's is ${vkeySha256.slice(0, 12)}…): re-prove it with this build's keys`)
+  }
+  if (record.publicSignals.length !== manifest.publicSignals.length) {
+    problems.push(`expected ${manifest.publicSignals.length} public signals, found ${record.publicSignals.length}`)
+    return problems
+  }
+  const outputs = manifest.publicSignals.filter((s) => s.role === 'output').length
+  if (record.outputQ.length !== outputs) problems.push(`outputQ has ${record.outputQ.length} values, the model has ${outputs} outputs`)
+  if (record.output.length !== outputs) problems.push(`output has ${record.output.length} values, the model has ${outputs} outputs`)
+  const factor = 2 ** -manifest.output.scale
+  let hasClass = false
+  for (const { index, role, position } of manifest.publicSignals) {
+    const value = fromField(BigInt(record.publicSignals[index]!))
+    if (role === 'output') {
+      const claimed = record.outputQ[position]
+      if (claimed !== undefined && claimed !== value.toString()) problems.push(`outputQ[${position}] = ${claimed} but the proof says ${value}`)
+      const float = record.output[position]
+      if (float !== undefined && claimed !== undefined && float !== Number(BigInt(claimed)) * factor) {
+        problems.push(`output[${position}] = ${float} but outputQ[${position}] / 2^${manifest.output.scale} = ${Number(BigInt(claimed)) * factor}`)
+      }
+    }
+    if (role === 'weightsCommitment') {
+      const proven = BigInt(record.publicSignals[index]!).toString()
+      if (record.weightsCommitment !== undefined && record.weightsCommitment !== proven) problems.push(`weightsCommitment = ${record.weightsCommitment} but the proof says ${proven}`)
+      if (weightsCommitment !== undefined && weightsCommitment !== proven) problems.push(`proven with the weight set committed to ${proven}, not the expected ${weightsCommitment}`)
+    }
+    if (role === 'class') {
+      hasClass = true
+      if (record.class === undefined) problems.push(`no "class", but the circuit proves one (${value})`)
+      else if (BigInt(record.class) !== value) problems.push(`class = ${record.class} but the proof says ${value}`)
+    }
+  }
+  if (!hasClass && record.class !== undefined) problems.push(`class = ${record.class}, but this circuit proves no class (compiled with --no-argmax)`)
+  return problems
+}
