@@ -19,7 +19,7 @@ export * from './model/index.js'
 // quantize/
 export { quantizeModel, calibrateMaxAbs, type QuantizeModelParameters } from './quantize/quantizeModel.js'
 export { evaluateFixed, firstArgmax, type EvaluateFixedReturnType } from './quantize/evaluateFixed.js'
-export { quantizeInput, dequantize } from './quantize/quantizeInput.js'
+export { quantizeInput, dequantize, dequantizeInput } from './quantize/quantizeInput.js'
 export { accuracyReport, type AccuracyReport, type AccuracySample } from './quantize/accuracyReport.js'
 export { runFixedPoint, type RunOutput } from './quantize/runFixedPoint.js'
 export { parseFixedPointModel, type FixedPointModel, type FixedLayer } from './quantize/fixedPointModel.js'

@@ -7,7 +7,7 @@ import type { ChainContext } from '../chain/registerModel.js'
 import { ChainError, ProveError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { proveBatch } from '../prove/proveBatch.js'
-import { dequantize } from '../quantize/quantizeInput.js'
+import { dequantizeInput } from '../quantize/quantizeInput.js'
 import { readProofs } from '../verify/readProofs.js'
 import { openMarketModel } from './marketContext.js'
 import { verifyRequestInput } from './verifyRequestInput.js'
@@ -65,7 +65,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, m
     const inputsPath = join(dir, 'inputs.jsonl')
     const outPath = join(dir, 'proofs.jsonl')
     // Integers at scale 2^s are exact doubles, and quantizing them again gives the same integers.
-    await writeFile(inputsPath, `${JSON.stringify({ id: `request-${requestId}`, input: dequantize(values, model.input.scale) })}\n`)
+    await writeFile(inputsPath, `${JSON.stringify({ id: `request-${requestId}`, input: dequantizeInput(model, values) })}\n`)
     logger.info(`proving request ${requestId} for ${me}…`)
     const proved = await proveBatch({ buildDir, inputsPath, outPath, prover: me, workers, logger })
     if (proved.failures.length) throw new ProveError(`Proving request ${requestId} failed.`, { details: proved.failures[0]!.message })

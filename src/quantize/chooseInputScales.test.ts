@@ -7,7 +7,7 @@ import { evaluateFloat } from '../model/evaluateFloat.js'
 import type { ModelIR, Op } from '../model/ir.js'
 import { circuitInput } from '../prove/circuitInput.js'
 import { evaluateFixed } from './evaluateFixed.js'
-import { dequantize, quantizeInput } from './quantizeInput.js'
+import { dequantize, dequantizeInput, quantizeInput } from './quantizeInput.js'
 import { quantizeModel } from './quantizeModel.js'
 
 /**
@@ -61,6 +61,9 @@ describe('per-feature input scales', () => {
     const expected = x.map((v, i) => BigInt(Math.round(v * 2 ** model.input.featureScales![i]!)))
     expect(quantizeInput(model, x)).toEqual(expected)
     expect(circuitInput(model, x, '0x0000000000000000000000000000000000000001').inputQ).toEqual(expected)
+    // An input read back as integers (a market request) decodes at the same per-feature scales.
+    expect(quantizeInput(model, dequantizeInput(model, expected))).toEqual(expected)
+    expect(dequantizeInput(model, expected)[1]).toBeCloseTo(7.5e-4, 6)
   })
 
   it('the circuit equals the integer evaluator bit for bit with per-feature scales', async () => {

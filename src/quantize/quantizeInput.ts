@@ -46,3 +46,14 @@ export function dequantize(values: readonly bigint[], scale: number): number[] {
   const factor = 2 ** -scale
   return values.map((v) => Number(v) * factor)
 }
+
+/**
+ * The float input a quantized input stands for, with the model's per-feature
+ * scales when it has them: the inverse of {@link quantizeInput} on its image
+ * (quantizeInput(dequantizeInput(q)) = q), used where only the integers are
+ * known, e.g. an input read back from a market request.
+ */
+export function dequantizeInput(model: FixedPointModel, values: readonly bigint[]): number[] {
+  const { featureScales } = model.input
+  return values.map((v, i) => Number(v) * 2 ** -(featureScales?.[i] ?? model.input.scale))
+}

@@ -16,7 +16,7 @@ import { openMarketModel } from '../../market/marketContext.js'
 import { requestInference } from '../../market/requestInference.js'
 import { verifyRequestInput } from '../../market/verifyRequestInput.js'
 import { proveBatch } from '../../prove/proveBatch.js'
-import { dequantize } from '../../quantize/quantizeInput.js'
+import { dequantizeInput } from '../../quantize/quantizeInput.js'
 import { runFixedPoint } from '../../quantize/runFixedPoint.js'
 import { setupKeys } from '../../setup/setupKeys.js'
 import { releaseSnarkjs } from '../../snark/snarkjsLogger.js'
@@ -98,7 +98,7 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
         for (const { requestId } of requests) {
           const onChain = await readRequest({ market, requestId })
           const values = await verifyRequestInput(onChain, model)
-          decoded.push({ id: `request-${requestId}`, input: dequantize(values, model.input.scale) })
+          decoded.push({ id: `request-${requestId}`, input: dequantizeInput(model, values) })
           lockGas.push((await market.lock(requestId, onChain.terms)).gasUsed)
         }
 
