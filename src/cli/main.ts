@@ -11,6 +11,7 @@ import { proveCommand } from './commands/proveCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { setupCommand } from './commands/setupCommand.js'
 import { verifyCommand } from './commands/verifyCommand.js'
+import { workerCommand } from './commands/workerCommand.js'
 
 /**
  * The glassbox CLI: parses arguments and calls the library; nothing else.
@@ -32,7 +33,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand]) {
+  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand, workerCommand]) {
     parser = add(parser) as typeof parser
   }
   try {

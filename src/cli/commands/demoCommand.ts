@@ -70,7 +70,7 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
         await rm(proofsPath, { force: true })
         const bar = createProgress('proving', { quiet: argv.quiet || argv.json })
         const proved = await timed('prove', () =>
-          proveBatch({ buildDir, inputsPath, outPath: proofsPath, prover, logger, ...(argv.workers ? { workers: argv.workers } : {}), onProgress: (p) => bar.update(p.done + p.failed, p.total) }),
+          proveBatch({ buildDir, inputsPath, outPath: proofsPath, prover, logger, ...(argv.workers ? { workers: argv.workers } : {}), onProgress: (p) => bar.update(p.done + p.failed, p.total ?? outputs.length) }),
         )
         bar.stop()
         if (proved.failures.length) throw new CheckFailedError(`${proved.failures.length} proofs failed.`)

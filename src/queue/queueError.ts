@@ -1,0 +1,6 @@
+import { GlassboxError } from '../errors.js'
+
+/** The queue side of a batch: Redis, BullMQ, or a build that cannot be fetched or does not match its hashes. */
+export class QueueError extends GlassboxError {
+  override name = 'QueueError'
+}
