@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { availableParallelism } from 'node:os'
 import { verifyArtifacts } from '../artifacts/manifest.js'
 import { ArtifactError, InputError } from '../errors.js'
@@ -252,13 +253,16 @@ async function runBatch(
     () => undefined,
   )
 
-  let proofsOut: JsonlAppender | undefined
-  let errorsOut: JsonlAppender | undefined
+  // Opened on first use; the promise is kept so that concurrent first writes share one handle.
+  let proofsOut: Promise<JsonlAppender> | undefined
+  let errorsOut: Promise<JsonlAppender> | undefined
   let executor: ProveExecutor | undefined
   let description = { backend: selectBackend(backendChoice, { logger }) as string, workers: 0, threadsPerWorker: 0 }
   let stopped: ProveBatchReturnType['stopped'] = 'complete'
   let fatal: unknown
   const abandon = new AbortController()
+  // Every task in flight listens to it.
+  setMaxListeners(0, abandon.signal)
   const onAbort = () => {
     if (stopped === 'complete') stopped = 'aborted'
     if (abortMode === 'abandon') abandon.abort()
@@ -276,8 +280,8 @@ async function runBatch(
   const halt = () => stopped !== 'complete' || fatal !== undefined
 
   const writeError = async (error: BatchErrorRecord) => {
-    errorsOut ??= await openJsonlAppender(errorsPath)
-    await errorsOut.append(error)
+    errorsOut ??= openJsonlAppender(errorsPath)
+    await (await errorsOut).append(error)
     progress.failed++
     if (failures.length < 100) failures.push({ id: error.id, line: error.line, message: error.reason })
     progress.last = { id: error.id ?? `line ${error.line}`, ms: 0, ok: false }
@@ -312,8 +316,8 @@ async function runBatch(
     if (result.ok) {
       const problem = recordProblem(result.record, task, vkeySha256) ?? (await inputHashProblem(artifacts, task.input, result.record))
       if (!problem) {
-        proofsOut ??= await openJsonlAppender(outPath)
-        await proofsOut.append(result.record)
+        proofsOut ??= openJsonlAppender(outPath)
+        await (await proofsOut).append(result.record)
         progress.done++
         progress.last = { id: task.id, ms: result.record.ms, ok: true }
         channel.push({ type: 'proof', id: task.id, line: task.line, record: result.record })
@@ -388,8 +392,8 @@ async function runBatch(
   } finally {
     signal.removeEventListener('abort', onAbort)
     await executor?.close().catch((error: unknown) => logger.warn(`closing the workers: ${String(error)}`))
-    await proofsOut?.close()
-    await errorsOut?.close()
+    await (await proofsOut)?.close()
+    await (await errorsOut)?.close()
   }
   if (fatal !== undefined) throw fatal
   const seconds = (performance.now() - started) / 1000

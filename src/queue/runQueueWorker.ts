@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { availableParallelism, homedir } from 'node:os'
 import { join } from 'node:path'
 import { Queue, Worker } from 'bullmq'
@@ -87,6 +88,7 @@ export async function runQueueWorker({
     const buildDir = await fetchBuild(client, descriptor, { cacheDir: buildCacheDir, logger })
     const executor = createPoolExecutor({ buildDir, workers, backend, witness, prover: '0x0000000000000000000000000000000000000000', logger, ...(taskTimeoutMs !== undefined ? { taskTimeoutMs } : {}), ...(retries !== undefined ? { retries } : {}) })
     const abandon = new AbortController()
+    setMaxListeners(0, abandon.signal)
     const worker = new Worker<ProveJobData, ProveExecutorResult>(
       queueNameFor(vkeySha256),
       async (job) => {
