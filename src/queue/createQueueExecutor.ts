@@ -123,8 +123,16 @@ export function createQueueExecutor({ url, buildDir, publishLimitBytes, verifyRe
       for (const { index, role, position } of artifacts.manifest.publicSignals) {
         if (role === 'output' && record.outputQ?.[position] !== fromField(BigInt(record.publicSignals[index]!)).toString()) return `outputQ[${position}] is not what the proof says`
       }
-      if (verifyResults && !(await snarkjs.groth16.verify(verificationKey, record.publicSignals, record.proof).catch(() => false))) return 'the Groth16 proof does not verify'
+      if (verifyResults && !(await verifyInTurn(record))) return 'the Groth16 proof does not verify'
       return undefined
+    }
+    // One verification at a time: concurrent first calls would each build snarkjs's curve (about a second each);
+    // one at a time, a small proof verifies in tens of milliseconds on this thread.
+    let verifying: Promise<unknown> = Promise.resolve()
+    const verifyInTurn = (record: ProofRecord): Promise<boolean> => {
+      const run = verifying.then(() => snarkjs.groth16.verify(verificationKey, record.publicSignals, record.proof).catch(() => false))
+      verifying = run
+      return run
     }
 
     return {

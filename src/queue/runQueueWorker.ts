@@ -124,8 +124,13 @@ export async function runQueueWorker({
     while (!signal?.aborted) {
       await discover().catch(reportError)
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, DISCOVER_MS)
-        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+        const done = () => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', done)
+          resolve()
+        }
+        const timer = setTimeout(done, DISCOVER_MS)
+        signal?.addEventListener('abort', done, { once: true })
       })
     }
   } finally {
