@@ -38,7 +38,7 @@ const log = (m: string) => process.stderr.write(`[bench:batch] ${m}\n`)
 const quiet = { info() {}, warn: (m: string) => log(`warning: ${m}`), debug() {} }
 
 type Throughput = { label: string; proofs: number; failed: number; proofsPerMinute: number; msPerProof: number; wallSeconds: number }
-type MemoryRun = { lines: number; maxRssMiB: number; seconds: number; linesPerSecond: number }
+type MemoryRun = { lines: number; maxRssMiB: number; rssAtStartMiB: number; peakRssDuringMiB: number; peakHeapMiB: number; seconds: number; linesPerSecond: number }
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`)
@@ -69,12 +69,24 @@ async function memoryChild(buildDir: string, lines: number): Promise<void> {
     async close() {},
   }
   const started = performance.now()
+  const rssAtStart = process.memoryUsage().rss
+  let peakRss = rssAtStart
+  let peakHeap = 0
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage()
+    peakRss = Math.max(peakRss, m.rss)
+    peakHeap = Math.max(peakHeap, m.heapUsed + m.arrayBuffers)
+  }, 50)
   let summary
   for await (const event of proveBatchStream({ buildDir, inputsPath: inputs, outPath: join(dir, 'proofs.jsonl'), executor: async () => fake })) if (event.type === 'done') summary = event.summary
   const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
   if (summary?.proven !== lines) throw new Error(`expected ${lines} records, got ${summary?.proven}`)
   await rm(dir, { recursive: true, force: true })
-  process.stdout.write(JSON.stringify({ lines, maxRssMiB: process.resourceUsage().maxRSS / 1024, seconds, linesPerSecond: lines / seconds } satisfies MemoryRun))
+  const MiB = 1024 * 1024
+  process.stdout.write(
+    JSON.stringify({ lines, maxRssMiB: process.resourceUsage().maxRSS / 1024, rssAtStartMiB: rssAtStart / MiB, peakRssDuringMiB: peakRss / MiB, peakHeapMiB: peakHeap / MiB, seconds, linesPerSecond: lines / seconds } satisfies MemoryRun),
+  )
 }
 
 async function runChild(buildDir: string, lines: number): Promise<MemoryRun> {
@@ -171,8 +183,10 @@ async function main(): Promise<void> {
       machine: machineInfo(),
       loadAverage: load.map((l) => round(l, 2)),
       throughput: { one, two, ratio: round(two.proofsPerMinute / one.proofsPerMinute, 2), queue, queueOverheadPercent },
-      memory: memory.map((m) => ({ ...m, maxRssMiB: round(m.maxRssMiB, 1), seconds: round(m.seconds, 1), linesPerSecond: Math.round(m.linesPerSecond) })),
+      memory: memory.map((m) => ({ ...m, maxRssMiB: round(m.maxRssMiB, 1), rssAtStartMiB: round(m.rssAtStartMiB, 1), peakRssDuringMiB: round(m.peakRssDuringMiB, 1), peakHeapMiB: round(m.peakHeapMiB, 1), seconds: round(m.seconds, 1), linesPerSecond: Math.round(m.linesPerSecond) })),
       memoryRatio: round(memory.at(-1)!.maxRssMiB / memory[0]!.maxRssMiB, 3),
+      /** Peak RSS while streaming, above the RSS when streaming began: what the batch itself adds. */
+      streamingGrowthMiB: memory.map((m) => round(m.peakRssDuringMiB - m.rssAtStartMiB, 1)),
     }
     const md = [
       `# batch bench ${stamp} (${model}, ${report.cores} cores, load ${report.loadAverage.join(' / ')})`,
@@ -183,9 +197,9 @@ async function main(): Promise<void> {
       '',
       `2 workers / 1 worker: **${report.throughput.ratio}×**. Queue overhead per proof vs the local 2-worker pool: **${queueOverheadPercent}%**.`,
       '',
-      '| inputs streamed | peak RSS MiB | lines/s |',
-      '| --- | --- | --- |',
-      ...report.memory.map((m) => `| ${m.lines} | ${m.maxRssMiB} | ${m.linesPerSecond} |`),
+      '| inputs streamed | peak RSS MiB (process) | RSS at start of streaming | peak RSS while streaming | peak heap + buffers MiB | lines/s |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...report.memory.map((m) => `| ${m.lines} | ${m.maxRssMiB} | ${m.rssAtStartMiB} | ${m.peakRssDuringMiB} | ${m.peakHeapMiB} | ${m.linesPerSecond} |`),
       '',
       `Peak RSS at ${memory.at(-1)!.lines} lines / at ${memory[0]!.lines}: **${report.memoryRatio}×** (scheduler, id index, proofs and errors files; an executor that answers at once, iris with public input).`,
       '',
