@@ -15,6 +15,8 @@ import { reportNativeWitness } from '../witness/reportNativeWitness.js'
 import type { WitnessKind } from '../witness/createWitnessCalculator.js'
 import { ZERO_ADDRESS, parseProverAddress } from './circuitInput.js'
 import { createIdIndex } from './createIdIndex.js'
+import type { EventChannel as Channel } from './createEventChannel.js'
+import { createEventChannel as createChannel } from './createEventChannel.js'
 import { DEFAULT_RETRIES, DEFAULT_TASK_TIMEOUT_MS, createPoolExecutor } from './createPoolExecutor.js'
 import type { BatchErrorRecord } from './errorsFile.js'
 import { errorsPathFor, recoverErrorsFile } from './errorsFile.js'
@@ -145,63 +147,6 @@ export async function* proveBatchStream(parameters: ProveBatchParameters): Async
       internal.abort()
       await job.catch(() => undefined)
     }
-  }
-}
-
-type Channel = {
-  push(event: BatchEvent): void
-  next(): Promise<IteratorResult<BatchEvent, ProveBatchReturnType>>
-  end(summary: ProveBatchReturnType): void
-  fail(error: unknown): void
-  readonly backlog: number
-  /** Resolves when the consumer took an event. */
-  drained(): Promise<void>
-}
-
-/** A queue from the batch to its consumer; consecutive progress events collapse into the newest. */
-function createChannel(): Channel {
-  const events: BatchEvent[] = []
-  let outcome: { summary: ProveBatchReturnType } | { error: unknown } | undefined
-  let wake: (() => void) | undefined
-  let taken: (() => void)[] = []
-  const notify = () => {
-    wake?.()
-    wake = undefined
-  }
-  return {
-    push(event) {
-      if (event.type === 'progress' && events.at(-1)?.type === 'progress') events[events.length - 1] = event
-      else events.push(event)
-      notify()
-    },
-    async next() {
-      for (;;) {
-        const event = events.shift()
-        if (event) {
-          for (const t of taken) t()
-          taken = []
-          return { done: false, value: event }
-        }
-        if (outcome) {
-          if ('error' in outcome) throw outcome.error
-          return { done: true, value: outcome.summary }
-        }
-        await new Promise<void>((r) => (wake = r))
-      }
-    },
-    end(summary) {
-      events.push({ type: 'done', summary })
-      outcome = { summary }
-      notify()
-    },
-    fail(error) {
-      outcome = { error }
-      notify()
-    },
-    get backlog() {
-      return events.length
-    },
-    drained: () => new Promise<void>((r) => taken.push(r)),
   }
 }
 
