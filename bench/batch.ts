@@ -12,7 +12,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -37,8 +37,8 @@ const KEYS_DIR = join(ROOT, 'keys')
 const log = (m: string) => process.stderr.write(`[bench:batch] ${m}\n`)
 const quiet = { info() {}, warn: (m: string) => log(`warning: ${m}`), debug() {} }
 
-type Throughput = { label: string; proofs: number; failed: number; proofsPerMinute: number; msPerProof: number; wallSeconds: number }
-type MemoryRun = { lines: number; maxRssMiB: number; rssAtStartMiB: number; peakRssDuringMiB: number; peakHeapMiB: number; seconds: number; linesPerSecond: number }
+type Throughput = { label: string; stamps?: number[]; proofs: number; failed: number; proofsPerMinute: number; msPerProof: number; wallSeconds: number }
+type MemoryRun = { lines: number; heapCapMiB?: number; maxRssMiB: number; rssAtStartMiB: number; peakRssDuringMiB: number; peakHeapMiB: number; seconds: number; linesPerSecond: number }
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`)
@@ -89,9 +89,11 @@ async function memoryChild(buildDir: string, lines: number): Promise<void> {
   )
 }
 
-async function runChild(buildDir: string, lines: number): Promise<MemoryRun> {
+/** `heapCapMiB`: V8's old-space limit for the child. Under default flags V8 lets the heap grow lazily while garbage is made fast; a cap shows the live set (the run fails if the batch really needs more). */
+async function runChild(buildDir: string, lines: number, heapCapMiB?: number): Promise<MemoryRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--memory-child', buildDir, String(lines)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const flags = heapCapMiB ? [`--max-old-space-size=${heapCapMiB}`, '--max-semi-space-size=2'] : []
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', SELF, '--memory-child', buildDir, String(lines)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
     child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as MemoryRun) : reject(new Error(`memory child exited ${code}`))))
@@ -106,16 +108,27 @@ async function measure(label: string, parameters: ProveBatchParameters, expected
   let failed = 0
   for await (const event of proveBatchStream(parameters)) {
     if (event.type === 'proof') {
-      times.push(performance.now())
+      times.push(Date.now())
       ms.push(event.record.ms)
     }
     if (event.type === 'error') failed++
   }
   if (times.length !== expected) throw new Error(`${label}: ${times.length} proofs of ${expected} (${failed} failed)`)
   const span = (times.at(-1)! - times[0]!) / 60_000
-  const figures = { label, proofs: times.length, failed, proofsPerMinute: round((times.length - 1) / span, 1), msPerProof: round(mean(ms), 1), wallSeconds: round((performance.now() - started) / 1000, 1) }
+  const figures = { label, stamps: times, proofs: times.length, failed, proofsPerMinute: round((times.length - 1) / span, 1), msPerProof: round(mean(ms), 1), wallSeconds: round((performance.now() - started) / 1000, 1) }
   log(`${label}: ${figures.proofsPerMinute} proofs/min, ${figures.msPerProof} ms/proof in the worker`)
   return figures
+}
+
+const clean = ({ stamps: _stamps, ...figures }: Throughput): Omit<Throughput, 'stamps'> => figures
+
+async function poolChild(buildDir: string, inputsPath: string, outPath: string, count: number): Promise<Throughput> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--pool-child', buildDir, inputsPath, outPath, String(count)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as Throughput) : reject(new Error(`pool child exited ${code}`))))
+  })
 }
 
 function spawnWorker(url: string, cache: string): ChildProcess {
@@ -123,6 +136,13 @@ function spawnWorker(url: string, cache: string): ChildProcess {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--pool-child')) {
+    const at = process.argv.indexOf('--pool-child')
+    const [buildDir, inputsPath, outPath, count] = process.argv.slice(at + 1, at + 5) as [string, string, string, string]
+    const result = await measure('pool child', { buildDir, inputsPath, outPath, workers: 1, witness: 'wasm', logger: quiet }, Number(count))
+    process.stdout.write(JSON.stringify(result))
+    return
+  }
   if (process.argv.includes('--memory-child')) {
     const at = process.argv.indexOf('--memory-child')
     return memoryChild(process.argv[at + 1]!, Number(process.argv[at + 2]))
@@ -130,6 +150,8 @@ async function main(): Promise<void> {
   const model = option('model', 'iris')
   const proofs = Number(option('proofs', '64'))
   const memoryLines = option('memory-lines', '1000,100000').split(',').map(Number)
+  const heapCap = Number(option('heap-cap', '40'))
+  const only = option('only', 'all')
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first (the queue workers run the built CLI)')
   const stamp = fileStamp(new Date())
   const work = await mkdtemp(join(tmpdir(), 'glassbox-bench-batch-'))
@@ -145,16 +167,32 @@ async function main(): Promise<void> {
     await setupKeys({ buildDir: memDir, keysDir: KEYS_DIR })
     await releaseSnarkjs()
 
-    const { readFileSync } = await import('node:fs')
     const rows = readFileSync(join(ROOT, 'examples', model, 'test.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { input: number[] }).input)
     const inputs = join(work, 'inputs.jsonl')
     await writeFile(inputs, Array.from({ length: proofs }, (_, i) => JSON.stringify({ id: `b${i}`, input: rows[i % rows.length] })).join('\n') + '\n')
     const base = { buildDir, inputsPath: inputs, witness: 'wasm' as const, logger: quiet }
 
     const load = [loadavg()[0]!]
-    const one = await measure('local, 1 worker', { ...base, outPath: join(work, 'one.jsonl'), workers: 1 }, proofs)
+    const skipped: Throughput = { label: 'skipped', proofs: 0, failed: 0, proofsPerMinute: Number.NaN, msPerProof: Number.NaN, wallSeconds: 0 }
+    let one = skipped
+    let two = skipped
+    let queue = skipped
+    let twoProcessesResult = skipped
+    if (only !== 'memory') {
+    one = await measure('local, 1 worker', { ...base, outPath: join(work, 'one.jsonl'), workers: 1 }, proofs)
     load.push(loadavg()[0]!)
-    const two = await measure('local, 2 workers', { ...base, outPath: join(work, 'two.jsonl'), workers: 2 }, proofs)
+    two = await measure('local, 2 workers', { ...base, outPath: join(work, 'two.jsonl'), workers: 2 }, proofs)
+    load.push(loadavg()[0]!)
+
+    // The queue's topology without the queue: 2 processes, each a local pool of 1 worker, on halves of the inputs.
+    const halves = [0, 1].map((h) => join(work, `half-${h}.jsonl`))
+    const lines = readFileSync(inputs, 'utf8').trim().split('\n')
+    await Promise.all(halves.map((path, h) => writeFile(path, lines.filter((_, i) => i % 2 === h).join('\n') + '\n')))
+    const children = await Promise.all(halves.map((path, h) => poolChild(buildDir, path, join(work, `half-${h}-proofs.jsonl`), lines.filter((_, i) => i % 2 === h).length)))
+    const stamps = children.flatMap((c) => c.stamps!).sort((a, b) => a - b)
+    const twoProcesses: Throughput = { label: 'local, 2 processes × 1 worker', proofs: stamps.length, failed: 0, proofsPerMinute: round((stamps.length - 1) / ((stamps.at(-1)! - stamps[0]!) / 60_000), 1), msPerProof: round(mean(children.map((c) => c.msPerProof)), 1), wallSeconds: Math.max(...children.map((c) => c.wallSeconds)) }
+    log(`${twoProcesses.label}: ${twoProcesses.proofsPerMinute} proofs/min`)
+    twoProcessesResult = twoProcesses
     load.push(loadavg()[0]!)
 
     log(`queue: redis at ${redis.url}, 2 worker processes × 1 thread`)
@@ -164,27 +202,33 @@ async function main(): Promise<void> {
     const warm = join(work, 'warm.jsonl')
     await writeFile(warm, [0, 1, 2, 3].map((i) => JSON.stringify({ id: `w${i}`, input: rows[i] })).join('\n') + '\n')
     await measure('queue warm-up', { ...base, inputsPath: warm, outPath: join(work, 'warm-proofs.jsonl'), executor }, 4)
-    const queue = await measure('queue, 2 worker processes', { ...base, outPath: join(work, 'queue.jsonl'), executor }, proofs)
+    queue = await measure('queue, 2 worker processes', { ...base, outPath: join(work, 'queue.jsonl'), executor }, proofs)
     load.push(loadavg()[0]!)
-
-    const memory: MemoryRun[] = []
-    for (const lines of memoryLines) {
-      log(`memory: streaming ${lines} lines through the scheduler (instant executor)`)
-      memory.push(await runChild(memDir, lines))
-      log(`  ${lines} lines: peak RSS ${memory.at(-1)!.maxRssMiB.toFixed(1)} MiB, ${memory.at(-1)!.linesPerSecond.toFixed(0)} lines/s`)
     }
 
-    // Queue overhead per proof: the extra wall time a proof costs through the queue over the local 2-worker pool, as a share of that pool's time per proof.
-    const queueOverheadPercent = round((two.proofsPerMinute / queue.proofsPerMinute - 1) * 100, 1)
+    const memory: MemoryRun[] = []
+    for (const cap of [undefined, heapCap]) {
+      for (const lines of memoryLines) {
+        log(`memory: streaming ${lines} lines through the scheduler (instant executor)${cap ? `, old space capped at ${cap} MiB` : ''}`)
+        memory.push({ ...(await runChild(memDir, lines, cap)), ...(cap ? { heapCapMiB: cap } : {}) })
+        log(`  ${lines} lines: peak RSS ${memory.at(-1)!.maxRssMiB.toFixed(1)} MiB, ${memory.at(-1)!.linesPerSecond.toFixed(0)} lines/s`)
+      }
+    }
+    const series = (cap: number | undefined) => memory.filter((m) => m.heapCapMiB === cap)
+    const ratio = (runs: MemoryRun[]) => round(runs.at(-1)!.maxRssMiB / runs[0]!.maxRssMiB, 3)
+
+    // Queue overhead per proof: the extra wall time a proof costs through the queue over the same topology without it
+    // (2 processes × a 1-worker local pool), as a share of that time per proof.
+    const queueOverheadPercent = round((twoProcessesResult.proofsPerMinute / queue.proofsPerMinute - 1) * 100, 1)
     const report = {
       stamp,
       model,
       cores: availableParallelism(),
       machine: machineInfo(),
       loadAverage: load.map((l) => round(l, 2)),
-      throughput: { one, two, ratio: round(two.proofsPerMinute / one.proofsPerMinute, 2), queue, queueOverheadPercent },
+      throughput: { one: clean(one), two: clean(two), ratio: round(two.proofsPerMinute / one.proofsPerMinute, 2), twoProcesses: clean(twoProcessesResult), queue: clean(queue), queueOverheadPercent },
       memory: memory.map((m) => ({ ...m, maxRssMiB: round(m.maxRssMiB, 1), rssAtStartMiB: round(m.rssAtStartMiB, 1), peakRssDuringMiB: round(m.peakRssDuringMiB, 1), peakHeapMiB: round(m.peakHeapMiB, 1), seconds: round(m.seconds, 1), linesPerSecond: Math.round(m.linesPerSecond) })),
-      memoryRatio: round(memory.at(-1)!.maxRssMiB / memory[0]!.maxRssMiB, 3),
+      memoryRatio: { defaultFlags: ratio(series(undefined)), heapCapped: ratio(series(heapCap)) },
       /** Peak RSS while streaming, above the RSS when streaming began: what the batch itself adds. */
       streamingGrowthMiB: memory.map((m) => round(m.peakRssDuringMiB - m.rssAtStartMiB, 1)),
     }
@@ -193,15 +237,15 @@ async function main(): Promise<void> {
       '',
       '| run | proofs | proofs/min (steady) | ms/proof in worker | wall s |',
       '| --- | --- | --- | --- | --- |',
-      ...[one, two, queue].map((t) => `| ${t.label} | ${t.proofs} | ${t.proofsPerMinute} | ${t.msPerProof} | ${t.wallSeconds} |`),
+      ...[one, two, twoProcessesResult, queue].map((t) => `| ${t.label} | ${t.proofs} | ${t.proofsPerMinute} | ${t.msPerProof} | ${t.wallSeconds} |`),
       '',
-      `2 workers / 1 worker: **${report.throughput.ratio}×**. Queue overhead per proof vs the local 2-worker pool: **${queueOverheadPercent}%**.`,
+      only === 'memory' ? '(proving runs skipped: --only memory)' : `2 workers / 1 worker: **${report.throughput.ratio}×**. Queue overhead per proof (2 worker processes through Redis vs 2 processes × a local 1-worker pool on halves of the inputs): **${queueOverheadPercent}%**.`,
       '',
-      '| inputs streamed | peak RSS MiB (process) | RSS at start of streaming | peak RSS while streaming | peak heap + buffers MiB | lines/s |',
-      '| --- | --- | --- | --- | --- | --- |',
-      ...report.memory.map((m) => `| ${m.lines} | ${m.maxRssMiB} | ${m.rssAtStartMiB} | ${m.peakRssDuringMiB} | ${m.peakHeapMiB} | ${m.linesPerSecond} |`),
+      '| inputs streamed | V8 old space | peak RSS MiB (process) | RSS at start of streaming | peak RSS while streaming | peak heap + buffers MiB | lines/s |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...report.memory.map((m) => `| ${m.lines} | ${m.heapCapMiB ? `capped at ${m.heapCapMiB} MiB` : 'default'} | ${m.maxRssMiB} | ${m.rssAtStartMiB} | ${m.peakRssDuringMiB} | ${m.peakHeapMiB} | ${m.linesPerSecond} |`),
       '',
-      `Peak RSS at ${memory.at(-1)!.lines} lines / at ${memory[0]!.lines}: **${report.memoryRatio}×** (scheduler, id index, proofs and errors files; an executor that answers at once, iris with public input).`,
+      `Peak RSS at ${memoryLines.at(-1)} lines / at ${memoryLines[0]}: **${report.memoryRatio.defaultFlags}×** with V8's default flags, **${report.memoryRatio.heapCapped}×** with the old space capped at ${heapCap} MiB (the run would fail if the batch needed more: the live set is flat; uncapped, V8 lets garbage pile up while lines stream fast). Scheduler, id index, proofs file; an executor that answers at once; iris with public input.`,
       '',
     ].join('\n')
     await mkdir(RESULTS_DIR, { recursive: true })
