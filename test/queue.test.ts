@@ -9,7 +9,7 @@ import { verifyProofs } from '../src/verify/verifyProofs.js'
 import { irisInputs, jsonl, readErrorLines, readProofLines } from './support/batchFiles.js'
 import { ROOT, buildExample } from './support/exampleBuild.js'
 import type { TestRedis } from './support/testRedis.js'
-import { redisSkipReason, startTestRedis } from './support/testRedis.js'
+import { canStartRedis, redisSkipReason, startTestRedis } from './support/testRedis.js'
 
 const BIN = join(ROOT, 'bin', 'glassbox.js')
 const skip = redisSkipReason()
@@ -90,6 +90,30 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
       victim.child.kill('SIGKILL')
       survivor.child.kill('SIGTERM')
       await survivor.exited
+    }
+  })
+
+  it.skipIf(!canStartRedis())('survives Redis going away mid-batch and coming back empty: reported, retried, every input proven once', async () => {
+    const own = await startTestRedis({ ownServer: true })
+    const good = irisInputs(12, 'z')
+    const inputs = join(dir, 'restart.jsonl')
+    writeFileSync(inputs, jsonl(good))
+    const out = join(dir, 'restart-proofs.jsonl')
+    const worker = glassbox(['worker', '--queue', own.url, '--workers', '1', '--lock-duration', '3000', '--stalled-interval', '1000', '--verbose', '--build-cache', join(dir, 'cache-c')])
+    try {
+      const producer = glassbox(['prove', buildDir, '--inputs', inputs, '--out', out, '--queue', own.url, '--json'])
+      await until(() => finished(worker.output()).length >= 3, 'three proofs before the restart')
+      // Without persistence the new server is empty: queued jobs and results are gone, and must be enqueued again.
+      await own.restart!(2500)
+      expect(await producer.exited, producer.output()).toBe(0)
+      expect(producer.output()).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/)
+      expect(JSON.parse(producer.stdout())).toMatchObject({ proven: 12, failed: 0, stopped: 'complete' })
+      expect(readProofLines(out).map((r) => r.id).sort()).toEqual(good.map((g) => g.id).sort())
+      expect((await verifyProofs({ buildDir, proofsPath: out })).every((c) => c.valid)).toBe(true)
+    } finally {
+      worker.child.kill('SIGTERM')
+      await worker.exited
+      await own.stop()
     }
   })
 
