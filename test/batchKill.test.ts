@@ -10,21 +10,23 @@ import { ROOT, buildExample } from './support/exampleBuild.js'
 
 const BIN = join(ROOT, 'bin', 'glassbox.js')
 
-/** Runs `glassbox prove …`, SIGKILLed after `killAfterMs` when given. */
-function prove(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+/** Runs `glassbox prove …`; sends `signal` once `when()` holds (polled every 10 ms), if it does before the end. */
+function prove(args: string[], when?: () => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'prove', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : undefined
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
+    const timer = when ? setInterval(() => when() && (clearInterval(timer), child.kill(signal)), 10) : undefined
+    child.once('exit', (code, exitSignal) => {
+      clearInterval(timer)
+      resolve({ code, signal: exitSignal, stdout, stderr })
     })
   })
 }
+
+const linesIn = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0)
 
 // A small deterministic generator, so a failure can be replayed.
 function random(seed: number): () => number {
@@ -64,7 +66,15 @@ describe('kill -9 at any point, then rerun: every input ends with exactly one li
     const next = random(20261201)
     let kills = 0
     for (let round = 0; round < 6; round++) {
-      const result = await prove(args, 600 + Math.floor(next() * 4000))
+      // Kill when the proofs file has grown by a random number of lines (0: during start-up), a random few ms later,
+      // so the kills land while proving whatever the machine's speed.
+      const target = linesIn(out) + Math.floor(next() * 6)
+      const delay = Math.floor(next() * 40)
+      let reachedAt = 0
+      const result = await prove(args, () => {
+        if (!reachedAt && linesIn(out) >= target) reachedAt = Date.now()
+        return reachedAt > 0 && Date.now() - reachedAt >= delay
+      })
       if (result.signal === 'SIGKILL') kills++
       else break
       // Simulate the kill landing inside a write: half a line at the end of a file.
@@ -100,5 +110,22 @@ describe('kill -9 at any point, then rerun: every input ends with exactly one li
     const refused = await prove(args)
     expect(refused.code).toBe(2)
     expect(refused.stderr).toMatch(/inputs\.jsonl:1: the input of "g0" is not the one proven on line \d+ of .*proofs\.jsonl[\s\S]*new --out/)
+  })
+
+  it('SIGTERM stops scheduling and lets the proofs in flight finish: whole lines, exit 1, and the rerun completes', async () => {
+    const good = irisInputs(60, 't')
+    const inputs = join(dir, 'term.jsonl')
+    writeFileSync(inputs, jsonl(good))
+    const out = join(dir, 'term-proofs.jsonl')
+    const args = [buildDir, '--inputs', inputs, '--out', out, '--workers', '2', '--json']
+    const stopped = await prove(args, () => linesIn(out) >= 2, 'SIGTERM')
+    expect(stopped.code, stopped.stderr).toBe(1)
+    expect(stopped.stderr).toMatch(/stopping: finishing the proofs in flight/)
+    const summary = JSON.parse(stopped.stdout) as { stopped: string; proven: number }
+    expect(summary.stopped).toBe('aborted')
+    expect(readProofLines(out)).toHaveLength(summary.proven)
+    const rest = await prove(args)
+    expect(rest.code, rest.stderr).toBe(0)
+    expect(readProofLines(out).map((r) => r.id).sort()).toEqual(good.map((g) => g.id).sort())
   })
 })

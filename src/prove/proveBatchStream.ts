@@ -172,7 +172,8 @@ async function runBatch(
   channel: Channel,
 ): Promise<ProveBatchReturnType> {
   const started = performance.now()
-  for (const [name, value, min] of [['workers', workers, 1], ['retries', retries, 0], ['taskTimeoutMs', taskTimeoutMs, 0], ['maxFailures', maxFailures, 1]] as const) {
+  const limits = [['workers', workers, 1], ['retries', retries, 0], ['taskTimeoutMs', taskTimeoutMs, 0], ['maxFailures', maxFailures, 1], ['maxInFlight', maxInFlight ?? 1, 1]] as const
+  for (const [name, value, min] of limits) {
     if (!(value >= min) || (Number.isFinite(value) && !Number.isInteger(value))) {
       throw new InputError(`${name} must be an integer ≥ ${min}, not ${value}.`)
     }

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { availableParallelism, homedir } from 'node:os'
 import { join } from 'node:path'
 import { Queue, Worker } from 'bullmq'
+import { InputError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { createPoolExecutor } from '../prove/createPoolExecutor.js'
@@ -71,6 +72,9 @@ export async function runQueueWorker({
   signal,
   onServing,
 }: RunQueueWorkerParameters): Promise<void> {
+  for (const [name, value, min] of [['workers', workers, 1], ['lockDurationMs', lockDurationMs, 1000], ['stalledIntervalMs', stalledIntervalMs, 100], ['maxStalledCount', maxStalledCount, 0]] as const) {
+    if (!Number.isInteger(value) || value < min) throw new InputError(`${name} must be an integer ≥ ${min}, not ${value}.`)
+  }
   const { connection, reportError } = redisConnection(url, logger)
   const backend = selectBackend(backendChoice, { logger })
   // A queue handle only for its Redis client: the build registry is plain keys.
