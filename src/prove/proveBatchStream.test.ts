@@ -95,16 +95,17 @@ describe('streaming batch: error lines, resume checks, faults, cancellation', ()
       buildDir,
       inputsPath: inputs,
       outPath: out,
-      // One task in the pool at a time: a crash then takes down no other input with it.
+      // One task in the pool at a time: a crash then takes down no other input with it. The timeout also covers a
+      // fresh worker's start (loading the keys), so it is kept well above that on a loaded machine.
       maxInFlight: 1,
       executor: async () =>
-        createPoolExecutor({ buildDir, workers: 1, backend: selectBackend('auto'), prover: '0x0000000000000000000000000000000000000000', taskTimeoutMs: 4000, retries: 1, filename: join(ROOT, 'test/support/faultyProveWorker.ts') }),
+        createPoolExecutor({ buildDir, workers: 1, backend: selectBackend('auto'), prover: '0x0000000000000000000000000000000000000000', taskTimeoutMs: 10_000, retries: 1, filename: join(ROOT, 'test/support/faultyProveWorker.ts') }),
     })
     expect(summary).toMatchObject({ proven: 3, failed: 2, stopped: 'complete' })
     expect(readProofLines(out).map((r) => r.id).sort()).toEqual(['flaky-1', 'g0', 'g1'])
     const errors = readErrorLines(summary.errorsPath)
     expect(errors.find((e) => e.id === 'crash-1')!.reason).toMatch(/worker stopped.*gave up after 2 attempts/)
-    expect(errors.find((e) => e.id === 'hang-1')!.reason).toMatch(/no result after 4000 ms.*gave up after 2 attempts/)
+    expect(errors.find((e) => e.id === 'hang-1')!.reason).toMatch(/no result after 10000 ms.*gave up after 2 attempts/)
     expect((await verifyProofs({ buildDir, proofsPath: out })).every((c) => c.valid)).toBe(true)
   })
 
