@@ -64,7 +64,7 @@ async function memoryChild(buildDir: string, lines: number): Promise<void> {
     threadsPerWorker: 1,
     async run(task) {
       await new Promise((r) => setImmediate(r))
-      return { ok: true, record: { id: task.id, output: [0, 0, 0], outputQ: ['0', '0', '0'], publicSignals: [], proof: { pi_a: [], pi_b: [], pi_c: [], protocol: 'groth16', curve: 'bn128' }, backend: 'fake', ms: 0, vkeySha256, inputSha256: task.inputSha256 } }
+      return { ok: true, record: { id: task.id, output: [0, 0, 0], outputQ: ['0', '0', '0'], publicSignals: [], proof: { pi_a: ['0', '0', '1'], pi_b: [['0', '0'], ['0', '0'], ['1', '0']], pi_c: ['0', '0', '1'], protocol: 'groth16', curve: 'bn128' }, backend: 'fake', ms: 0, vkeySha256, inputSha256: task.inputSha256 } }
     },
     async close() {},
   }

@@ -25,6 +25,7 @@ import { runCircom } from '../src/compile/runCircom.js'
 import { loadNativeAddon } from '../src/native/loadNativeAddon.js'
 import { circuitInput, ZERO_ADDRESS } from '../src/prove/circuitInput.js'
 import { loadProvingArtifacts } from '../src/prove/provingArtifacts.js'
+import { devPtauPower } from '../src/setup/devPtauPower.js'
 import { ensureDevPtau } from '../src/setup/ensureDevPtau.js'
 import { setupKeys } from '../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
@@ -162,7 +163,7 @@ async function prepareSynthetic(power: number, proofs: number, work: string, com
   const keysDir = join(work, 'keys')
   log(`synthetic 2^${power}: dev ptau (native)…`)
   let t = performance.now()
-  const ptau = await ensureDevPtau({ power, keysDir })
+  const ptau = await ensureDevPtau({ power: devPtauPower(power), keysDir })
   const ptauSeconds = (performance.now() - t) / 1000
   log(`synthetic 2^${power}: ptau ${ptauSeconds.toFixed(1)} s; native Groth16 key…`)
   const addon = loadNativeAddon()!

@@ -1,4 +1,6 @@
 // Minimal typings for untyped dependencies, covering only what glassbox uses.
+// Ambient and internal: tsc does not emit this file, so no public .d.ts may name
+// these modules (test/package.test.ts typechecks a consumer to hold that).
 declare module 'circomlibjs' {
   export type PoseidonField = { toObject(element: unknown): bigint; e(value: bigint | number | string): unknown }
   export type PoseidonHasher = ((inputs: readonly (bigint | number | string)[]) => unknown) & { F: PoseidonField }
@@ -6,7 +8,8 @@ declare module 'circomlibjs' {
 }
 
 declare module 'snarkjs' {
-  export type Groth16Proof = { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string }
+  // One definition of the proof JSON, glassbox's own (it is part of the public types; this file is not emitted).
+  export type Groth16Proof = import('./snark/groth16Proof.js').Groth16ProofJson
   export type MemFile = { type: 'mem'; data?: Uint8Array }
   export type FileRef = string | MemFile
   export type SnarkLogger = { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void } | undefined
@@ -25,6 +28,7 @@ declare module 'snarkjs' {
   export const zKey: {
     newZKey(r1cs: FileRef, ptau: FileRef, zkey: FileRef, logger?: SnarkLogger): Promise<unknown>
     contribute(oldZkey: FileRef, newZkey: FileRef, name: string, entropy: string, logger?: SnarkLogger): Promise<unknown>
+    beacon(oldZkey: FileRef, newZkey: FileRef, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkLogger): Promise<unknown>
     exportVerificationKey(zkey: FileRef, logger?: SnarkLogger): Promise<Record<string, unknown>>
     exportSolidityVerifier(zkey: FileRef, templates: { groth16: string }, logger?: SnarkLogger): Promise<string>
     verifyFromR1cs(r1cs: FileRef, ptau: FileRef, zkey: FileRef, logger?: SnarkLogger): Promise<boolean>

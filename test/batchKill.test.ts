@@ -112,16 +112,18 @@ describe('kill -9 at any point, then rerun: every input ends with exactly one li
     expect(refused.stderr).toMatch(/inputs\.jsonl:1: the input of "g0" is not the one proven on line \d+ of .*proofs\.jsonl[\s\S]*new --out/)
   })
 
-  it('SIGTERM stops scheduling and lets the proofs in flight finish: whole lines, exit 1, and the rerun completes', async () => {
+  it('SIGTERM stops scheduling and lets the proofs in flight finish: whole lines, exit 130, and the rerun completes', async () => {
     const good = irisInputs(60, 't')
     const inputs = join(dir, 'term.jsonl')
     writeFileSync(inputs, jsonl(good))
     const out = join(dir, 'term-proofs.jsonl')
     const args = [buildDir, '--inputs', inputs, '--out', out, '--workers', '2', '--json']
     const stopped = await prove(args, () => linesIn(out) >= 2, 'SIGTERM')
-    expect(stopped.code, stopped.stderr).toBe(1)
+    expect(stopped.code, stopped.stderr).toBe(130)
     expect(stopped.stderr).toMatch(/stopping: finishing the proofs in flight/)
-    const summary = JSON.parse(stopped.stdout) as { stopped: string; proven: number }
+    const failure = JSON.parse(stopped.stdout) as { ok: false; error: { name: string }; result: { stopped: string; proven: number } }
+    expect(failure.error.name).toBe('InterruptedError')
+    const summary = failure.result
     expect(summary.stopped).toBe('aborted')
     expect(readProofLines(out)).toHaveLength(summary.proven)
     const rest = await prove(args)

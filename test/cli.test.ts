@@ -93,7 +93,11 @@ describe('glassbox CLI: bad input exits 2 with a clear message', () => {
     await writeFile(proofs, [JSON.stringify(record), ...rest].join('\n') + '\n')
     const failed = await glassbox('verify', buildDir, '--proofs', proofs, '--json')
     expect(failed.code).toBe(1)
-    expect(JSON.parse(failed.stdout).offchain.filter((c: { valid: boolean }) => !c.valid)).toHaveLength(1)
+    // --json: one document on stdout, the failure with the command's result inside.
+    const document = JSON.parse(failed.stdout) as { ok: boolean; error: { code: string }; result: { offchain: { valid: boolean }[] } }
+    expect(document.ok).toBe(false)
+    expect(document.error.code).toBe('GLASSBOX_CHECK_FAILED')
+    expect(document.result.offchain.filter((c) => !c.valid)).toHaveLength(1)
   })
 
   it('inspects a model and a build folder', async () => {

@@ -238,7 +238,7 @@ impl Task for DevZkeyTask {
         let (r1cs, ptau, pin, zkey) = (self.r1cs.clone(), self.ptau.clone(), self.ptau_sha256.clone(), self.zkey.clone());
         guarded(&self.pool, || {
             let bytes = std::fs::read(&r1cs)?;
-            crate::setup::write_dev_zkey(&bytes, std::path::Path::new(&ptau), pin.as_bytes(), std::path::Path::new(&zkey))
+            crate::setup::write_dev_zkey(&bytes, std::path::Path::new(&ptau), &pin, std::path::Path::new(&zkey))
         })
     }
 

@@ -104,6 +104,25 @@ pub fn g2_to_uncompressed(p: &G2Affine, out: &mut [u8]) {
     }
 }
 
+/// ffjavascript's `batchLEMtoU` of a G1 point (the circuit hash of `zkey new`):
+/// like [`g1_to_uncompressed`] but the point at infinity is all zeros, unflagged.
+pub fn g1_to_lem_u(p: &G1Affine, out: &mut [u8]) {
+    if p.infinity {
+        out[..G1_BYTES].fill(0);
+    } else {
+        g1_to_uncompressed(p, out);
+    }
+}
+
+/// ffjavascript's `batchLEMtoU` of a G2 point: infinity is all zeros.
+pub fn g2_to_lem_u(p: &G2Affine, out: &mut [u8]) {
+    if p.infinity {
+        out[..G2_BYTES].fill(0);
+    } else {
+        g2_to_uncompressed(p, out);
+    }
+}
+
 pub fn fq_decimal(value: &Fq) -> String {
     value.into_bigint().to_string()
 }

@@ -7,13 +7,18 @@
 //! snarkjs's layout and one contribution whose proof of knowledge of δ is
 //! valid (hash-to-G2 of the transcript, as snarkjs computes it), so snarkjs
 //! proves with it and exports the verification key and Solidity verifier.
-//! Its circuit hash is glassbox's own (BLAKE2b of the r1cs and the ptau's
-//! SHA-256), not snarkjs's, so `snarkjs zkey verify` does not accept it: these
-//! keys are for development only, like the dev ptau they come from.
+//!
+//! The circuit hash is snarkjs's own (`zkey new`): BLAKE2b-512 over the
+//! header points and, section by section, the point count and the points of
+//! the initial key (δ = 1) in ffjavascript's uncompressed form, with the H
+//! section hashed from the ptau's powers (τ^(n+i) − τ^i). The unscaled
+//! sections (IC, coefficients, A, B1, B2) are byte-identical to snarkjs's, so
+//! `snarkjs zkey verify` accepts these keys against the r1cs and the ptau.
+//! They stay development keys: the dev ptau they come from is not a ceremony.
 
 use crate::binfile::{read_u32, read_u64, BinFile, BinWriter};
 use crate::error::{Error, Result};
-use crate::points::{fr_from_le, g1_from_lem, g1_to_lem, g1_to_uncompressed, g2_from_lem, g2_to_lem, G1_BYTES, G2_BYTES};
+use crate::points::{fr_from_le, g1_from_lem, g1_to_lem, g1_to_lem_u, g1_to_uncompressed, g2_from_lem, g2_to_lem, g2_to_lem_u, G1_BYTES, G2_BYTES};
 use crate::ptau::{hash_to_g2, write_contribution_name};
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -22,6 +27,7 @@ use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::BigInt;
 use ark_ff::{BigInteger, Field, One, PrimeField, UniformRand, Zero};
 use blake2::{Blake2b512, Digest};
+use sha2::Sha256;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -179,11 +185,60 @@ fn write_g2s<W: Write>(o: &mut W, points: &[G2Affine]) -> std::io::Result<()> {
     o.write_all(&bytes)
 }
 
+/// Feeds points to the circuit hash the way `zkey new` does (ffjavascript's `batchLEMtoU`).
+fn hash_g1s(hasher: &mut Blake2b512, points: &[G1Affine]) {
+    let mut bytes = vec![0u8; points.len() * G1_BYTES];
+    bytes.par_chunks_mut(G1_BYTES).zip(points.par_iter()).for_each(|(b, p)| g1_to_lem_u(p, b));
+    hasher.update(&bytes);
+}
+
+fn hash_g2s(hasher: &mut Blake2b512, points: &[G2Affine]) {
+    let mut bytes = vec![0u8; points.len() * G2_BYTES];
+    bytes.par_chunks_mut(G2_BYTES).zip(points.par_iter()).for_each(|(b, p)| g2_to_lem_u(p, b));
+    hasher.update(&bytes);
+}
+
+/// `zkey new`'s `hashU32`: a section's point count, big-endian.
+fn hash_count(hasher: &mut Blake2b512, count: usize) {
+    hasher.update((count as u32).to_be_bytes());
+}
+
+/// How many H points `zkey new` hashes for a domain of `n`: n − 1, except
+/// that its chunked loop (chunks of 2^14, each of a full chunk) hashes n
+/// when n > 2^14, the last one reading τ^(2n−1).
+fn hashed_h_points(n: usize) -> usize {
+    const CHUNK: usize = 1 << 14;
+    if n - 1 <= CHUNK {
+        n - 1
+    } else {
+        (n - 1).div_ceil(CHUNK) * CHUNK
+    }
+}
+
+fn sha256_hex(path: &Path) -> Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buf)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buf[..read]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Writes a Groth16 proving key for `r1cs` from the prepared `ptau`, with one
-/// contribution of fresh randomness (δ). Returns the circuit's domain power.
-pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &[u8], zkey_path: &Path) -> Result<u32> {
+/// contribution of fresh randomness (δ). `ptau_sha256` (hex; empty to skip)
+/// pins the ptau file: a file that does not hash to it is refused. Returns
+/// the circuit's domain power.
+pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &str, zkey_path: &Path) -> Result<u32> {
     let r1cs = parse_r1cs(r1cs_bytes)?;
     let mut ptau = PtauFile::open(ptau_path)?;
+    if !ptau_sha256.is_empty() && !sha256_hex(ptau_path)?.eq_ignore_ascii_case(ptau_sha256) {
+        return Err(Error::mismatch("the powers-of-tau file does not match its recorded SHA-256"));
+    }
     let rows = r1cs.n_constraints + r1cs.n_public + 1;
     let power = (usize::BITS - (rows - 1).leading_zeros()).max(1);
     let n = 1usize << power;
@@ -192,6 +247,15 @@ pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &[u8], z
     }
     if power >= 28 {
         return Err(Error::format("circuits of 2^28 constraints and more are not supported"));
+    }
+    let h_hashed = hashed_h_points(n);
+    if n + h_hashed > (1usize << (ptau.power + 1)) - 1 {
+        // snarkjs's own `zkey new` reads past the powers here (see hashed_h_points): its hash is not reproducible.
+        return Err(Error::mismatch(format!(
+            "a circuit of 2^{power} needs a powers of tau of 2^{} or more for a key whose circuit hash snarkjs can verify, the file has 2^{}",
+            power + 1,
+            ptau.power
+        )));
     }
     let level = (n - 1) as u64;
     let tau_g1 = ptau.g1_points(12, level, n as u64)?;
@@ -202,6 +266,10 @@ pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &[u8], z
     let alpha1 = ptau.g1_points(4, 0, 1)?[0];
     let beta1 = ptau.g1_points(5, 0, 1)?[0];
     let beta2 = ptau.g2_points(6, 0, 1)?[0];
+    // The H points `zkey new` hashes: τ^(n+i) − τ^i from the powers (section 2).
+    let powers = ptau.g1_points(2, 0, (n + h_hashed) as u64)?;
+    let h_hash: Vec<G1Projective> = (0..h_hashed).into_par_iter().map(|i| powers[n + i].into_group() - powers[i]).collect();
+    drop(powers);
 
     // Columns: per signal, its terms in A, B and C.
     let mut columns: Vec<[Vec<Term>; 3]> = (0..r1cs.n_vars).map(|_| Default::default()).collect();
@@ -229,37 +297,49 @@ pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &[u8], z
     let a: Vec<G1Projective> = columns.par_iter().map(|col| combine(&col[0], &tau_g1)).collect();
     let b1: Vec<G1Projective> = columns.par_iter().map(|col| combine(&col[1], &tau_g1)).collect();
     let b2: Vec<G2Projective> = columns.par_iter().map(|col| combine(&col[1], &tau_g2)).collect();
-    // β·A + α·B + C, per signal: IC for public signals, C (over δ) for the rest.
+    // β·A + α·B + C, per signal: IC for public signals, C (later over δ) for the rest.
     let abc: Vec<G1Projective> = columns
         .par_iter()
-        .enumerate()
-        .map(|(s, col)| {
-            let sum = combine(&col[0], &beta_tau_g1) + combine(&col[1], &alpha_tau_g1) + combine(&col[2], &tau_g1);
-            if s <= r1cs.n_public {
-                sum
-            } else {
-                sum * delta_inv
-            }
-        })
+        .map(|col| combine(&col[0], &beta_tau_g1) + combine(&col[1], &alpha_tau_g1) + combine(&col[2], &tau_g1))
         .collect();
     drop(columns);
-    let h: Vec<G1Projective> = (0..n).into_par_iter().map(|i| double[2 * i + 1].into_group() * delta_inv).collect();
-    let (a, b1, b2, abc, h) = (
+    let (a, b1, b2, abc, h_hash) = (
         G1Projective::normalize_batch(&a),
         G1Projective::normalize_batch(&b1),
         G2Projective::normalize_batch(&b2),
         G1Projective::normalize_batch(&abc),
-        G1Projective::normalize_batch(&h),
+        G1Projective::normalize_batch(&h_hash),
     );
+    let (ic, c0) = abc.split_at(r1cs.n_public + 1);
+
+    // snarkjs's circuit hash: the initial key (δ = 1) in `zkey new`'s order.
+    let mut cs = Blake2b512::new();
+    hash_g1s(&mut cs, &[alpha1, beta1]);
+    hash_g2s(&mut cs, &[beta2, G2Affine::generator()]);
+    hash_g1s(&mut cs, &[G1Affine::generator()]);
+    hash_g2s(&mut cs, &[G2Affine::generator()]);
+    hash_count(&mut cs, ic.len());
+    hash_g1s(&mut cs, ic);
+    hash_count(&mut cs, n - 1);
+    hash_g1s(&mut cs, &h_hash);
+    hash_count(&mut cs, c0.len());
+    hash_g1s(&mut cs, c0);
+    hash_count(&mut cs, a.len());
+    hash_g1s(&mut cs, &a);
+    hash_count(&mut cs, b1.len());
+    hash_g1s(&mut cs, &b1);
+    hash_count(&mut cs, b2.len());
+    hash_g2s(&mut cs, &b2);
+    let cs_hash: [u8; 64] = cs.finalize().into();
+    drop(h_hash);
+
+    let l: Vec<G1Projective> = c0.par_iter().map(|p| *p * delta_inv).collect();
+    let h: Vec<G1Projective> = (0..n).into_par_iter().map(|i| double[2 * i + 1].into_group() * delta_inv).collect();
+    let (l, h) = (G1Projective::normalize_batch(&l), G1Projective::normalize_batch(&h));
     let delta1 = (G1Projective::generator() * delta).into_affine();
     let delta2 = (G2Projective::generator() * delta).into_affine();
 
-    // The circuit hash (glassbox's) and the contribution's proof of knowledge of δ (snarkjs's).
-    let mut cs = Blake2b512::new();
-    cs.update(b"glassbox native dev zkey v1");
-    cs.update(r1cs_bytes);
-    cs.update(ptau_sha256);
-    let cs_hash: [u8; 64] = cs.finalize().into();
+    // The contribution's proof of knowledge of δ, chained to the circuit hash as snarkjs does.
     let g1_s = (G1Projective::generator() * Fr::rand(&mut rng)).into_affine();
     let g1_sx = (g1_s * delta).into_affine();
     let mut transcript = Blake2b512::new();
@@ -310,9 +390,9 @@ pub fn write_dev_zkey(r1cs_bytes: &[u8], ptau_path: &Path, ptau_sha256: &[u8], z
         o.write_all(&((entries.len() / 44) as u32).to_le_bytes())?;
         o.write_all(&entries)
     })?;
-    w.section(3, |o| write_g1s(o, &abc[..=r1cs.n_public]))?;
+    w.section(3, |o| write_g1s(o, ic))?;
     w.section(9, |o| write_g1s(o, &h))?;
-    w.section(8, |o| write_g1s(o, &abc[r1cs.n_public + 1..]))?;
+    w.section(8, |o| write_g1s(o, &l))?;
     w.section(5, |o| write_g1s(o, &a))?;
     w.section(6, |o| write_g1s(o, &b1))?;
     w.section(7, |o| write_g2s(o, &b2))?;

@@ -11,15 +11,42 @@ export const MANIFEST_FORMAT = 'glassbox/manifest@1'
 const publicSignal = z.object({
   /** Position in snarkjs's publicSignals array. */
   index: z.number().int().nonnegative(),
-  /** What it is: an output value, the predicted class, the input hash, an input value, the prover. */
-  role: z.enum(['output', 'class', 'inputHash', 'input', 'prover']),
+  /** What it is: an output value, the predicted class, the input hash, the weight commitment (committed weights), an input value, the prover. */
+  role: z.enum(['output', 'class', 'inputHash', 'weightsCommitment', 'input', 'prover']),
   /** The circom signal name, e.g. main.out[2]. */
   signal: z.string(),
   /** Position within its role (output k, input k). */
   position: z.number().int().nonnegative(),
 })
 
-const layerReport = z.object({ name: z.string(), kind: z.string(), outputs: z.number().int(), constraints: z.number().int() })
+const setupContribution = z.object({
+  /** The contributor's name (`--name`), empty when none was given. */
+  name: z.string(),
+  /** The contribution hash snarkjs prints (its 16 groups of 8 hex digits, joined), 128 hex digits. */
+  hash: z.string().regex(/^[0-9a-f]{128}$/),
+  type: z.enum(['contribution', 'beacon']),
+  /** A beacon's public randomness (hex) and iteration exponent (2^iterationsExp hashes). */
+  beacon: z.object({ hash: z.string().regex(/^[0-9a-f]+$/), iterationsExp: z.number().int() }).optional(),
+})
+
+const layerReport = z.object({ name: z.string(), kind: z.string(), outputs: z.number().int(), constraints: z.number().int(), macs: z.number().int().optional() })
+
+/**
+ * `constant`: weights baked into the circuit; `commitment` records them.
+ * `committed`: weights are private signals and `commitment` (the build's own
+ * weight set) is proven as the public signal with role `weightsCommitment`;
+ * any weight set of the same `architecture` proves with the same keys.
+ * `commitment` is a decimal BN254 field element (see src/weights/commitWeights.ts).
+ */
+const weights = z.object({
+  visibility: z.enum(['constant', 'committed']),
+  commitment: z.string().regex(/^\d+$/),
+  /** SHA-256 of the architecture (the fixed-point model without its weight values); weight-set files name it. */
+  architecture: z.string().optional(),
+  /** Committed values and the packed field elements their commitment hashes. */
+  values: z.number().int().nonnegative().optional(),
+  elements: z.number().int().nonnegative().optional(),
+})
 
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
@@ -29,7 +56,7 @@ export const manifestSchema = z.object({
   createdAt: z.string(),
   input: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), bits: z.number().int(), visibility: z.enum(['hashed', 'public', 'private']) }),
   output: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.literal('public'), argmax: z.boolean() }),
-  weights: z.object({ visibility: z.literal('constant'), commitment: z.string() }),
+  weights,
   bits: z.number().int(),
   weightBits: z.number().int(),
   /** ONNX ops dropped at the output (a final Softmax: the argmax is unchanged). */
@@ -39,8 +66,21 @@ export const manifestSchema = z.object({
   circuit: z.object({ wires: z.number().int(), publicInputs: z.number().int(), publicOutputs: z.number().int(), privateInputs: z.number().int() }),
   setup: z
     .object({
-      ptau: z.object({ power: z.number().int(), sha256: z.string(), source: z.enum(['dev', 'imported']), insecure: z.boolean() }),
+      ptau: z.object({
+        power: z.number().int(),
+        sha256: z.string(),
+        source: z.enum(['dev', 'imported']),
+        insecure: z.boolean(),
+        /** Where the ptau was read at setup (absolute), so `glassbox setup verify` can find it again. */
+        file: z.string().optional(),
+      }),
       createdAt: z.string(),
+      /** snarkjs's circuit hash of the key (BLAKE2b-512, hex), as `snarkjs zkey verify` prints it. */
+      circuitHash: z.string().regex(/^[0-9a-f]{128}$/).optional(),
+      /** The phase-2 contributions in the key, oldest first (the first is setup's own). */
+      contributions: z.array(setupContribution).optional(),
+      /** SHA-256 (hex) of the contribution hashes' 64-byte values concatenated in order: the transcript, in one value to record on-chain. */
+      transcriptSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     })
     .optional(),
   /** SHA-256 (hex) of every artifact in the folder, by name. */

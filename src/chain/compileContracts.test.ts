@@ -15,7 +15,7 @@ describe('compileContracts', () => {
     const first = await compileContracts({ sources, cacheDir })
     const registry = first.GlassboxRegistry
     expect(registry?.bytecode).toMatch(/^0x[0-9a-f]{1000,}$/)
-    expect(registry?.abi.some((f) => f.type === 'function' && f.name === 'submit')).toBe(true)
+    expect(registry?.abi.some((f) => f.type === 'function' && f.name === 'verify')).toBe(true)
 
     const started = Date.now()
     expect(await compileContracts({ sources, cacheDir })).toBe(first) // same object: memory cache

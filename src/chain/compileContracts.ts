@@ -10,6 +10,8 @@ export type CompiledContract = {
   abi: readonly Record<string, unknown>[]
   /** Creation bytecode, `0x`-prefixed. */
   bytecode: string
+  /** Runtime bytecode (what `eth_getCode` returns once deployed), `0x`-prefixed. */
+  deployedBytecode: string
 }
 
 export type CompileContractsParameters = {
@@ -33,7 +35,7 @@ export type CompileContractsReturnType = Record<string, CompiledContract>
 type SolcMessage = { severity: 'error' | 'warning' | 'info'; formattedMessage?: string; message: string }
 type SolcOutput = {
   errors?: SolcMessage[]
-  contracts?: Record<string, Record<string, { abi: Record<string, unknown>[]; evm: { bytecode: { object: string } } }>>
+  contracts?: Record<string, Record<string, { abi: Record<string, unknown>[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>
 }
 
 // solc-js compiles in the main thread and takes seconds for a verifier, so identical inputs are
@@ -53,7 +55,7 @@ const memoryCache = new Map<string, CompileContractsReturnType>()
  *
  * @example
  * ```ts
- * const { Groth16Verifier } = await compileContracts({ sources: { 'Verifier.sol': source } })
+ * const { GlassboxMarket } = await compileContracts({ sources: { 'GlassboxRegistry.sol': registry, 'GlassboxMarket.sol': market } })
  * ```
  */
 export async function compileContracts({
@@ -72,7 +74,7 @@ export async function compileContracts({
     settings: {
       optimizer: { enabled: true, runs: optimizerRuns },
       evmVersion,
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
     },
   }
   const key = createHash('sha256').update(version).update('\0').update(JSON.stringify(input)).digest('hex')
@@ -112,7 +114,7 @@ export async function compileContracts({
           details: `The second one is in ${file}. Rename one of them; contracts are looked up by name.`,
         })
       }
-      result[name] = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` }
+      result[name] = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}`, deployedBytecode: `0x${contract.evm.deployedBytecode.object}` }
     }
   }
 

@@ -1,26 +1,28 @@
 import type { Signer } from 'ethers'
-import { ChainError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
-import { compileContracts } from './compileContracts.js'
+import { compileVerifier } from './compileVerifier.js'
 import { deployContract, type DeployContractReturnType } from './deployContract.js'
 
 export type DeployVerifierParameters = {
   signer: Signer
-  /** Source of the generated `Verifier.sol` (snarkjs `exportSolidityVerifier`). */
+  /** Source of the generated `Verifier.sol` (snarkjs `exportSolidityVerifier`, named per model). */
   source: string
   /** Optional directory for solc's output cache. */
-  cacheDir?: string
-  logger?: Logger
+  cacheDir?: string | undefined
+  /** Mining timeout, in ms. */
+  timeoutMs?: number | undefined
+  secretRpcUrls?: readonly string[] | undefined
+  logger?: Logger | undefined
 }
 
-export type DeployVerifierReturnType = DeployContractReturnType
+export type DeployVerifierReturnType = DeployContractReturnType & { contractName: string; deployedBytecode: string }
 
 /**
- * Compiles a snarkjs-generated `Verifier.sol` and deploys its `Groth16Verifier` contract.
+ * Compiles a model's `Verifier.sol` and deploys its verifier contract.
  *
  * @param parameters - {@link DeployVerifierParameters}
- * @returns `{ address, txHash, gasUsed }`
- * @throws {ChainError} When the source does not compile, has no `Groth16Verifier`, or deployment fails.
+ * @returns `{ address, txHash, gasUsed, contractName, deployedBytecode }`
+ * @throws {ChainError} When the source does not compile, has no verifier contract, or deployment fails.
  *
  * @example
  * ```ts
@@ -28,18 +30,8 @@ export type DeployVerifierReturnType = DeployContractReturnType
  * const { address } = await deployVerifier({ signer, source, logger })
  * ```
  */
-export async function deployVerifier({
-  signer,
-  source,
-  cacheDir,
-  logger = silentLogger,
-}: DeployVerifierParameters): Promise<DeployVerifierReturnType> {
-  const compiled = await compileContracts({ sources: { 'Verifier.sol': source }, cacheDir, logger })
-  const verifier = compiled.Groth16Verifier
-  if (!verifier) {
-    throw new ChainError('Verifier.sol has no contract named Groth16Verifier.', {
-      details: `Found: ${Object.keys(compiled).join(', ') || 'none'}. Regenerate it with glassbox setup.`,
-    })
-  }
-  return deployContract({ signer, contract: verifier, name: 'Groth16Verifier', logger })
+export async function deployVerifier({ signer, source, cacheDir, timeoutMs, secretRpcUrls, logger = silentLogger }: DeployVerifierParameters): Promise<DeployVerifierReturnType> {
+  const verifier = await compileVerifier({ source, cacheDir, logger })
+  const deployed = await deployContract({ signer, contract: verifier, name: verifier.contractName, timeoutMs, secretRpcUrls, logger })
+  return { ...deployed, contractName: verifier.contractName, deployedBytecode: verifier.deployedBytecode }
 }

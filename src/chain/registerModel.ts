@@ -1,68 +1,95 @@
-import type { Signer } from 'ethers'
+import { readFile } from 'node:fs/promises'
+import { buildPaths } from '../artifacts/buildPaths.js'
+import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
+import { ChainError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
-import { sendRegistryTransaction } from './sendRegistryTransaction.js'
+import { checkVerifierCode } from './checkVerifierCode.js'
+import { computeModelId } from './computeModelId.js'
+import type { ConnectChainReturnType } from './connectChain.js'
+import { connectMarket, ZERO_ADDRESS } from './connectMarket.js'
+import { readDeployment, writeDeployment } from './deploymentFile.js'
+import { modelLayout } from './modelLayout.js'
 
-/** Pass as `inputHashIndex` when the model's input is not a public signal (no bounty requests). */
-export const NO_INPUT_HASH = 2n ** 256n - 1n
+/** What the chain actions need of a connection (`connectChain`'s result). */
+export type ChainContext = Pick<ConnectChainReturnType, 'signer' | 'provider' | 'chainId' | 'embedded' | 'txTimeoutMs' | 'secretRpcUrls'>
 
 export type RegisterModelParameters = {
-  /** Becomes the model's owner in the registry. */
-  signer: Signer
-  registryAddress: string
-  /** bytes32, e.g. keccak256 of the manifest. Registered once; re-registering is refused. */
-  modelId: string
+  buildDir: string
+  chain: ChainContext
+  marketAddress: string
+  /** The deployed verifier of this build; its code is checked against the build's Verifier.sol. */
   verifierAddress: string
-  /** Number of public signals of the circuit. */
-  nPublic: number
-  /** Position of the `prover` address signal. */
-  proverIndex: number
-  /** Position of the input hash signal, or {@link NO_INPUT_HASH}. */
-  inputHashIndex: number | bigint
-  /** bytes32 hash of the verification key. */
-  vkeyHash: string
-  /** bytes32 commitment to the quantized weights. */
-  weightCommitment: string
-  gasLimit?: bigint
-  logger?: Logger
+  /** Committed-weights models: commitments to register (default: the manifest's own weights). */
+  weightSets?: readonly bigint[] | undefined
+  /** Block of the market's deployment, recorded in deployment.json. */
+  marketBlock?: number | undefined
+  logger?: Logger | undefined
 }
 
-export type RegisterModelReturnType = { txHash: string; gasUsed: bigint }
+export type RegisterModelReturnType = {
+  modelId: string
+  verifierCodehash: string
+  /** False when this account had already registered this verifier (nothing sent for it). */
+  registered: boolean
+  weightSets: bigint[]
+  gas: { register?: bigint; weightSets: bigint[] }
+}
 
 /**
- * Registers a model (its verifier and public-signal layout) in a GlassboxRegistry.
+ * Registers a build's model in a GlassboxMarket under the sender's account: checks the code at
+ * the verifier address against the build's Verifier.sol, computes the model id the registry
+ * will derive (owner, code hash, signal roles) and registers it with its dev flag and setup
+ * transcript hash, then the weight sets of a committed-weights model. Idempotent: what is
+ * already registered is left as is. Records the result in the build's deployment.json.
  *
- * @param parameters - {@link RegisterModelParameters}
- * @returns `{ txHash, gasUsed }`
- * @throws {ChainError} When the registry refuses, e.g. `ModelAlreadyRegistered`, `InvalidLayout`,
- *   `VerifierNotAContract`.
- *
- * @example
- * ```ts
- * await registerModel({ signer, registryAddress, modelId, verifierAddress, nPublic: 3,
- *   proverIndex: 2, inputHashIndex: 1, vkeyHash, weightCommitment, logger })
- * ```
+ * @throws {VerifierCodeMismatchError} When the verifier's code is not the build's.
+ * @throws {MarketRefusalError} When the registry refuses (the message names its error).
  */
-export async function registerModel({
-  signer,
-  registryAddress,
-  modelId,
-  verifierAddress,
-  nPublic,
-  proverIndex,
-  inputHashIndex,
-  vkeyHash,
-  weightCommitment,
-  gasLimit = 300_000n,
-  logger = silentLogger,
-}: RegisterModelParameters): Promise<RegisterModelReturnType> {
-  const { txHash, gasUsed } = await sendRegistryTransaction({
-    signer,
-    registryAddress,
-    method: 'register',
-    args: [modelId, verifierAddress, nPublic, proverIndex, inputHashIndex, vkeyHash, weightCommitment],
-    gasLimit,
-    logger,
+export async function registerModel({ buildDir, chain, marketAddress, verifierAddress, weightSets, marketBlock, logger = silentLogger }: RegisterModelParameters): Promise<RegisterModelReturnType> {
+  const manifest = await readManifest(buildDir)
+  await verifyArtifacts(buildDir, manifest, ['verifier'])
+  const layout = modelLayout(manifest)
+  const source = await readFile(buildPaths(buildDir).verifier, 'utf8')
+  const { codehash } = await checkVerifierCode({ provider: chain.provider, verifierAddress, source, logger })
+  const owner = await chain.signer.getAddress()
+  const modelId = computeModelId(owner, codehash, layout.signalRoles)
+  const market = connectMarket({ address: marketAddress, signer: chain.signer, txTimeoutMs: chain.txTimeoutMs, secretRpcUrls: chain.secretRpcUrls, logger })
+
+  const gas: RegisterModelReturnType['gas'] = { weightSets: [] }
+  const entry = await market.models(modelId)
+  let registered = false
+  if (entry.verifier === ZERO_ADDRESS) {
+    const tx = await market.register(verifierAddress, layout.signalRoles, layout.dev, layout.transcriptHash)
+    if (tx.modelId !== modelId) throw new ChainError(`The registry derived model id ${tx.modelId}, expected ${modelId}.`, { details: 'The market is not this version of GlassboxMarket.' })
+    gas.register = tx.gasUsed
+    registered = true
+    logger.info(`model "${manifest.name}" registered as ${modelId}${layout.dev ? ' (DEV setup: insecure, marked on-chain)' : ''} (gas ${tx.gasUsed})`)
+  } else {
+    logger.info(`model "${manifest.name}" is already registered as ${modelId}`)
+  }
+
+  const sets = layout.weights === 'committed' ? [...(weightSets ?? [BigInt(manifest.weights.commitment)])] : []
+  if (layout.weights === 'constant' && weightSets?.length) {
+    throw new ChainError(`"${manifest.name}" has constant weights: it takes no weight sets.`, { details: 'Compile with --weights committed to serve several weight sets with one verifier.' })
+  }
+  for (const commitment of sets) {
+    if ((await market.weightSetStatus(modelId, commitment)) !== 'None') continue
+    const tx = await market.registerWeightSet(modelId, commitment)
+    gas.weightSets.push(tx.gasUsed)
+    logger.info(`weight set ${commitment} registered under ${modelId}`)
+  }
+
+  const previous = await readDeployment(buildDir, chain)
+  const known = new Set([...(previous?.market === marketAddress ? previous.weightSets : []), ...sets.map(String)])
+  await writeDeployment(buildDir, chain, {
+    embedded: chain.embedded,
+    market: marketAddress,
+    marketBlock: marketBlock ?? (previous?.market === marketAddress ? previous.marketBlock : 0),
+    verifier: verifierAddress,
+    verifierCodehash: codehash,
+    modelId,
+    owner,
+    weightSets: [...known],
   })
-  logger.info(`model ${modelId} registered with verifier ${verifierAddress} (gas ${gasUsed})`)
-  return { txHash, gasUsed }
+  return { modelId, verifierCodehash: codehash, registered, weightSets: sets, gas }
 }

@@ -19,7 +19,7 @@ beforeAll(async () => {
   fixture = await buildGroth16Fixture([{ a: 3n, b: 11n, prover }])
   logger.info(`fixture built in ms: ${JSON.stringify(fixture.timings)}`)
   ;({ address: verifierAddress } = await deployVerifier({ signer: chain.signer, source: fixture.verifierSource, logger }))
-}, 60_000)
+}, 240_000)
 
 afterAll(async () => {
   await chain?.close()

@@ -5,7 +5,7 @@ import { proofToCalldata, type Groth16Proof } from './proofToCalldata.js'
 
 export type VerifyOnChainParameters = {
   provider: Provider
-  /** Address of the model's deployed `Groth16Verifier`. */
+  /** Address of the model's deployed verifier (e.g. `IrisVerifier`). */
   verifierAddress: string
   proof: Groth16Proof
   publicSignals: readonly (string | bigint)[]

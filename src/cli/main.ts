@@ -1,6 +1,7 @@
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { GlassboxError } from '../errors.js'
+import { FileAccessError, GlassboxError, InternalError, InterruptedError, UsageError } from '../errors.js'
+import { settleUninterruptible, uninterruptibleCount } from '../io/uninterruptible.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { GLASSBOX_VERSION } from '../version.js'
 import { compileCommand } from './commands/compileCommand.js'
@@ -12,17 +13,33 @@ import { runCommand } from './commands/runCommand.js'
 import { setupCommand } from './commands/setupCommand.js'
 import { verifyCommand } from './commands/verifyCommand.js'
 import { workerCommand } from './commands/workerCommand.js'
+import { weightsCommand } from './commands/weightsCommand.js'
+import { fulfilCommand } from './commands/fulfilCommand.js'
+import { lockCommand } from './commands/lockCommand.js'
+import { registerCommand } from './commands/registerCommand.js'
+import { requestCommand } from './commands/requestCommand.js'
+import { statusCommand } from './commands/statusCommand.js'
+import { withdrawCommand } from './commands/withdrawCommand.js'
+import { scrubChainText } from '../chain/scrubChainText.js'
+import { printableCommand } from './commandLine.js'
+import { claimedInterruptHandler } from './interrupts.js'
+import { flushJsonResult, printJsonFailure, resetJsonResult } from './output.js'
+import { stopAllStatusLines } from './progress.js'
 
 /**
  * The glassbox CLI: parses arguments and calls the library; nothing else.
- * Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.
+ * Exit codes: 0 ok, 1 a check failed, 2 bad usage, input or file access,
+ * 70 an internal error (a bug), 130 interrupted. With `--json`, stdout holds
+ * one JSON document: the result, or `{"ok": false, "error": {…}}`.
  */
 export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
   const verbose = argv.includes('--verbose')
+  const json = argv.includes('--json')
+  resetJsonResult()
   let parser = yargs(argv)
     .scriptName('glassbox')
     .version(GLASSBOX_VERSION)
-    .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output on stdout' })
+    .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output on stdout (one JSON document, also on failure)' })
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'debug logs and stack traces' })
     .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only warnings and results' })
     .strict()
@@ -33,36 +50,122 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  for (const add of [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, inspectCommand, demoCommand, workerCommand]) {
+  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand, workerCommand]
+  for (const add of commands) {
     parser = add(parser) as typeof parser
   }
+  // An interrupt exits at once, except during a step that must not be cut in half (a key swap):
+  // that step finishes first, so the build folder always matches its manifest.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    const command = claimedInterruptHandler()
+    if (command) return command(signal)
+    if (uninterruptibleCount() > 0) process.stderr.write(`\n${signal}: finishing the file swap in progress first…\n`)
+    void settleUninterruptible().then(() => process.exit(interrupted(argv, json, signal)))
+  }
+  process.on('SIGINT', onInterrupt)
+  process.on('SIGTERM', onInterrupt)
   try {
     await parser.parseAsync()
+    if (json) flushJsonResult()
     return 0
   } catch (error) {
-    return report(error, verbose)
+    stopAllStatusLines()
+    return report(classifyError(error), { verbose, json, rpcUrls: rpcUrlsIn(argv) })
   } finally {
+    process.off('SIGINT', onInterrupt)
+    process.off('SIGTERM', onInterrupt)
     await releaseSnarkjs()
   }
 }
 
-class UsageError extends GlassboxError {
-  override name = 'UsageError'
-}
-
-function report(error: unknown, verbose: boolean): number {
-  if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.shortMessage}\nRun \`glassbox --help\` for usage.\n`)
-    return 2
-  }
-  if (error instanceof GlassboxError) {
-    process.stderr.write(`error: ${error.shortMessage}\n${error.details ? `${error.details}\n` : ''}`)
-    if (verbose) process.stderr.write(`${error.stack ?? ''}\n${error.cause instanceof Error ? `caused by: ${error.cause.stack}\n` : ''}`)
-    else if (error.cause) process.stderr.write('(run with --verbose for the full trace)\n')
-    return error.exitCode
+/**
+ * Every failure becomes a GlassboxError: ours as they are, yargs' validation
+ * errors as usage errors, file system errors (a missing input, a file where
+ * `--out` needs a folder) as FileAccessError naming the path, and anything
+ * else as an InternalError (exit 70: a bug, not "a check failed").
+ */
+export function classifyError(error: unknown): GlassboxError {
+  if (error instanceof GlassboxError) return error
+  if (error instanceof Error && error.name === 'YError') return new UsageError(error.message)
+  const errno = error as (Partial<NodeJS.ErrnoException> & { dest?: string }) | undefined
+  if (errno && typeof errno.code === 'string' && /^E[A-Z]+$/.test(errno.code) && typeof errno.syscall === 'string') {
+    const path = errno.path ?? errno.dest
+    const where = path ?? `a file (${errno.syscall})`
+    const known = FILE_PROBLEMS[errno.code]
+    return new FileAccessError(known ? `${known[0]}: ${where}` : `cannot ${errno.syscall} ${where} (${errno.code})`, {
+      details: known?.[1] ?? 'Check the path and its permissions.',
+      ...(path ? { path } : {}),
+      errno: errno.code,
+      cause: error,
+    })
   }
   const message = error instanceof Error ? error.message : String(error)
-  process.stderr.write(`error: ${message}\n`)
-  process.stderr.write(verbose && error instanceof Error ? `${error.stack}\n` : 'This is unexpected; run with --verbose and report the trace.\n')
-  return 1
+  return new InternalError(`internal error: ${message.split('\n')[0]}`, {
+    details: 'This is a glassbox bug, not a problem with your input. Rerun with --verbose and report the trace.',
+    cause: error,
+  })
+}
+
+const FILE_PROBLEMS: Record<string, [string, string]> = {
+  ENOENT: ['no such file or folder', 'Check the path. Output files and folders are created for you, so this is an input (or a folder above an output) that does not exist.'],
+  EEXIST: ['a file is in the way', 'glassbox needs to create a folder where a file of that name exists: remove it or choose another --out.'],
+  ENOTDIR: ['a part of this path is a file, not a folder', 'Choose an --out (or input path) whose parent folders are folders.'],
+  EISDIR: ['this is a folder, not a file', 'Pass a file path here (for prove/run --out: a .jsonl file, not a folder).'],
+  EACCES: ['permission denied', 'Choose a path you can write to, or fix its permissions.'],
+  EPERM: ['operation not permitted', 'Choose a path you can write to, or fix its permissions.'],
+  ENOSPC: ['no space left on the device', 'Free some disk space (keys and build folders can be large) and rerun the same command.'],
+  EROFS: ['read-only file system', 'Choose a path on a writable file system.'],
+}
+
+/** The raw `--rpc` values, so no error text can show their secrets. */
+function rpcUrlsIn(argv: readonly string[]): string[] {
+  const urls: string[] = []
+  argv.forEach((arg, i) => {
+    if (arg === '--rpc' && argv[i + 1]) urls.push(argv[i + 1]!)
+    else if (arg.startsWith('--rpc=')) urls.push(arg.slice('--rpc='.length))
+  })
+  return urls
+}
+
+function report(error: GlassboxError, { verbose, json, rpcUrls }: { verbose: boolean; json: boolean; rpcUrls: readonly string[] }): number {
+  if (json) printJsonFailure(error)
+  // Last line of defence: no RPC secret or signed transaction in anything printed below
+  // (chain errors are scrubbed where they are made; this catches what they did not foresee).
+  const stderr = { write: (text: string) => process.stderr.write(scrubChainText(text, { rpcUrls })) }
+  if (error instanceof UsageError) {
+    stderr.write(`error: ${error.shortMessage}\nRun \`glassbox --help\` for usage.\n`)
+    return error.exitCode
+  }
+  stderr.write(`error: ${error.shortMessage}\n${error.details ? `${error.details}\n` : ''}`)
+  const trace = error instanceof InternalError && error.cause instanceof Error ? error.cause : error
+  if (verbose) stderr.write(`${trace.stack ?? ''}\n${trace !== error.cause && error.cause instanceof Error ? `caused by: ${error.cause.stack}\n` : ''}`)
+  else if (error.cause) stderr.write('(run with --verbose for the full trace)\n')
+  return error.exitCode
+}
+
+/** Ctrl-C: leave the terminal clean (bar, cursor), say how to resume, exit 130. */
+function interrupted(argv: string[], json: boolean, signal: NodeJS.Signals): number {
+  stopAllStatusLines()
+  const command = printableCommand(argv)
+  const error = new InterruptedError(`interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`, { details: resumeHint(argv, command) })
+  if (json) printJsonFailure(error)
+  process.stderr.write(`\n${error.shortMessage}\n${error.details}\n`)
+  return error.exitCode
+}
+
+function resumeHint(argv: readonly string[], command: string): string {
+  const name = argv[0]
+  if (name === 'setup' && ['contribute', 'beacon'].includes(argv[1] ?? '')) {
+    return `A ceremony step changes the key only in its final swap, which an interrupt lets finish: the build folder holds either the old key or the new one, with a matching manifest. Check with \`glassbox setup verify\`, and rerun the step if it is still wanted:\n  ${command}`
+  }
+  switch (name) {
+    case 'prove':
+      return `The proofs written so far are kept. To resume, rerun the same command; finished ids are skipped and a line torn by the interrupt is dropped:\n  ${command}`
+    case 'compile':
+      return `The build folder is incomplete (its manifest is written last). Rerun the same command to compile again:\n  ${command}`
+    case 'setup':
+      return `The keys were not recorded in the manifest; cached powers of tau are only ever complete files. Rerun the same command:\n  ${command}`
+    default:
+      return `Nothing needs cleaning up. Rerun the same command:\n  ${command}`
+  }
 }

@@ -7,7 +7,7 @@ import { sha256File } from '../artifacts/sha256File.js'
 import { sha256Tree } from '../artifacts/sha256Tree.js'
 import { readInputs } from '../io/readInputs.js'
 import type { Logger } from '../logger.js'
-import { silentLogger } from '../logger.js'
+import { silentLogger, startTask } from '../logger.js'
 import { importOnnx } from '../model/importOnnx.js'
 import { shapeSize } from '../model/ir.js'
 import { loadOnnx } from '../model/loadOnnx.js'
@@ -16,10 +16,13 @@ import { quantizeModel } from '../quantize/quantizeModel.js'
 import type { QuantizationTarget } from '../quantize/searchQuantization.js'
 import { searchQuantization } from '../quantize/searchQuantization.js'
 import { GLASSBOX_VERSION } from '../version.js'
-import type { InputVisibility } from './emitCircom.js'
+import { CompileError, WeightSetError } from '../errors.js'
+import { architectureHash } from '../weights/architectureOf.js'
+import { commitWeights } from '../weights/commitWeights.js'
+import { weightLayout } from '../weights/weightLayout.js'
+import type { InputVisibility, WeightVisibility } from './emitCircom.js'
 import { emitCircom } from './emitCircom.js'
 import { estimateConstraints, totalConstraints } from './estimateConstraints.js'
-import { poseidonChain } from './poseidonChain.js'
 import { readPublicSignalLayout } from './readPublicSignalLayout.js'
 import { readR1csHeader } from './readR1csHeader.js'
 import { runCircom } from './runCircom.js'
@@ -43,6 +46,14 @@ export type CompileModelParameters = {
   validationPath?: string
   headroomBits?: number
   inputVisibility?: InputVisibility
+  /**
+   * `constant` (default): weights are circuit constants (no constraint per
+   * multiply-accumulate). `committed`: weights are private signals with a
+   * public Poseidon commitment, so one circuit and one key serve every weight
+   * set of this architecture (one constraint per multiply-accumulate, plus a
+   * range check per weight).
+   */
+  weights?: WeightVisibility
   argmax?: boolean
   /** circom simplification: 2 removes every linear constraint but is slow on big circuits; default: 2 below 30k constraints, else 1. */
   optimization?: 0 | 1 | 2
@@ -76,6 +87,7 @@ export async function compileModel({
   validationPath,
   headroomBits = 1,
   inputVisibility = 'hashed',
+  weights = 'constant',
   argmax = true,
   optimization,
   nativeWitness = false,
@@ -93,28 +105,39 @@ export async function compileModel({
     const validation = validationPath
       ? await readInputs(validationPath, { expectedLength: inputSize, shapeDescription: `[${ir.input.shape.join(', ')}]` })
       : calibration
+    const searching = startTask(logger, `searching bit widths (--target ${target}, ${validation.length} samples)`)
     const found = searchQuantization(ir, { calibration: samples, validation, target, headroomBits, inputVisibility, argmax, logger })
+    searching.end()
     model = found.model
     logger.info(`search (${target}): ${model.bits}-bit activations, ${model.weightBits}-bit weights, ~${found.constraints} constraints, ${(found.agreement * 100).toFixed(2)}% agreement with float on ${validation.length} samples`)
   } else {
     model = quantizeModel(ir, { calibration: samples, bits: bits ?? 16, ...(weightBits ? { weightBits } : {}), headroomBits, logger })
   }
   logger.info(`quantized with ${calibration.length} calibration inputs: ${model.bits}-bit activations, ${model.weightBits}-bit weights, input scale 2^${model.input.scale}`)
-  const level = optimization ?? (totalConstraints(estimateConstraints(model, { inputVisibility, argmax })) > 30_000 ? 1 : 2)
-  const parts = estimateConstraints(model, { inputVisibility, argmax, optimization: level })
+  const layout = weightLayout(model)
+  if (weights === 'committed' && layout.values === 0) {
+    throw new CompileError(`Model "${name}" has no weights to commit.`, {
+      details: `Its layers (${model.layers.map((l) => `${l.name}: ${l.kind}`).join(', ')}) have no dense, conv or affine parameters. Compile it with --weights constant.`,
+    })
+  }
+  // Also range-checks every weight and bias against its width (throws naming the layer).
+  const commitment = await weightCommitment(model)
+  const level = optimization ?? (totalConstraints(estimateConstraints(model, { inputVisibility, argmax, weights })) > 30_000 ? 1 : 2)
+  const parts = estimateConstraints(model, { inputVisibility, argmax, weights, optimization: level })
 
-  const source = emitCircom(model, { inputVisibility, argmax, generator: `glassbox ${GLASSBOX_VERSION}` })
+  const source = emitCircom(model, { inputVisibility, argmax, weights, generator: `glassbox ${GLASSBOX_VERSION}` })
   await mkdir(outDir, { recursive: true })
   await writeFile(paths.model, `${JSON.stringify(model)}\n`)
   await writeFile(paths.circom, source)
-  logger.info(`compiling circuit with circom (--O${level})…`)
-  const started = Date.now()
+  // circom takes minutes on a CNN: say how big the circuit will be before it starts, then tick.
+  logger.info(`estimated ${totalConstraints(parts)} constraints (--O${level}); compiling with circom…`)
+  const circom = startTask(logger, `circom --O${level}`)
   // A native witness left by an earlier compile belongs to another circuit.
   await rm(paths.witnessNative, { recursive: true, force: true })
   await rm(paths.witnessCpp, { recursive: true, force: true })
   await runCircom({ source, outDir, optimization: level, ...(nativeWitness ? { cppDir: paths.witnessCpp } : {}), logger })
   const header = await readR1csHeader(paths.r1cs)
-  logger.info(`compiled in ${((Date.now() - started) / 1000).toFixed(1)} s: ${header.constraints} constraints, ${header.wires} wires`)
+  circom.end(`${header.constraints} constraints, ${header.wires} wires`)
 
   const nPublic = header.publicOutputs + header.publicInputs
   let manifest: Manifest = {
@@ -125,7 +148,12 @@ export async function compileModel({
     createdAt: new Date().toISOString(),
     input: { shape: [...model.input.shape], scale: model.input.scale, bits: model.input.bits, visibility: inputVisibility },
     output: { shape: [...model.output.shape], scale: model.output.scale, visibility: 'public', argmax },
-    weights: { visibility: 'constant', commitment: (await weightCommitment(model)).toString() },
+    weights: {
+      visibility: weights,
+      commitment: commitment.toString(),
+      architecture: architectureHash(model),
+      ...(weights === 'committed' ? { values: layout.values, elements: layout.elements } : {}),
+    },
     bits: model.bits,
     weightBits: model.weightBits,
     droppedOutputOps: model.droppedOutputOps,
@@ -141,15 +169,21 @@ export async function compileModel({
 }
 
 /**
- * Poseidon commitment to the quantized weights and biases, in layer order:
- * identifies the exact parameters a circuit was built from.
+ * Poseidon commitment to the quantized weights and biases, in layer order
+ * (the format of src/weights/commitWeights.ts: range-checked values packed
+ * 253 bits to a field element, then chained): identifies the exact
+ * parameters a circuit was built from, and is the public `weightsCommitment`
+ * a committed-weights circuit proves.
+ *
+ * @throws {CompileError} naming the layer when a weight or bias does not fit its width.
  */
 export async function weightCommitment(model: FixedPointModel): Promise<bigint> {
-  const values: bigint[] = []
-  for (const layer of model.layers) {
-    if (layer.kind === 'dense' || layer.kind === 'conv') values.push(...layer.weight.map(BigInt), ...layer.bias.map(BigInt))
-    else if (layer.kind === 'affine') values.push(...layer.factor.map(BigInt), ...layer.offset.map(BigInt))
-    else if (layer.kind === 'pwl') values.push(BigInt(layer.base), ...layer.knots.map(BigInt), ...layer.hinges.map(BigInt))
+  try {
+    return await commitWeights(model)
+  } catch (cause) {
+    if (cause instanceof WeightSetError) {
+      throw new CompileError(cause.shortMessage, { details: `${cause.details ?? ''} Quantize with more --bits or --weight-bits.`.trim(), cause })
+    }
+    throw cause
   }
-  return values.length ? poseidonChain(values) : 0n
 }

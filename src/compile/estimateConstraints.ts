@@ -1,9 +1,11 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerOutputSize } from '../quantize/fixedPointModel.js'
 import { forEachWindow, padSources } from '../model/windows.js'
-import type { InputVisibility } from './emitCircom.js'
+import type { InputVisibility, WeightVisibility } from './emitCircom.js'
+import { estimateCommittedWeights } from './estimateCommittedWeights.js'
 
-export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number }
+/** `macs`: the layer's multiply-accumulates, each one constraint, when its weights are committed (included in `constraints`). */
+export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number; macs?: number }
 
 // circomlib's partial-round counts for Poseidon with t = inputs + 1 (t = 2..17).
 const POSEIDON_PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68]
@@ -20,7 +22,12 @@ const POSEIDON_LINEAR_O1 = [199, 274, 341, 436, 511, 610, 697, 766, 811, 958, 96
  */
 export function estimateConstraints(
   model: FixedPointModel,
-  { inputVisibility = 'hashed', argmax = true, optimization = 2 }: { inputVisibility?: InputVisibility; argmax?: boolean; optimization?: 0 | 1 | 2 } = {},
+  {
+    inputVisibility = 'hashed',
+    argmax = true,
+    optimization = 2,
+    weights = 'constant',
+  }: { inputVisibility?: InputVisibility; argmax?: boolean; optimization?: 0 | 1 | 2; weights?: WeightVisibility } = {},
 ): ConstraintReport[] {
   const o1 = optimization < 2
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
@@ -28,9 +35,11 @@ export function estimateConstraints(
   const B = model.output.bits
   const parts: ConstraintReport[] = [{ name: 'input range', kind: 'range', outputs: inputSize, constraints: inputSize * (model.input.bits + (o1 ? 2 : 0)) }]
   const constants = constantPositions(model)
+  const committed = weights === 'committed' ? estimateCommittedWeights(model, { o1 }) : undefined
   for (const layer of model.layers) {
-    const constraints = layerConstraints(layer, o1) - foldedComparisons(layer, o1, constants)
-    parts.push({ name: layer.name, kind: kindOf(layer), outputs: layerOutputSize(layer), constraints })
+    const macs = committed?.macs.get(layer.name)
+    const constraints = layerConstraints(layer, o1) - foldedComparisons(layer, o1, constants) + (macs ?? 0)
+    parts.push({ name: layer.name, kind: kindOf(layer), outputs: layerOutputSize(layer), constraints, ...(macs ? { macs } : {}) })
   }
   // With one output the selector is the constant 1: circom drops a constraint.
   if (argmax) parts.push({ name: 'argmax', kind: 'argmax', outputs: 1, constraints: (o1 ? outputSize * (B + 5) + 2 : outputSize * (B + 3)) - (outputSize === 1 ? 1 : 0) })
@@ -38,6 +47,7 @@ export function estimateConstraints(
     const packed = Math.ceil(inputSize / Math.floor(253 / model.input.bits))
     parts.push({ name: 'input hash', kind: 'poseidon', outputs: 1, constraints: poseidonChainConstraints(packed, o1) + (o1 ? packed : 0) })
   }
+  if (committed) parts.push(...committed.parts)
   parts.push({ name: 'prover binding', kind: 'binding', outputs: 0, constraints: 1 })
   return parts
 }

@@ -27,6 +27,7 @@ function classify(signal: string): { role: PublicSignalLayout[number]['role']; p
   if (signal.startsWith('main.out[')) return { role: 'output', position }
   if (signal === 'main.predicted') return { role: 'class', position: 0 }
   if (signal === 'main.inputHash') return { role: 'inputHash', position: 0 }
+  if (signal === 'main.weightsCommitment') return { role: 'weightsCommitment', position: 0 }
   if (signal.startsWith('main.in[')) return { role: 'input', position }
   if (signal === 'main.prover') return { role: 'prover', position: 0 }
   throw new Error(`unexpected public signal ${signal}`)

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import onnxProto from 'onnx-proto'
 import { ModelImportError } from '../errors.js'
-import { int64ToNumber } from './onnxTypes.js'
+import { int64ToNumber, type OnnxModel } from './onnxTypes.js'
 
 const { onnx } = onnxProto
 
@@ -10,7 +10,8 @@ export type DecodeOnnxOptions = {
   /** Names the file in error messages. */
   fileName?: string
 }
-export type DecodeOnnxReturnType = onnxProto.onnx.ModelProto
+/** The decoded model (an onnx-proto ModelProto, typed structurally: see onnxTypes.ts). */
+export type DecodeOnnxReturnType = OnnxModel
 
 const REEXPORT_HINT =
   'Check the path, then re-export the model from its framework into a single .onnx file (e.g. torch.onnx.export(model, example, "model.onnx") or skl2onnx.to_onnx) and pass that file.'

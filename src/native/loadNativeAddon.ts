@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,7 +32,8 @@ export type NativeAddon = {
   writeDevPtau(path: string, power: number, threads: number): Promise<void>
   /**
    * Writes a dev Groth16 key (snarkjs `zkey new` + one contribution of fresh δ) from a prepared
-   * ptau; resolves to the circuit's domain power. Its circuit hash is glassbox's, not snarkjs's.
+   * ptau; resolves to the circuit's domain power. Its circuit hash is the one snarkjs's `zkey new`
+   * computes, so `snarkjs zkey verify` accepts the key; the ptau must hash to `ptauSha256`.
    */
   writeDevZkey(r1csPath: string, ptauPath: string, ptauSha256: string, zkeyPath: string, threads: number): Promise<number>
   nativeVersion(): string
@@ -42,6 +43,10 @@ export type NativeProver = InstanceType<NativeAddon['NativeProver']>
 
 /** Where `npm install` (scripts/build-native.mjs) puts the addon. */
 export const NATIVE_ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'glassbox_native.node')
+
+/** The install script that builds the addon, and the note it leaves (see scripts/build-native.mjs). */
+const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'build-native.mjs')
+const BUILD_STATUS = join(dirname(NATIVE_ADDON_PATH), 'build-native.json')
 
 const require = createRequire(import.meta.url)
 let cached: { addon: NativeAddon | undefined; reason?: string; warned?: boolean } | undefined
@@ -56,7 +61,7 @@ export function loadNativeAddon({ logger }: { logger?: Logger } = {}): NativeAdd
     if (process.env.GLASSBOX_NATIVE === '0') {
       cached = { addon: undefined, reason: 'disabled by GLASSBOX_NATIVE=0' }
     } else if (!existsSync(NATIVE_ADDON_PATH)) {
-      cached = { addon: undefined, reason: `${NATIVE_ADDON_PATH} not found (build it with \`npm run build:native\`; needs Rust's cargo)` }
+      cached = { addon: undefined, reason: `${NATIVE_ADDON_PATH} not found (${installStatus()}build it with \`node ${BUILD_SCRIPT}\`; needs Rust's cargo)` }
     } else {
       try {
         cached = { addon: require(NATIVE_ADDON_PATH) as NativeAddon }
@@ -75,4 +80,15 @@ export function loadNativeAddon({ logger }: { logger?: Logger } = {}): NativeAdd
 /** Why the addon is unavailable (after {@link loadNativeAddon} returned undefined). */
 export function nativeAddonUnavailableReason(): string | undefined {
   return cached?.reason
+}
+
+// npm hides the output of an install script that succeeds (and npm 11 skips a
+// dependency's install script until it is approved): say what happened at install.
+function installStatus(): string {
+  try {
+    const { ok, reason } = JSON.parse(readFileSync(BUILD_STATUS, 'utf8')) as { ok?: boolean; reason?: string }
+    return !ok && reason ? `at install: ${reason}; ` : ''
+  } catch {
+    return 'its install script did not run (npm 11: `npm install-scripts approve glassbox && npm rebuild glassbox`), or '
+  }
 }

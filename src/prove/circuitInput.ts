@@ -6,8 +6,8 @@ import { quantizeInput } from '../quantize/quantizeInput.js'
 
 export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
-/** The input signals of the GlassboxModel circuit for one inference. */
-export type CircuitInput = { in: string[]; prover: string }
+/** The input signals of the GlassboxModel circuit for one inference (`weights`: a committed-weights circuit's private weight set). */
+export type CircuitInput = { in: string[]; prover: string; weights?: string[] }
 
 /** Checks and normalises an Ethereum address (the prover the proof is bound to). */
 export function parseProverAddress(address: string): string {
@@ -17,11 +17,19 @@ export function parseProverAddress(address: string): string {
   return getAddress(address)
 }
 
-/** Quantizes a float input and builds the circuit's input signals. Pure. */
-export function circuitInput(model: FixedPointModel, input: readonly number[], prover: string): { inputQ: bigint[]; signals: CircuitInput } {
+/**
+ * Quantizes a float input and builds the circuit's input signals. Pure.
+ * @param weights For a committed-weights circuit: the weight set's signals (see `weightSignals`), computed once per model.
+ */
+export function circuitInput(
+  model: FixedPointModel,
+  input: readonly number[],
+  prover: string,
+  { weights }: { weights?: string[] } = {},
+): { inputQ: bigint[]; signals: CircuitInput } {
   const inputQ = quantizeInput(model, input)
   return {
     inputQ,
-    signals: { in: inputQ.map((q) => toField(q).toString()), prover: BigInt(parseProverAddress(prover)).toString() },
+    signals: { in: inputQ.map((q) => toField(q).toString()), prover: BigInt(parseProverAddress(prover)).toString(), ...(weights ? { weights } : {}) },
   }
 }

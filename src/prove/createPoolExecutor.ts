@@ -24,6 +24,8 @@ export type CreatePoolExecutorParameters = {
   /** Further attempts after a worker crashed or hung on a task; then the task fails. */
   retries?: number
   logger?: Logger
+  /** A weight set to prove with (committed-weights builds): its file, and the commitment the main thread checked. */
+  weights?: { path: string; commitment: string }
   /** The worker script (default: proveWorker). Tests pass one that crashes or hangs. */
   filename?: string
 }
@@ -51,6 +53,7 @@ export function createPoolExecutor({
   retries = DEFAULT_RETRIES,
   logger = silentLogger,
   filename,
+  weights,
 }: CreatePoolExecutorParameters): ProveExecutor {
   const proverThreads = threadsPerWorker(backend, workers, availableParallelism())
   const perWorker = 2
@@ -66,6 +69,7 @@ export function createPoolExecutor({
       threads: proverThreads,
       witness,
       prover,
+      ...(weights ? { weightsPath: weights.path, weightsCommitment: weights.commitment } : {}),
       // snarkjs's web-worker shim treats any worker thread as one of its own and
       // loads workerData.mod; give it an empty script instead of an error.
       mod: 'data:text/javascript,',

@@ -10,6 +10,7 @@ import type { ProverBackend } from './proverBackend.js'
 import type { ProvingArtifacts } from './provingArtifacts.js'
 import type { WitnessCalculator, WitnessKind } from '../witness/createWitnessCalculator.js'
 import { createWitnessCalculator } from '../witness/createWitnessCalculator.js'
+import { weightSignals } from '../weights/weightSignals.js'
 
 export type Prover = {
   /** Witness + Groth16 proof of one inference, checked against the integer evaluator. */
@@ -48,6 +49,8 @@ export async function createProver(
   }
   const witnessCalculator = await createWitnessCalculator(artifacts, { prefer: witness, ...(logger ? { logger } : {}) })
   await backend.loadKey(artifacts.zkey)
+  // A committed-weights circuit takes the weight set as private input: the same for every inference.
+  const weights = artifacts.manifest.weights.visibility === 'committed' ? weightSignals(artifacts.model) : undefined
   let proving: Promise<unknown> = Promise.resolve()
   // Resolves with the proof and how long it waited for the proof before it (not counted in `ms`).
   const proveInTurn = (wtns: Uint8Array) => {
@@ -59,7 +62,7 @@ export async function createProver(
   return {
     async proveOne({ id, input, prover: boundTo = prover }) {
       const started = performance.now()
-      const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo)
+      const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo, weights ? { weights } : {})
       const expected = evaluateFixed(artifacts.model, inputQ)
       const witness = await calculateWitness(witnessCalculator, signals, id)
       const { proof, publicSignals, waited } = await proveInTurn(witness)
@@ -76,6 +79,7 @@ export async function createProver(
         inputSha256: inputSha256(input),
       }
       if (artifacts.manifest.output.argmax) record.class = expected.argmax
+      if (weights) record.weightsCommitment = artifacts.weights.commitment
       return record
     },
     async close() {
@@ -118,6 +122,10 @@ async function checkPublicSignals(
       case 'inputHash':
         if (!expected.checkInputHash) continue
         want = await hashInput(expected.inputQ, artifacts.model.input.bits)
+        break
+      case 'weightsCommitment':
+        // The commitment of the weights that proved (the build's own or a weight set's, checked when loaded).
+        want = BigInt(artifacts.weights.commitment)
         break
       case 'input':
         want = expected.inputQ[position]!

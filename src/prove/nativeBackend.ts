@@ -1,4 +1,4 @@
-import type { Groth16Proof } from 'snarkjs'
+import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
 import { ProveError } from '../errors.js'
 import type { NativeAddon, NativeProver } from '../native/loadNativeAddon.js'
 import type { ProverBackend } from './proverBackend.js'

@@ -1,4 +1,4 @@
-import type { Groth16Proof } from 'snarkjs'
+import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
 
 /** One line of a proofs file (JSONL). */
 export type ProofRecord = {
@@ -10,6 +10,8 @@ export type ProofRecord = {
   /** The proven argmax, when the circuit has one. */
   class?: number
   publicSignals: string[]
+  /** Committed-weights builds: the Poseidon commitment of the weight set that proved (also a public signal). */
+  weightsCommitment?: string
   proof: Groth16Proof
   backend: string
   /** Wall time of witness + proof for this input, in milliseconds. */

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
 import { verifyArtifacts } from '../artifacts/manifest.js'
 import { ArtifactError, InputError } from '../errors.js'
 import { countLines } from '../io/countLines.js'
@@ -26,6 +27,8 @@ import type { ProofRecord } from './proofRecord.js'
 import { recoverProofsFile } from './proofsFile.js'
 import type { ProveExecutor, ProveExecutorFactory, ProveExecutorTask } from './proveExecutor.js'
 import { loadProvingArtifacts } from './provingArtifacts.js'
+import { checkResumedWeights } from './checkResumedWeights.js'
+import { checkWeightCommitment } from '../weights/checkWeightCommitment.js'
 import { ResumeMismatchError } from './resumeMismatchError.js'
 import type { BackendChoice } from './selectBackend.js'
 import { selectBackend } from './selectBackend.js'
@@ -72,6 +75,8 @@ export type ProveBatchParameters = {
   /** Stops scheduling. With `abortMode: 'drain'` (default) the tasks in flight finish and are written; `abandon` drops them (they are proven again next run). No line is ever torn. */
   signal?: AbortSignal
   abortMode?: 'drain' | 'abandon'
+  /** A weight-set file to prove with (committed-weights builds; default: the build's own weights). */
+  weightsPath?: string
   /** Where proofs are made (default: a local pool of `workers` threads). `createQueueExecutor` proves through BullMQ. */
   executor?: ProveExecutorFactory
   logger?: Logger
@@ -167,6 +172,7 @@ async function runBatch(
     signal,
     abortMode = 'drain',
     executor: executorFactory,
+    weightsPath,
     logger = silentLogger,
   }: ProveBatchParameters & { signal: AbortSignal },
   channel: Channel,
@@ -178,8 +184,18 @@ async function runBatch(
       throw new InputError(`${name} must be an integer ≥ ${min}, not ${value}.`)
     }
   }
-  const artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
+  if (weightsPath && executorFactory) {
+    throw new InputError('A weight set (--weights) cannot be proven through a queue yet.', {
+      details: 'Queue workers prove the build’s own weights. Prove this weight set with the local pool (drop --queue), or compile the fine-tune as its own build.',
+    })
+  }
+  const artifacts = await loadProvingArtifacts(buildDir, { withKey: false, ...(weightsPath ? { weightsPath } : {}) })
   await verifyArtifacts(buildDir, artifacts.manifest, ['zkey'])
+  if (weightsPath) {
+    // Recomputed here, on the main thread: proving workers cannot load Poseidon and only compare with this value.
+    await checkWeightCommitment(artifacts.model, artifacts.weights.commitment, { source: weightsPath })
+    logger.info(`proving with the weight set ${weightsPath} (commitment ${artifacts.weights.commitment})`)
+  }
   const vkeySha256 = artifacts.manifest.artifacts['verificationKey']
   if (!vkeySha256) throw new ArtifactError(`${buildDir} has no verification key recorded in its manifest.`, { details: `Run \`glassbox setup ${buildDir}\` first.` })
   const proverAddress = parseProverAddress(prover)
@@ -188,6 +204,7 @@ async function runBatch(
 
   const index = createIdIndex()
   const previousProofs = await recoverProofsFile(outPath, { index, vkeySha256, logger })
+  if (previousProofs && artifacts.weights.visibility === 'committed') await checkResumedWeights(outPath, artifacts.weights.commitment)
   const settledAsFailed = await recoverErrorsFile(errorsPath, logger)
   if (previousProofs || settledAsFailed.size) logger.info(`resuming: ${previousProofs} proof(s) in ${outPath}, ${settledAsFailed.size} error line(s) in ${errorsPath}`)
 
@@ -321,7 +338,17 @@ async function runBatch(
         await reportNativeWitness(buildDir, artifacts.manifest, witness, logger)
         executor = executorFactory
           ? await executorFactory({ artifacts, vkeySha256, logger })
-          : createPoolExecutor({ buildDir, workers, backend: description.backend as 'native' | 'snarkjs', witness, prover: proverAddress, taskTimeoutMs, retries, logger })
+          : createPoolExecutor({
+              buildDir,
+              workers,
+              backend: description.backend as 'native' | 'snarkjs',
+              witness,
+              prover: proverAddress,
+              taskTimeoutMs,
+              retries,
+              ...(weightsPath ? { weights: { path: resolve(weightsPath), commitment: artifacts.weights.commitment } } : {}),
+              logger,
+            })
         description = { backend: executor.backend, workers: executor.workers, threadsPerWorker: executor.threadsPerWorker }
         logger.debug(`proving with ${executor.workers} ${executor.backend} worker(s) × ${executor.threadsPerWorker} thread(s), ${maxInFlight ?? executor.capacity} in flight`)
       }

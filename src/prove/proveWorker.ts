@@ -3,7 +3,7 @@
  * for the worker's whole life and proves one input per task.
  */
 import { workerData } from 'node:worker_threads'
-import { GlassboxError } from '../errors.js'
+import { GlassboxError, WeightSetError } from '../errors.js'
 import type { Prover } from './createProver.js'
 import { createProver } from './createProver.js'
 import type { ProofRecord } from './proofRecord.js'
@@ -17,7 +17,8 @@ import { snarkjsBackend } from './snarkjsBackend.js'
 import type { WitnessKind } from '../witness/createWitnessCalculator.js'
 
 /** `threads`: prover threads of this worker (native only; snarkjs workers prove single-threaded). */
-export type ProveWorkerData = { buildDir: string; backend: BackendName; threads?: number; witness?: WitnessKind; prover: string }
+/** `weightsPath`/`weightsCommitment`: a weight set, its commitment checked by the main thread (workers cannot load Poseidon). */
+export type ProveWorkerData = { buildDir: string; backend: BackendName; threads?: number; witness?: WitnessKind; prover: string; weightsPath?: string; weightsCommitment?: string }
 /** `prover`: the address this proof is bound to (default: the pool's). */
 export type ProveTask = { id: string; input: number[]; prover?: string }
 export type ProveTaskResult =
@@ -27,8 +28,14 @@ export type ProveTaskResult =
 let proverPromise: Promise<Prover> | undefined
 
 function getProver(): Promise<Prover> {
-  const { buildDir, prover, witness } = workerData as ProveWorkerData
-  proverPromise ??= loadProvingArtifacts(buildDir).then((artifacts) => createProver(artifacts, workerBackend(artifacts), { prover, ...(witness ? { witness } : {}), checkInputHash: false }))
+  const { buildDir, prover, witness, weightsPath, weightsCommitment } = workerData as ProveWorkerData
+  proverPromise ??= loadProvingArtifacts(buildDir, weightsPath ? { weightsPath } : {}).then((artifacts) => {
+    // The file may have changed since the main thread checked it: prove only what was checked.
+    if (weightsCommitment !== undefined && artifacts.weights.commitment !== weightsCommitment) {
+      throw new WeightSetError(`${weightsPath} changed while proving.`, { details: 'Run the same command again (finished proofs are kept).' })
+    }
+    return createProver(artifacts, workerBackend(artifacts), { prover, ...(witness ? { witness } : {}), checkInputHash: false })
+  })
   return proverPromise
 }
 

@@ -1,4 +1,4 @@
-import type { Groth16Proof } from 'snarkjs'
+import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
 
 /**
  * A Groth16 prover over BN254 that takes a snarkjs `.zkey` and a `.wtns`

@@ -8,5 +8,6 @@ import { ProveError } from '../errors.js'
  * message names the file, line, id and hashes, and says what to do.
  */
 export class ResumeMismatchError extends ProveError {
-  override name = 'ResumeMismatchError'
+  override readonly name = 'ResumeMismatchError' as const
+  override readonly code = 'GLASSBOX_RESUME_MISMATCH' as const
 }

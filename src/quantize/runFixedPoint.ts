@@ -5,11 +5,18 @@ import { GlassboxError } from '../errors.js'
 import { readInputs } from '../io/readInputs.js'
 import { evaluateFixed } from './evaluateFixed.js'
 import { parseFixedPointModel } from './fixedPointModel.js'
+import { withWeightSet } from '../weights/withWeightSet.js'
 import { dequantize, quantizeInput } from './quantizeInput.js'
 
 export type RunOutput = { id: string; output: number[]; outputQ: string[]; class: number }
 
-export type RunFixedPointParameters = { buildDir: string; inputsPath: string; outPath?: string }
+export type RunFixedPointParameters = {
+  buildDir: string
+  inputsPath: string
+  outPath?: string
+  /** A weight-set file to run with (committed-weights builds; default: the build's own weights). */
+  weightsPath?: string
+}
 
 /**
  * Fixed-point inference without proofs (`glassbox run`): exactly the values a
@@ -17,11 +24,12 @@ export type RunFixedPointParameters = { buildDir: string; inputsPath: string; ou
  *
  * @returns One output per input line; also written as JSONL to `outPath` when given.
  */
-export async function runFixedPoint({ buildDir, inputsPath, outPath }: RunFixedPointParameters): Promise<RunOutput[]> {
+export async function runFixedPoint({ buildDir, inputsPath, outPath, weightsPath }: RunFixedPointParameters): Promise<RunOutput[]> {
   const manifest = await readManifest(buildDir)
   await verifyArtifacts(buildDir, manifest, ['model'])
   const path = buildPaths(buildDir).model
-  const model = parseFixedPointModel(JSON.parse(await readFile(path, 'utf8')), path)
+  const built = parseFixedPointModel(JSON.parse(await readFile(path, 'utf8')), path)
+  const model = weightsPath ? (await withWeightSet(manifest, built, weightsPath)).model : built
   const size = model.input.shape.reduce((a, b) => a * b, 1)
   const inputs = await readInputs(inputsPath, { expectedLength: size, shapeDescription: `[${model.input.shape.join(', ')}]` })
   const outputs = inputs.map(({ id, input, lineNumber }) => {

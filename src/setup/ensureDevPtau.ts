@@ -6,7 +6,7 @@ import * as snarkjs from 'snarkjs'
 import { sha256File } from '../artifacts/sha256File.js'
 import { SetupError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { silentLogger } from '../logger.js'
+import { silentLogger, startTask } from '../logger.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { snarkjsLogger } from '../snark/snarkjsLogger.js'
 
@@ -65,13 +65,15 @@ async function generate(path: string, power: number, dir: string, logger: Logger
   const snarkLogger = snarkjsLogger(logger)
   const addon = generator === 'snarkjs' ? undefined : loadNativeAddon({ logger })
   try {
-    logger.info(`generating a dev powers of tau of power ${power} (INSECURE, for development; cached in ${dir})…`)
+    logger.info(`generating a dev powers of tau of power ${power} (INSECURE, for development; cached in ${dir})`)
+    const task = startTask(logger, `powers of tau 2^${power} (${addon ? 'native' : 'snarkjs'})`)
     if (addon) {
       // The file the snarkjs steps would make (one contribution, phase-2 sections), computed from τ directly.
       await addon.writeDevPtau(join(work, 'final.ptau'), power, availableParallelism())
     } else {
       await generateWithSnarkjs(work, power, snarkLogger, logger)
     }
+    task.end()
     await rename(join(work, 'final.ptau'), path)
   } catch (cause) {
     throw new SetupError(`Generating the dev powers of tau (power ${power}) failed.`, { details: 'Check free disk space and memory in the keys folder.', cause })

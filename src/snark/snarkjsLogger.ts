@@ -1,8 +1,10 @@
-import type { SnarkLogger } from 'snarkjs'
 import type { Logger } from '../logger.js'
 
+/** The logger shape snarkjs calls (declared here so no public type names snarkjs). */
+export type SnarkjsLogger = { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void }
+
 /** Adapts our logger to the one snarkjs takes (snarkjs's info is chatty: send it to debug). */
-export function snarkjsLogger(logger: Logger): NonNullable<SnarkLogger> {
+export function snarkjsLogger(logger: Logger): SnarkjsLogger {
   return {
     debug: (m) => logger.debug(`snarkjs: ${m}`),
     info: (m) => logger.debug(`snarkjs: ${m}`),

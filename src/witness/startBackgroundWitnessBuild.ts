@@ -24,7 +24,10 @@ export type StartBackgroundWitnessBuildReturnType = {
  * once: `glassbox compile` ends, proving starts with the wasm witness, and
  * provers switch to the native binary when it appears in `witness/`. The
  * process outlives its parent (its own session, stdio to the log file), so a
- * CLI command can exit while it builds.
+ * CLI command can exit while it builds. It runs at the lowest CPU priority
+ * (nice 19, inherited by g++), so it does not slow the setup or proving that
+ * follows: it uses the cores they leave idle, and `proveBatch` says when the
+ * binary is ready and provers switch to it.
  *
  * @example
  * const { pid, logPath } = startBackgroundWitnessBuild({ buildDir: 'build/iris', cacheDir: 'keys/witness-cache' })

@@ -3,6 +3,7 @@
  * `node witnessBuildMain.js '{"buildDir", "cacheDir", "optimization"?, "jobs"?}'`.
  * Logs to stdout (the build folder's witness.log); exits 0 when `witness/` is installed.
  */
+import { setPriority } from 'node:os'
 import { GlassboxError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { EnsureNativeWitnessParameters } from './ensureNativeWitness.js'
@@ -17,7 +18,15 @@ const logger: Logger = {
 
 try {
   const request = JSON.parse(process.argv[2] ?? '') as EnsureNativeWitnessParameters
-  logger.info(`native witness build for ${request.buildDir} (pid ${process.pid})`)
+  // Lowest CPU priority, inherited by g++: the build takes only the cores that
+  // setup and prove (which start right after compile) leave idle, never theirs.
+  let priority = 'nice 19'
+  try {
+    setPriority(19)
+  } catch (error) {
+    priority = `normal priority (setPriority failed: ${error instanceof Error ? error.message : String(error)})`
+  }
+  logger.info(`native witness build for ${request.buildDir} (pid ${process.pid}, ${priority})`)
   const result = await ensureNativeWitness({ ...request, logger })
   logger.info(`${result.cached ? 'cached binary' : 'built'}: installed ${result.installed}`)
   logger.info('done')

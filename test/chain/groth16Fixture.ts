@@ -5,7 +5,7 @@
  * entropy); for tests only.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -31,7 +31,32 @@ export const N_PUBLIC = 3
 export const INPUT_HASH_INDEX = 1
 export const PROVER_INDEX = 2
 
-export type FixtureProofRequest = { a: bigint; b: bigint; prover: string }
+/**
+ * The committed-weights variant: `w` stands in for a weight commitment. Signals `[c, a, w, prover]`.
+ * (Constraining c = a * b + w keeps w in the statement the way a real commitment is.)
+ */
+export const COMMITTED_CIRCUIT = `pragma circom 2.0.0;
+
+template MulBoundWeights() {
+    signal input a;
+    signal input b;
+    signal input w;
+    signal input prover;
+    signal output c;
+    signal proverSquared;
+    c <== a * b + w;
+    proverSquared <== prover * prover;
+}
+
+component main { public [a, w, prover] } = MulBoundWeights();
+`
+
+export type FixtureProofRequest = { a: bigint; b: bigint; prover: string; w?: bigint }
+
+export type FixtureOptions = {
+  /** `constant` (default): CIRCUIT, signals [c, a, prover]. `committed`: COMMITTED_CIRCUIT, [c, a, w, prover]. */
+  variant?: 'constant' | 'committed'
+}
 
 export type FixtureProof = {
   proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string }
@@ -76,7 +101,7 @@ type Snarkjs = {
  * Builds the circuit, keys and verifier, and proves each request.
  * @param requests - one proof per entry; `prover` is an address (hex), bound as the prover signal.
  */
-export async function buildGroth16Fixture(requests: readonly FixtureProofRequest[]): Promise<Groth16Fixture> {
+export async function buildGroth16Fixture(requests: readonly FixtureProofRequest[], { variant = 'constant' }: FixtureOptions = {}): Promise<Groth16Fixture> {
   const timings: Record<string, number> = {}
   let t = Date.now()
   const lap = (name: string) => {
@@ -84,7 +109,7 @@ export async function buildGroth16Fixture(requests: readonly FixtureProofRequest
     t = Date.now()
   }
   const dir = await mkdtemp(join(tmpdir(), 'glassbox-chain-'))
-  await writeFile(join(dir, 'circuit.circom'), CIRCUIT)
+  await writeFile(join(dir, 'circuit.circom'), variant === 'committed' ? COMMITTED_CIRCUIT : CIRCUIT)
   // circom2 (WASI) only sees its working directory: run it there, with relative paths.
   const circomCli = join(process.cwd(), 'node_modules', 'circom2', 'cli.js')
   await promisify(execFile)(process.execPath, [circomCli, 'circuit.circom', '--r1cs', '--wasm', '--sym', '-o', '.'], { cwd: dir })
@@ -105,8 +130,9 @@ export async function buildGroth16Fixture(requests: readonly FixtureProofRequest
     lap('groth16 setup')
 
     const proofs: FixtureProof[] = []
-    for (const { a, b, prover } of requests) {
-      const input = { a: a.toString(), b: b.toString(), prover: BigInt(prover).toString() }
+    for (const { a, b, prover, w } of requests) {
+      const input: Record<string, string> = { a: a.toString(), b: b.toString(), prover: BigInt(prover).toString() }
+      if (variant === 'committed') input.w = (w ?? 0n).toString()
       const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, p('circuit_js/circuit.wasm'), p('circuit.zkey'))
       proofs.push({
         proof,
@@ -121,5 +147,7 @@ export async function buildGroth16Fixture(requests: readonly FixtureProofRequest
     // snarkjs keeps worker threads alive until its curve is terminated; the process would hang.
     await curve.terminate()
     await (globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }).curve_bn128?.terminate()
+    // Everything the tests need is returned in memory.
+    await rm(dir, { recursive: true, force: true })
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Argv } from 'yargs'
 import { compileModel } from '../../compile/compileModel.js'
+import { startTask } from '../../logger.js'
 import { ensureNativeWitness } from '../../witness/ensureNativeWitness.js'
 import { findWitnessToolchain } from '../../witness/findWitnessToolchain.js'
 import { startBackgroundWitnessBuild } from '../../witness/startBackgroundWitnessBuild.js'
@@ -23,6 +24,11 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         .option('validation', { type: 'string', describe: 'JSONL to score the --target search on (default: the calibration set)' })
         .option('headroom', { type: 'number', default: 1, describe: 'extra bits of range above the calibrated maximum' })
         .option('input-visibility', { choices: ['hashed', 'public', 'private'] as const, default: 'hashed' as const })
+        .option('weights', {
+          choices: ['constant', 'committed'] as const,
+          default: 'constant' as const,
+          describe: 'constant: baked into the circuit; committed: private signals with a public Poseidon commitment, one circuit and key for every weight set (fine-tunes) of the architecture, at one constraint per multiply-accumulate',
+        })
         .option('argmax', { type: 'boolean', default: true, describe: 'prove the predicted class too' })
         .option('optimize', { choices: [0, 1, 2] as const, describe: 'circom simplification level (default: 2 below 30k constraints, else 1)' })
         .option('name', { type: 'string', describe: 'model name (default: file name)' })
@@ -43,6 +49,7 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         ...(argv.validation ? { validationPath: argv.validation } : {}),
         headroomBits: argv.headroom,
         inputVisibility: argv['input-visibility'],
+        weights: argv.weights,
         argmax: argv.argmax,
         ...(argv.optimize !== undefined ? { optimization: argv.optimize } : {}),
         ...(argv.name ? { name: argv.name } : {}),
@@ -53,11 +60,13 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
       if (toolchain?.ok) {
         const cacheDir = join(argv.keys, 'witness-cache')
         if (argv['witness-build'] === 'wait') {
+          const building = startTask(logger, 'native witness (g++)')
           const built = await ensureNativeWitness({ buildDir: argv.out, cacheDir, toolchain: toolchain.toolchain, logger })
+          building.end(built.cached ? 'cached' : undefined)
           witnessLine = `witness: native (${built.cached ? 'cached' : `built in ${built.info.buildSeconds} s`}), ${built.installed}`
         } else {
           const { pid, logPath } = startBackgroundWitnessBuild({ buildDir: argv.out, cacheDir })
-          witnessLine = `witness: native binary building in the background (pid ${pid}, log ${logPath}); proving uses wasm until it is ready`
+          witnessLine = `witness: native binary building in the background at low priority (nice 19, pid ${pid}, log ${logPath}); proving uses wasm until it is ready, then switches`
         }
       }
       printResult(argv.json, manifest, () =>
@@ -65,6 +74,9 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
           table(['part', 'kind', 'outputs', 'constraints'], manifest.constraints.layers.map((l) => [l.name, l.kind, l.outputs, l.constraints])),
           '',
           `${manifest.constraints.total} constraints, ${manifest.publicSignals.length} public signals (${manifest.publicSignals.map((s) => s.signal.replace('main.', '')).join(', ')})`,
+          ...(manifest.weights.visibility === 'committed'
+            ? [`weights: committed (${manifest.weights.values} values, ${manifest.constraints.layers.reduce((n, l) => n + (l.macs ?? 0), 0)} multiply-accumulates); this build's weight set commits to ${manifest.weights.commitment}`]
+            : []),
           witnessLine,
           `wrote ${argv.out}/ — next: glassbox setup ${argv.out}`,
         ].join('\n'),

@@ -21,20 +21,23 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
         const modelPath = buildPaths(argv.target).model
         const model = parseFixedPointModel(JSON.parse(await readFile(modelPath, 'utf8')), modelPath)
         const byName = new Map(model.layers.map((l) => [l.name, l]))
+        const committed = manifest.weights.visibility === 'committed'
         const rows = manifest.constraints.layers.map((part) => {
           const layer = byName.get(part.name)
           const params = !layer ? '' : layer.kind === 'dense' || layer.kind === 'conv' ? layer.weight.length + layer.bias.length : layer.kind === 'affine' ? layer.factor.length * 2 : 0
           const shape = !layer ? '' : layer.kind === 'conv' ? (layer.pool?.outShape ?? layer.convShape).join('×') : String(part.outputs)
           const fixed = !layer ? '' : `2^${layer.scale}, ${layer.bits} b${'shift' in layer ? `, >>${layer.shift}` : ''}`
-          return [part.name, part.kind, shape, fixed, params, part.constraints]
+          return [part.name, part.kind, shape, fixed, params, ...(committed ? [part.macs ?? ''] : []), part.constraints]
         })
         printResult(argv.json, { manifest, layers: model.layers.map(({ name, kind, scale, bits }) => ({ name, kind, scale, bits })) }, () =>
           [
             `${manifest.name}: ${manifest.bits}-bit activations, ${manifest.weightBits}-bit weights; input [${manifest.input.shape.join(', ')}] at 2^${manifest.input.scale} (${manifest.input.visibility}), output [${manifest.output.shape.join(', ')}] at 2^${manifest.output.scale}${manifest.droppedOutputOps.length ? ` (dropped at the output: ${manifest.droppedOutputOps.join(', ')})` : ''}`,
-            table(['part', 'kind', 'output', 'fixed point', 'params', manifest.constraints.optimization === 2 ? 'constraints' : 'constraints (O1)'], rows),
+            table(['part', 'kind', 'output', 'fixed point', 'params', ...(committed ? ['MACs'] : []), manifest.constraints.optimization === 2 ? 'constraints' : 'constraints (O1)'], rows),
             `total: ${manifest.constraints.total} constraints (--O${manifest.constraints.optimization}), ${manifest.circuit.wires} wires`,
             `public signals: ${manifest.publicSignals.map((s) => `${s.index}:${s.signal.replace('main.', '')}`).join(' ')}`,
-            `weight commitment (Poseidon): ${manifest.weights.commitment}`,
+            committed
+              ? `weights: committed (private signals, ${manifest.weights.values} values in ${manifest.weights.elements} packed elements; 1 constraint per MAC, ${rows.reduce((n, r) => n + Number(r[5] || 0), 0)} MACs); public weightsCommitment of this build's weights: ${manifest.weights.commitment}`
+              : `weights: constant; commitment (Poseidon): ${manifest.weights.commitment}`,
             manifest.setup ? `keys: powers of tau 2^${manifest.setup.ptau.power} (${manifest.setup.ptau.source}${manifest.setup.ptau.insecure ? ', INSECURE' : ''})` : 'keys: none yet (run glassbox setup)',
           ].join('\n'),
         )

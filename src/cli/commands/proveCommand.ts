@@ -1,14 +1,17 @@
 import { availableParallelism } from 'node:os'
 import type { Argv } from 'yargs'
-import { CheckFailedError } from '../../errors.js'
+import { CheckFailedError, InterruptedError } from '../../errors.js'
 import { DEFAULT_RETRIES, DEFAULT_TASK_TIMEOUT_MS } from '../../prove/createPoolExecutor.js'
 import { proveBatch } from '../../prove/proveBatch.js'
 import type { ProveBatchReturnType } from '../../prove/proveBatch.js'
 import { createQueueExecutor } from '../../queue/createQueueExecutor.js'
 import { redactRedisUrl } from '../../queue/redisConnection.js'
+import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
-import { printResult } from '../output.js'
+import { printableCommand } from '../commandLine.js'
+import { claimInterrupts } from '../interrupts.js'
+import { ensureParentFolder, printResult } from '../output.js'
 import { createProgress } from '../progress.js'
 
 export function proveCommand(yargs: Argv<GlobalOptions>) {
@@ -29,24 +32,27 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('retries', { type: 'number', default: DEFAULT_RETRIES, describe: 'attempts after a worker crash or timeout before the input is an error line' })
         .option('in-flight', { type: 'number', describe: 'inputs in flight at most (default 2 × workers + 2; with --queue 64)' })
         .option('queue', { type: 'string', describe: 'prove through BullMQ on this Redis (redis://host:port) instead of local workers; run `glassbox worker` on any machines' })
-        .option('publish-limit', { type: 'number', default: 64, describe: 'with --queue: publish build artifacts up to this many MiB into Redis (larger builds: give workers a shared path)' }),
+        .option('publish-limit', { type: 'number', default: 64, describe: 'with --queue: publish build artifacts up to this many MiB into Redis (larger builds: give workers a shared path)' })
+        .option('weights', { type: 'string', describe: 'weight-set file to prove with (committed-weights builds; default: the build’s own weights)' }),
     async (argv) => {
       const logger = loggerFor(argv)
+      await ensureParentFolder(argv.out)
+      await warnIfSingleContribution({ buildDir: argv.build, logger })
       if (!argv.prover) logger.warn('no --prover given: proofs are bound to the zero address and cannot be submitted to a registry')
       const progress = createProgress('proving', { quiet: argv.quiet || argv.json })
       // Ctrl-C / SIGTERM: stop scheduling and let the proofs in flight finish. A second one exits
       // at once: every line on disk is whole or repaired on the next run, so nothing is lost.
       const controller = new AbortController()
-      const onSignal = () => {
+      let stoppedBy: NodeJS.Signals | undefined
+      const releaseInterrupts = claimInterrupts((signal) => {
         if (controller.signal.aborted) {
           process.stderr.write('\nabandoned the proofs in flight; rerun the same command to resume\n')
           process.exit(130)
         }
+        stoppedBy = signal
         logger.warn('stopping: finishing the proofs in flight (press again to abandon them); rerun the same command to resume')
         controller.abort()
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
+      })
       let result: ProveBatchReturnType
       try {
         result = await proveBatch({
@@ -66,6 +72,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
             : {}),
           signal: controller.signal,
           abortMode: 'drain',
+          ...(argv.weights ? { weightsPath: argv.weights } : {}),
           logger,
           onProgress: (p) => {
             const settled = p.done + p.failed + p.skipped + p.alreadyFailed
@@ -75,8 +82,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         })
       } finally {
         progress.stop()
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        releaseInterrupts()
       }
       const where = argv.queue ? `through ${redactRedisUrl(argv.queue)}` : `with ${result.workers} ${result.backend} worker(s)`
       printResult(argv.json, result, () =>
@@ -87,6 +93,11 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
           ...(result.stopped === 'aborted' ? ['stopped by a signal; rerun the same command to resume'] : []),
         ].join('\n'),
       )
+      if (result.stopped === 'aborted' && stoppedBy) {
+        throw new InterruptedError(`interrupted (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}).`, {
+          details: `The proofs written so far are kept (those in flight were finished). To resume, rerun the same command; finished ids are skipped and a line torn by the interrupt is dropped:\n  ${printableCommand(process.argv.slice(2))}`,
+        })
+      }
       if (result.failed || result.alreadyFailed || result.stopped !== 'complete') {
         throw new CheckFailedError(
           result.stopped === 'aborted'

@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs'
 import { CheckFailedError } from '../../errors.js'
 import { verifyProofs } from '../../verify/verifyProofs.js'
+import { readManifest } from '../../artifacts/manifest.js'
+import { readWeightSetFor } from '../../weights/readWeightSetFor.js'
 import { verifyProofsOnChain } from '../../verify/verifyProofsOnChain.js'
 import type { VerifyProofsOnChainReturnType } from '../../verify/verifyProofsOnChain.js'
 import type { GlobalOptions } from '../globalOptions.js'
@@ -18,12 +20,23 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         .option('proofs', { type: 'string', demandOption: true })
         .option('onchain', { type: 'boolean', default: false, describe: 'also verify with the Solidity verifier on a chain' })
         .option('rpc', { type: 'string', describe: 'JSON-RPC URL (default: an embedded anvil on 127.0.0.1)' })
-        .option('verifier', { type: 'string', describe: 'address of an already deployed verifier (with --rpc)' }),
+        .option('chain-id', { type: 'number', describe: 'chain id the node must report (required with --rpc to another machine)' })
+        .option('insecure', { type: 'boolean', default: false, describe: 'allow plain http:// to another machine' })
+        .option('verifier', { type: 'string', describe: 'address of an already deployed verifier (its code must be this build’s Verifier.sol)' })
+        .option('measure-gas', { type: 'boolean', describe: 'send one verifying transaction to measure its gas (default: only on the embedded chain)' })
+        .option('weights', { type: 'string', describe: 'committed-weights builds: accept only proofs made with this weight-set file' }),
     async (argv) => {
       const logger = loggerFor(argv)
       const quiet = argv.quiet || argv.json
       const offProgress = createProgress('verifying off-chain', { quiet })
-      const offchain = await verifyProofs({ buildDir: argv.build, proofsPath: argv.proofs, logger, onProgress: (d, t) => offProgress.update(d, t) })
+      const weightsCommitment = argv.weights ? (await readWeightSetFor(argv.build, await readManifest(argv.build), argv.weights)).commitment : undefined
+      const offchain = await verifyProofs({
+        buildDir: argv.build,
+        proofsPath: argv.proofs,
+        ...(weightsCommitment ? { weightsCommitment } : {}),
+        logger,
+        onProgress: (d, t) => offProgress.update(d, t),
+      })
       offProgress.stop()
       let onchain: VerifyProofsOnChainReturnType | undefined
       if (argv.onchain) {
@@ -31,8 +44,11 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         onchain = await verifyProofsOnChain({
           buildDir: argv.build,
           proofsPath: argv.proofs,
-          ...(argv.rpc ? { rpcUrl: argv.rpc } : {}),
-          ...(argv.verifier ? { verifierAddress: argv.verifier } : {}),
+          rpcUrl: argv.rpc,
+          chainId: argv.chainId,
+          insecure: argv.insecure,
+          verifierAddress: argv.verifier,
+          measureGas: argv.measureGas,
           logger,
           onProgress: (d, t) => onProgress.update(d, t),
         })

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto'
+import { FIELD_ORDER, poseidonChain } from '../compile/poseidonChain.js'
+import { InputError } from '../errors.js'
+
+/**
+ * The input a request carries: the model's quantized input values packed exactly as the
+ * circuit's input hash packs them (B-bit values offset by 2^(B−1), ⌊253/B⌋ per field element),
+ * each element one 32-byte big-endian word. So the bytes are the hash's preimage, as compact as
+ * the hash allows (a 28×28 image at 16 bits is 53 words, 1.7 kB).
+ */
+export function encodeRequestInput(values: readonly bigint[], bits: number): string {
+  return `0x${packInput(values, bits).map((e) => e.toString(16).padStart(64, '0')).join('')}`
+}
+
+/**
+ * Unpacks a request's input bytes into `count` quantized values.
+ * @throws {InputError} When the bytes are not whole words, have the wrong length, or a word is
+ *   not a field element or has bits set beyond its values.
+ */
+export function decodeRequestInput(hex: string, bits: number, count: number): bigint[] {
+  const body = hex.startsWith('0x') ? hex.slice(2) : hex
+  const per = Math.floor(253 / bits)
+  const words = Math.ceil(count / per)
+  if (body.length !== words * 64 || !/^[0-9a-fA-F]*$/.test(body)) {
+    throw new InputError(`The request's input is ${body.length / 2} bytes; this model's ${count} values at ${bits} bits pack into ${words * 32}.`, {
+      details: 'The request was made for another model or with another encoding: do not lock it.',
+    })
+  }
+  const offset = 1n << BigInt(bits - 1)
+  const mask = (1n << BigInt(bits)) - 1n
+  const values: bigint[] = []
+  for (let w = 0; w < words; w++) {
+    let element = BigInt(`0x${body.slice(w * 64, (w + 1) * 64)}`)
+    if (element >= FIELD_ORDER) throw new InputError(`Word ${w} of the request's input is not a field element.`)
+    const here = Math.min(per, count - w * per)
+    for (let i = 0; i < here; i++) {
+      values.push((element & mask) - offset)
+      element >>= BigInt(bits)
+    }
+    if (element !== 0n) throw new InputError(`Word ${w} of the request's input has bits set beyond its ${here} values.`)
+  }
+  return values
+}
+
+export type HashRequestInputParameters = {
+  values: readonly bigint[]
+  bits: number
+  /**
+   * Optional private salt (a field element): the hash becomes Poseidon(h, salt) with h the
+   * circuit's input hash, so an input cannot be recovered by hashing guesses. Needs a circuit
+   * that takes the salt as a private input and outputs that hash (see the README).
+   */
+  salt?: bigint | undefined
+}
+
+/** The Poseidon input hash a request names: the circuit's `inputHash`, optionally salted. */
+export async function hashRequestInput({ values, bits, salt }: HashRequestInputParameters): Promise<bigint> {
+  const hash = await poseidonChain(packInput(values, bits))
+  if (salt === undefined) return hash
+  if (salt < 0n || salt >= FIELD_ORDER) throw new InputError('The salt must be a field element (0 ≤ salt < r).')
+  return poseidonChain([hash, salt])
+}
+
+/** A fresh random salt: 31 bytes from the OS, always below the field order. */
+export function randomSalt(): bigint {
+  return BigInt(`0x${randomBytes(31).toString('hex')}`)
+}
+
+function packInput(values: readonly bigint[], bits: number): bigint[] {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 126) throw new InputError(`Input bit width ${bits} is out of range.`)
+  const per = Math.floor(253 / bits)
+  const offset = 1n << BigInt(bits - 1)
+  const packed: bigint[] = []
+  for (let start = 0; start < values.length; start += per) {
+    let element = 0n
+    values.slice(start, start + per).forEach((v, i) => {
+      if (v < -offset || v >= offset) throw new InputError(`Input value ${start + i} (${v}) does not fit in ${bits} signed bits.`)
+      element += (v + offset) << BigInt(bits * i)
+    })
+    packed.push(element)
+  }
+  return packed
+}

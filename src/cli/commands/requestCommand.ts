@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises'
+import type { Argv } from 'yargs'
+import { connectMarket } from '../../chain/connectMarket.js'
+import { readDeployment } from '../../chain/deploymentFile.js'
+import { readManifest } from '../../artifacts/manifest.js'
+import { modelLayout } from '../../chain/modelLayout.js'
+import { fromField } from '../../compile/poseidonChain.js'
+import { readRequest } from '../../chain/readRequest.js'
+import { ChainError, InputError } from '../../errors.js'
+import { requestInference } from '../../market/requestInference.js'
+import { chainOptions, openChain, parseWei } from '../chainOptions.js'
+import type { GlobalOptions } from '../globalOptions.js'
+import { loggerFor } from '../globalOptions.js'
+import { printResult } from '../output.js'
+
+export function requestCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'request <build>',
+    'Ask the market for an inference: the input and its hash, a rising price, deadlines and collateral',
+    (y) =>
+      chainOptions(y)
+        .positional('build', { type: 'string', demandOption: true })
+        .option('input', { type: 'string', demandOption: true, describe: 'JSON file: an array of floats, or {"input": [...]} (one line of inputs.jsonl)' })
+        .option('max-price', { type: 'string', demandOption: true, describe: 'price ceiling in wei (sent, held in escrow)' })
+        .option('min-price', { type: 'string', describe: 'price at creation in wei (default: --max-price, a fixed price)' })
+        .option('ramp', { type: 'number', default: 600, describe: 'seconds for the price to rise from --min-price to --max-price' })
+        .option('collateral', { type: 'string', describe: 'collateral a locking prover puts up, wei (default: half of --max-price)' })
+        .option('lock-window', { type: 'number', default: 3600, describe: 'seconds in which to lock, and in which the locker alone may fulfil' })
+        .option('fulfil-window', { type: 'number', describe: 'seconds until which anyone may fulfil a missed lock (default: twice --lock-window)' })
+        .option('weight-set', { type: 'string', describe: 'committed-weights models: the weight commitment (default: the build’s)' })
+        .option('registry', { type: 'string', alias: 'market', describe: 'the GlassboxMarket (default: from deployment.json)' })
+        .option('wait', { type: 'boolean', default: false, describe: 'wait until the request is fulfilled (or expires) and print the answer' })
+        .option('wait-timeout', { type: 'number', default: 3600, describe: 'seconds --wait waits at most' }),
+    async (argv) => {
+      const logger = loggerFor(argv)
+      const input = await readInputFile(argv.input)
+      if (argv.wait && argv.rpc === undefined) {
+        throw new InputError('--wait needs --rpc: the embedded chain only runs while this command does, so no prover could answer meanwhile.')
+      }
+      const chain = await openChain(argv, { buildDir: argv.build, logger })
+      try {
+        const maxPrice = parseWei(argv.maxPrice, 'max-price') as bigint
+        const result = await requestInference({
+          buildDir: argv.build,
+          chain,
+          input,
+          maxPrice,
+          minPrice: parseWei(argv.minPrice, 'min-price'),
+          rampSeconds: BigInt(argv.ramp),
+          collateral: parseWei(argv.collateral, 'collateral'),
+          lockWindow: BigInt(argv.lockWindow),
+          fulfilWindow: argv.fulfilWindow === undefined ? undefined : BigInt(argv.fulfilWindow),
+          weightSet: argv.weightSet === undefined ? undefined : BigInt(argv.weightSet),
+          marketAddress: argv.registry,
+          logger,
+        })
+        if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge answers. Do not pay real money for them.')
+        let final: Awaited<ReturnType<typeof readRequest>> | undefined
+        if (argv.wait) {
+          const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain)) as string, provider: chain.provider })
+          const deadline = Date.now() + argv.waitTimeout * 1000
+          while (true) {
+            const state = await readRequest({ market, requestId: result.requestId })
+            if (['Fulfilled', 'Cancelled', 'Expired'].includes(state.status)) {
+              final = state
+              break
+            }
+            if (Date.now() > deadline) throw new ChainError(`Request ${result.requestId} is still ${state.status} after ${argv.waitTimeout} s.`, { details: `Check later with glassbox status ${result.requestId} --build ${argv.build}.` })
+            await new Promise((r) => setTimeout(r, chain.embedded ? 500 : 5_000))
+          }
+        }
+        const answer = final?.fulfilment ? await describeAnswer(argv.build, final.fulfilment.outputs) : undefined
+        printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer } : {}) }, () =>
+          [
+            `request   ${result.requestId} (gas ${result.gasUsed}, ${result.inputBytes} bytes of input)`,
+            `input     hash ${result.inputHash}`,
+            `price     ${result.terms.minPrice} → ${result.terms.maxPrice} wei over ${result.terms.rampSeconds} s; collateral ${result.terms.collateral} wei`,
+            `deadlines lock by +${result.terms.lockWindow} s, fulfil by +${result.terms.fulfilWindow} s`,
+            ...(final ? [`status    ${final.status}${final.fulfilment ? ` by ${final.fulfilment.prover}${final.fulfilment.late ? ' (late)' : ''}` : ''}`] : []),
+            ...(answer ? [`answer    [${answer.output.map((v) => v.toFixed(4)).join(', ')}]${answer.class !== undefined ? ` class ${answer.class}` : ''}`] : []),
+          ].join('\n'),
+        )
+      } finally {
+        await chain.close()
+      }
+    },
+  )
+}
+
+async function readRequestMarket(explicit: string | undefined, buildDir: string, chain: { chainId: bigint; embedded: boolean }): Promise<string | undefined> {
+  if (explicit) return explicit
+  return (await readDeployment(buildDir, chain))?.market
+}
+
+/** The answer of a fulfilment in the model's terms: outputs dequantized, and the class. */
+async function describeAnswer(buildDir: string, signals: readonly bigint[]): Promise<{ output: number[]; class?: number }> {
+  const manifest = await readManifest(buildDir)
+  const layout = modelLayout(manifest)
+  const byIndex = new Map(manifest.publicSignals.map((s) => [s.index, s]))
+  const output: number[] = []
+  let predicted: number | undefined
+  layout.freeIndices.forEach((index, k) => {
+    const role = byIndex.get(index)?.role
+    const value = fromField(signals[k]!)
+    if (role === 'output') output.push(Number(value) * 2 ** -manifest.output.scale)
+    else if (role === 'class') predicted = Number(value)
+  })
+  return predicted === undefined ? { output } : { output, class: predicted }
+}
+
+async function readInputFile(path: string): Promise<number[]> {
+  let value: unknown
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'))
+  } catch (cause) {
+    throw new InputError(`Cannot read --input ${path} as JSON.`, { details: 'Expected an array of numbers, or {"input": [...]}.', cause })
+  }
+  const array = Array.isArray(value) ? value : (value as { input?: unknown } | null)?.input
+  if (!Array.isArray(array) || !array.every((x) => typeof x === 'number')) throw new InputError(`--input ${path} holds no array of numbers.`, { details: 'Expected an array of numbers, or {"input": [...]}.' })
+  return array as number[]
+}

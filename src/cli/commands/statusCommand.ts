@@ -1,0 +1,45 @@
+import type { Argv } from 'yargs'
+import { connectMarket } from '../../chain/connectMarket.js'
+import { readDeployment } from '../../chain/deploymentFile.js'
+import { readRequest } from '../../chain/readRequest.js'
+import { ChainError } from '../../errors.js'
+import { chainOptions, openChain, parseWei } from '../chainOptions.js'
+import type { GlobalOptions } from '../globalOptions.js'
+import { loggerFor } from '../globalOptions.js'
+import { printResult } from '../output.js'
+
+export function statusCommand(yargs: Argv<GlobalOptions>) {
+  return yargs.command(
+    'status <request>',
+    'Show a request: status, terms, price now, deadlines, locker',
+    (y) =>
+      chainOptions(y)
+        .positional('request', { type: 'string', demandOption: true, describe: 'request id' })
+        .option('build', { type: 'string', describe: 'build folder whose deployment.json names the market' })
+        .option('registry', { type: 'string', alias: 'market', describe: 'the GlassboxMarket' }),
+    async (argv) => {
+      const logger = loggerFor(argv)
+      const chain = await openChain(argv, { buildDir: argv.build, logger })
+      try {
+        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain))?.market : undefined)
+        if (!address) throw new ChainError('Which market? Pass --build (with a deployment.json) or --registry.')
+        const market = connectMarket({ address, provider: chain.provider })
+        const r = await readRequest({ market, requestId: parseWei(argv.request, 'request') as bigint })
+        const time = (t: bigint) => new Date(Number(t) * 1000).toISOString()
+        printResult(argv.json, r, () =>
+          [
+            `request   ${r.requestId}: ${r.status}${r.status === 'Locked' ? ` by ${r.locker} since ${time(r.lockedAt)}` : ''}`,
+            `model     ${r.terms.modelId}${r.terms.weightSet ? ` (weight set ${r.terms.weightSet})` : ''}`,
+            `requester ${r.terms.requester}`,
+            `input     ${(r.input.length - 2) / 2} bytes, hash ${r.terms.inputHash}`,
+            `price     ${r.terms.minPrice} → ${r.terms.maxPrice} wei over ${r.terms.rampSeconds} s${r.status === 'Open' ? ` (now ${r.priceNow})` : ''}; collateral ${r.terms.collateral} wei`,
+            `deadlines lock ${time(r.lockDeadline)}, fulfil ${time(r.fulfilDeadline)}`,
+            ...(r.fulfilment ? [`answered  by ${r.fulfilment.prover}${r.fulfilment.late ? ' (late)' : ''}, paid ${r.fulfilment.payout} wei, tx ${r.fulfilment.txHash}`, `signals   [${r.fulfilment.outputs.join(', ')}]`] : []),
+          ].join('\n'),
+        )
+      } finally {
+        await chain.close()
+      }
+    },
+  )
+}
