@@ -91,7 +91,9 @@ describe('kill -9 at any point, then rerun: every input ends with exactly one li
     for (let round = 0; round < 3 && !final; round++) {
       const result = await prove(args)
       expect(result.code, result.stderr).toBe(1) // the planted lines could not be proven
-      const summary = JSON.parse(result.stdout) as { stopped: string; proven: number; skipped: number; failed: number; alreadyFailed: number }
+      // Exit 1 with --json: the failure document carries the summary as its result.
+      const document = JSON.parse(result.stdout) as { ok: false; result: { stopped: string; proven: number; skipped: number; failed: number; alreadyFailed: number } }
+      const summary = document.result
       if (summary.stopped === 'complete') final = summary
     }
     expect(final).toBeDefined()

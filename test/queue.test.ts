@@ -72,7 +72,8 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
       expect(interrupted.length).toBeGreaterThan(0)
       const code = await producer.exited
       expect(code, producer.output()).toBe(1) // the planted bad line
-      const summary = JSON.parse(producer.stdout()) as { proven: number; failed: number; backend: string; stopped: string }
+      // Exit 1 (the planted bad line) with --json: the failure document carries the summary as its result.
+      const summary = (JSON.parse(producer.stdout()) as { result: { proven: number; failed: number; backend: string; stopped: string } }).result
       expect(summary).toMatchObject({ proven: 16, failed: 1, backend: 'queue', stopped: 'complete' })
       // The jobs the dead worker held were taken up by the other one.
       for (const id of interrupted) expect(started(survivor.output())).toContain(id)
@@ -84,7 +85,7 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
       // A rerun finds everything done: nothing enqueued, nothing written twice.
       const rerun = glassbox(['prove', buildDir, '--inputs', inputs, '--out', out, '--queue', redis.url, '--json', '--quiet'])
       expect(await rerun.exited).toBe(1)
-      expect(JSON.parse(rerun.stdout())).toMatchObject({ proven: 0, skipped: 16, alreadyFailed: 1 })
+      expect(JSON.parse(rerun.stdout())).toMatchObject({ ok: false, result: { proven: 0, skipped: 16, alreadyFailed: 1 } })
       expect(readProofLines(out)).toHaveLength(16)
     } finally {
       victim.child.kill('SIGKILL')
@@ -95,7 +96,8 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
 
   it.skipIf(!canStartRedis())('survives Redis going away mid-batch and coming back empty: reported, retried, every input proven once', async () => {
     const own = await startTestRedis({ ownServer: true })
-    const good = irisInputs(12, 'z')
+    // Enough inputs that the restart lands mid-batch even when the worker is fast.
+    const good = irisInputs(48, 'z')
     const inputs = join(dir, 'restart.jsonl')
     writeFileSync(inputs, jsonl(good))
     const out = join(dir, 'restart-proofs.jsonl')
@@ -107,7 +109,7 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
       await own.restart!(2500)
       expect(await producer.exited, producer.output()).toBe(0)
       expect(producer.output()).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/)
-      expect(JSON.parse(producer.stdout())).toMatchObject({ proven: 12, failed: 0, stopped: 'complete' })
+      expect(JSON.parse(producer.stdout())).toMatchObject({ proven: 48, failed: 0, stopped: 'complete' })
       expect(readProofLines(out).map((r) => r.id).sort()).toEqual(good.map((g) => g.id).sort())
       expect((await verifyProofs({ buildDir, proofsPath: out })).every((c) => c.valid)).toBe(true)
     } finally {
