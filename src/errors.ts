@@ -100,8 +100,8 @@ export class ArtifactError extends GlassboxError {
 
 /** Witness generation or proving failed. */
 export class ProveError extends GlassboxError {
-  override readonly name = 'ProveError' as const
-  override readonly code = 'GLASSBOX_PROVE' as const
+  override readonly name: 'ProveError' | 'ResumeMismatchError' = 'ProveError'
+  override readonly code: 'GLASSBOX_PROVE' | 'GLASSBOX_RESUME_MISMATCH' = 'GLASSBOX_PROVE'
 }
 
 /** A proof or its public signals are malformed (a well-formed proof that fails is `false`, not an error). */

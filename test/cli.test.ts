@@ -60,7 +60,11 @@ describe('glassbox CLI: bad input exits 2 with a clear message', () => {
 
   it('rejects NaN in an input', async () => {
     const inputs = writeTemp('nan.jsonl', '{"id":"a","input":[5.1,NaN,1.4,0.2]}\n')
-    expectCleanError(await glassbox('prove', buildDir, '--inputs', inputs, '--out', join(buildDir, 'nan-proofs.jsonl')), /nan\.jsonl:1 is not valid JSON[\s\S]*NaN/)
+    // prove goes on past a bad line: it becomes an error line, and the exit code says an input could not be proven.
+    const proved = await glassbox('prove', buildDir, '--inputs', inputs, '--out', join(buildDir, 'nan-proofs.jsonl'))
+    expect(proved.code).toBe(1)
+    expect(proved.stderr).toMatch(/nan\.jsonl:1 \(a\): not valid JSON[\s\S]*NaN/)
+    expect(await readFile(join(buildDir, 'nan-proofs.errors.jsonl'), 'utf8')).toMatch(/^\{"id":"a","line":1,"reason":"not valid JSON/)
     const nulls = writeTemp('null.jsonl', '{"id":"a","input":[5.1,null,1.4,0.2]}\n')
     expectCleanError(await glassbox('run', buildDir, '--inputs', nulls), /input\[1\] is null, not a finite number/)
   })

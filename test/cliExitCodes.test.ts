@@ -100,7 +100,7 @@ describe('glassbox CLI: file problems are named (exit 2), interrupts exit 130 wi
     })
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
     expect(code, stderr).toBe(130)
-    expect(stderr).toMatch(/interrupted \(Ctrl-C\)\.\nThe proofs written so far are kept\. To resume, rerun the same command/)
+    expect(stderr).toMatch(/interrupted \(Ctrl-C\)\.\nThe proofs written so far are kept \(those in flight were finished\)\. To resume, rerun the same command/)
     expect(stderr).toContain(`glassbox prove ${buildDir} --inputs ${many} --out ${out} --workers 1`)
     expect(existsSync(out)).toBe(true)
     const written = (await readFile(out, 'utf8')).split('\n').filter(Boolean)

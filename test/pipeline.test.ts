@@ -2,7 +2,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPaths } from '../src/artifacts/buildPaths.js'
-import { ArtifactError, InputError } from '../src/errors.js'
+import { ArtifactError } from '../src/errors.js'
 import { proveBatch } from '../src/prove/proveBatch.js'
 import type { ProofRecord } from '../src/prove/proofRecord.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
@@ -80,12 +80,14 @@ describe('iris pipeline: compile → setup → pooled proving → verification',
     await expect(proveBatch({ buildDir: broken, inputsPath: examplePath('iris', 'inputs.jsonl'), outPath: join(broken, 'p.jsonl') })).rejects.toThrow(ArtifactError)
   })
 
-  it('rejects an inputs file with a wrong length or a NaN, naming the line', async () => {
+  it('writes a wrong length or a NaN to the errors file, naming the line, and proves the rest', async () => {
     const bad = join(buildDir, 'bad.jsonl')
-    await writeFile(bad, '{"id":"a","input":[1,2,3,4]}\n{"id":"b","input":[1,2,3]}\n')
-    await expect(proveBatch({ buildDir, inputsPath: bad, outPath: join(buildDir, 'x.jsonl') })).rejects.toThrow(/bad\.jsonl:2.*3 values.*takes 4/)
-    await writeFile(bad, '{"id":"a","input":[1,NaN,3,4]}\n')
-    await expect(proveBatch({ buildDir, inputsPath: bad, outPath: join(buildDir, 'x.jsonl') })).rejects.toThrow(InputError)
+    await writeFile(bad, '{"id":"a","input":[5.1,3.5,1.4,0.2]}\n{"id":"b","input":[1,2,3]}\n{"id":"c","input":[1,NaN,3,4]}\n')
+    const result = await proveBatch({ buildDir, inputsPath: bad, outPath: join(buildDir, 'x.jsonl'), workers: 1 })
+    expect(result).toMatchObject({ proven: 1, failed: 2 })
+    const errors = (await readFile(join(buildDir, 'x.errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string; line: number; reason: string })
+    expect(errors.find((e) => e.line === 2)).toMatchObject({ id: 'b', reason: expect.stringMatching(/3 values.*takes 4/) })
+    expect(errors.find((e) => e.line === 3)).toMatchObject({ id: 'c', reason: expect.stringMatching(/not valid JSON.*NaN/) })
   })
 })
 

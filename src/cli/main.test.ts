@@ -5,7 +5,8 @@ import { ChainError, ChainRefusedError, CheckFailedError, FileAccessError, Glass
 const runFixedPoint = vi.hoisted(() => vi.fn())
 vi.mock('../quantize/runFixedPoint.js', () => ({ runFixedPoint }))
 
-const { classifyError, main, redactSecrets } = await import('./main.js')
+const { classifyError, main } = await import('./main.js')
+const { redactSecrets } = await import('./commandLine.js')
 
 /** Runs the CLI in this process, capturing what it writes. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -12,6 +12,7 @@ import { proveCommand } from './commands/proveCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { setupCommand } from './commands/setupCommand.js'
 import { verifyCommand } from './commands/verifyCommand.js'
+import { workerCommand } from './commands/workerCommand.js'
 import { weightsCommand } from './commands/weightsCommand.js'
 import { fulfilCommand } from './commands/fulfilCommand.js'
 import { lockCommand } from './commands/lockCommand.js'
@@ -20,6 +21,8 @@ import { requestCommand } from './commands/requestCommand.js'
 import { statusCommand } from './commands/statusCommand.js'
 import { withdrawCommand } from './commands/withdrawCommand.js'
 import { scrubChainText } from '../chain/scrubChainText.js'
+import { printableCommand } from './commandLine.js'
+import { claimedInterruptHandler } from './interrupts.js'
 import { flushJsonResult, printJsonFailure, resetJsonResult } from './output.js'
 import { stopAllStatusLines } from './progress.js'
 
@@ -47,13 +50,15 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand]
+  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand, workerCommand]
   for (const add of commands) {
     parser = add(parser) as typeof parser
   }
   // An interrupt exits at once, except during a step that must not be cut in half (a key swap):
   // that step finishes first, so the build folder always matches its manifest.
   const onInterrupt = (signal: NodeJS.Signals) => {
+    const command = claimedInterruptHandler()
+    if (command) return command(signal)
     if (uninterruptibleCount() > 0) process.stderr.write(`\n${signal}: finishing the file swap in progress first…\n`)
     void settleUninterruptible().then(() => process.exit(interrupted(argv, json, signal)))
   }
@@ -141,24 +146,11 @@ function report(error: GlassboxError, { verbose, json, rpcUrls }: { verbose: boo
 /** Ctrl-C: leave the terminal clean (bar, cursor), say how to resume, exit 130. */
 function interrupted(argv: string[], json: boolean, signal: NodeJS.Signals): number {
   stopAllStatusLines()
-  const command = `glassbox ${redactSecrets(argv).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`
+  const command = printableCommand(argv)
   const error = new InterruptedError(`interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}).`, { details: resumeHint(argv, command) })
   if (json) printJsonFailure(error)
   process.stderr.write(`\n${error.shortMessage}\n${error.details}\n`)
   return error.exitCode
-}
-
-/**
- * The command line as it may be printed: URLs keep their scheme, host and port only (an RPC
- * or Redis URL can carry credentials or an API key in its user info, path or query).
- */
-export function redactSecrets(argv: readonly string[]): string[] {
-  return argv.map((arg) =>
-    arg.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s?#]*)([^\s]*)/gi, (_all, scheme: string, authority: string, rest: string) => {
-      const host = authority.includes('@') ? `…@${authority.slice(authority.lastIndexOf('@') + 1)}` : authority
-      return `${scheme}${host}${rest && rest !== '/' ? '/…' : ''}`
-    }),
-  )
 }
 
 function resumeHint(argv: readonly string[], command: string): string {

@@ -1,9 +1,10 @@
 import { fromField, hashInput } from '../compile/poseidonChain.js'
-import { ProveError } from '../errors.js'
+import { ArtifactError, ProveError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { evaluateFixed } from '../quantize/evaluateFixed.js'
 import { dequantize } from '../quantize/quantizeInput.js'
 import { circuitInput } from './circuitInput.js'
+import { inputSha256 } from './inputSha256.js'
 import type { ProofRecord } from './proofRecord.js'
 import type { ProverBackend } from './proverBackend.js'
 import type { ProvingArtifacts } from './provingArtifacts.js'
@@ -13,7 +14,7 @@ import { weightSignals } from '../weights/weightSignals.js'
 
 export type Prover = {
   /** Witness + Groth16 proof of one inference, checked against the integer evaluator. */
-  proveOne(request: { id: string; input: readonly number[] }): Promise<ProofRecord>
+  proveOne(request: { id: string; input: readonly number[]; prover?: string }): Promise<ProofRecord>
   close(): Promise<void>
 }
 
@@ -42,6 +43,10 @@ export async function createProver(
     checkInputHash?: boolean
   },
 ): Promise<Prover> {
+  const vkeySha256 = artifacts.manifest.artifacts['verificationKey']
+  if (!vkeySha256) {
+    throw new ArtifactError(`${artifacts.buildDir} has no verification key recorded in its manifest.`, { details: `Run \`glassbox setup ${artifacts.buildDir}\` first.` })
+  }
   const witnessCalculator = await createWitnessCalculator(artifacts, { prefer: witness, ...(logger ? { logger } : {}) })
   await backend.loadKey(artifacts.zkey)
   // A committed-weights circuit takes the weight set as private input: the same for every inference.
@@ -55,9 +60,9 @@ export async function createProver(
     return run
   }
   return {
-    async proveOne({ id, input }) {
+    async proveOne({ id, input, prover: boundTo = prover }) {
       const started = performance.now()
-      const { inputQ, signals } = circuitInput(artifacts.model, input, prover, weights ? { weights } : {})
+      const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo, weights ? { weights } : {})
       const expected = evaluateFixed(artifacts.model, inputQ)
       const witness = await calculateWitness(witnessCalculator, signals, id)
       const { proof, publicSignals, waited } = await proveInTurn(witness)
@@ -70,6 +75,8 @@ export async function createProver(
         proof,
         backend: backend.name,
         ms: Math.round(performance.now() - started - waited),
+        vkeySha256,
+        inputSha256: inputSha256(input),
       }
       if (artifacts.manifest.output.argmax) record.class = expected.argmax
       if (weights) record.weightsCommitment = artifacts.weights.commitment

@@ -16,4 +16,12 @@ export type ProofRecord = {
   backend: string
   /** Wall time of witness + proof for this input, in milliseconds. */
   ms: number
+  /**
+   * SHA-256 (hex) of the build's `verification_key.json`, as recorded in the
+   * manifest's `artifacts.verificationKey`: which model and which keys made this
+   * proof. A resumed batch refuses records of other keys.
+   */
+  vkeySha256: string
+  /** SHA-256 (hex) of the canonical JSON of this record's float input array (see `inputSha256`). */
+  inputSha256: string
 }

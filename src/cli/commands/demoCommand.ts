@@ -24,6 +24,7 @@ import { readProofs } from '../../verify/readProofs.js'
 import { verifyProofs } from '../../verify/verifyProofs.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
+import { checkIntegerOptions } from '../optionChecks.js'
 import { printResult, table } from '../output.js'
 import { createProgress } from '../progress.js'
 
@@ -39,7 +40,8 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
         .option('example', { choices: ['iris', 'digits'] as const, default: 'iris' as const })
         .option('out', { type: 'string', describe: 'build folder (default: build/<example>)' })
         .option('workers', { type: 'number', describe: 'proving workers (default: cores)' })
-        .option('keys', { type: 'string', default: 'keys', describe: 'cache folder for dev powers of tau' }),
+        .option('keys', { type: 'string', default: 'keys', describe: 'cache folder for dev powers of tau' })
+        .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 } })),
     async (argv) => {
       const logger = loggerFor(argv)
       const example = join(PACKAGE_ROOT, 'examples', argv.example)
@@ -109,7 +111,7 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
         await rm(proofsPath, { force: true })
         const bar = createProgress('proving', { quiet: argv.quiet || argv.json })
         const proved = await timed('prove', () =>
-          proveBatch({ buildDir, inputsPath: requestInputs, outPath: proofsPath, prover: proverAddress, logger, ...(argv.workers ? { workers: argv.workers } : {}), onProgress: (p) => bar.update(p.done + p.failed, p.total) }),
+          proveBatch({ buildDir, inputsPath: requestInputs, outPath: proofsPath, prover: proverAddress, logger, ...(argv.workers ? { workers: argv.workers } : {}), onProgress: (p) => bar.update(p.done + p.failed, p.total ?? decoded.length) }),
         )
         bar.stop()
         if (proved.failures.length) throw new CheckFailedError(`${proved.failures.length} proofs failed.`)

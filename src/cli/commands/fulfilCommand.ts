@@ -3,6 +3,7 @@ import { fulfilRequest } from '../../market/fulfilRequest.js'
 import { chainOptions, openChain, parseWei } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
+import { checkIntegerOptions } from '../optionChecks.js'
 import { printResult } from '../output.js'
 
 export function fulfilCommand(yargs: Argv<GlobalOptions>) {
@@ -14,7 +15,8 @@ export function fulfilCommand(yargs: Argv<GlobalOptions>) {
         .positional('build', { type: 'string', demandOption: true })
         .positional('request', { type: 'string', demandOption: true, describe: 'request id' })
         .option('workers', { type: 'number', default: 1, describe: 'proving workers' })
-        .option('registry', { type: 'string', alias: 'market', describe: 'the GlassboxMarket (default: from deployment.json)' }),
+        .option('registry', { type: 'string', alias: 'market', describe: 'the GlassboxMarket (default: from deployment.json)' })
+        .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 } })),
     async (argv) => {
       const logger = loggerFor(argv)
       const chain = await openChain(argv, { buildDir: argv.build, logger })

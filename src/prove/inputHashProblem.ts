@@ -1,0 +1,19 @@
+import { hashInput } from '../compile/poseidonChain.js'
+import { quantizeInput } from '../quantize/quantizeInput.js'
+import type { ProofRecord } from './proofRecord.js'
+import type { ProvingArtifacts } from './provingArtifacts.js'
+
+/**
+ * The proven input hash must be Poseidon of this input. Checked on the main
+ * thread, because Poseidon's library cannot be loaded in pool workers (see
+ * compile/poseidonChain.ts); the workers check every other signal.
+ *
+ * @returns Why the record must not be written, or undefined when it is right.
+ */
+export async function inputHashProblem(artifacts: Pick<ProvingArtifacts, 'manifest' | 'model'>, input: readonly number[], record: ProofRecord): Promise<string | undefined> {
+  const slot = artifacts.manifest.publicSignals.find((s) => s.role === 'inputHash')
+  if (!slot) return undefined
+  const expected = await hashInput(quantizeInput(artifacts.model, input), artifacts.model.input.bits)
+  if (BigInt(record.publicSignals[slot.index] ?? -1) === expected) return undefined
+  return `the proof's input hash is not Poseidon of this input (a glassbox bug; the proof was not written)`
+}
