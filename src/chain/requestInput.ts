@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { FIELD_ORDER, poseidonChain } from '../compile/poseidonChain.js'
+import { FIELD_ORDER, packInput, poseidonChain } from '../compile/poseidonChain.js'
 import { InputError } from '../errors.js'
 
 /**
@@ -64,20 +64,4 @@ export async function hashRequestInput({ values, bits, salt }: HashRequestInputP
 /** A fresh random salt: 31 bytes from the OS, always below the field order. */
 export function randomSalt(): bigint {
   return BigInt(`0x${randomBytes(31).toString('hex')}`)
-}
-
-function packInput(values: readonly bigint[], bits: number): bigint[] {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 126) throw new InputError(`Input bit width ${bits} is out of range.`)
-  const per = Math.floor(253 / bits)
-  const offset = 1n << BigInt(bits - 1)
-  const packed: bigint[] = []
-  for (let start = 0; start < values.length; start += per) {
-    let element = 0n
-    values.slice(start, start + per).forEach((v, i) => {
-      if (v < -offset || v >= offset) throw new InputError(`Input value ${start + i} (${v}) does not fit in ${bits} signed bits.`)
-      element += (v + offset) << BigInt(bits * i)
-    })
-    packed.push(element)
-  }
-  return packed
 }

@@ -1,4 +1,5 @@
 import type { PoseidonHasher } from 'circomlibjs'
+import { InputError } from '../errors.js'
 
 /** The BN254 scalar field order: signals live modulo this prime. */
 export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
@@ -46,20 +47,33 @@ export async function poseidonChain(values: readonly bigint[]): Promise<bigint> 
 }
 
 /**
- * The input commitment proven by the circuit (`PackedInputHash`): B-bit signed
- * values are offset by 2^(B−1), packed floor(253 / B) per field element, and
- * the packed elements hashed with {@link poseidonChain}.
+ * The circuit's input packing (`PackedInputHash`): B-bit signed values offset
+ * by 2^(B−1), floor(253 / B) per field element, lowest bits first. Also the
+ * calldata layout of a market request's input, so the bytes are the hash's
+ * preimage.
+ *
+ * @throws {InputError} for a bit width out of range or a value that does not fit in B signed bits.
  */
-export async function hashInput(values: readonly bigint[], bits: number): Promise<bigint> {
+export function packInput(values: readonly bigint[], bits: number): bigint[] {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 126) throw new InputError(`Input bit width ${bits} is out of range.`)
   const per = Math.floor(253 / bits)
   const offset = 1n << BigInt(bits - 1)
   const packed: bigint[] = []
   for (let start = 0; start < values.length; start += per) {
     let element = 0n
     values.slice(start, start + per).forEach((v, i) => {
+      if (v < -offset || v >= offset) throw new InputError(`Input value ${start + i} (${v}) does not fit in ${bits} signed bits.`)
       element += (v + offset) << BigInt(bits * i)
     })
     packed.push(element)
   }
-  return poseidonChain(packed)
+  return packed
+}
+
+/**
+ * The input commitment proven by the circuit (`PackedInputHash`): the values
+ * packed by {@link packInput}, then hashed with {@link poseidonChain}.
+ */
+export async function hashInput(values: readonly bigint[], bits: number): Promise<bigint> {
+  return poseidonChain(packInput(values, bits))
 }
