@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Removes the temp folders of shared test helpers after each file.
+    setupFiles: ['test/support/cleanupTempDirs.ts'],
     // Circuit compiles, key setup and an embedded chain take seconds, not milliseconds.
     testTimeout: 240_000,
     hookTimeout: 600_000,

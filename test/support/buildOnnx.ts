@@ -3,10 +3,10 @@
  * nodes with attributes, a graph with one input and one output, written to a
  * temporary directory so onnxruntime-node can load them too.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import onnxProto from 'onnx-proto'
+import { makeTempDir } from './tempDirs.js'
 
 const { onnx } = onnxProto
 const { DataType } = onnx.TensorProto
@@ -99,7 +99,7 @@ let dir: string | undefined
 
 /** Writes bytes (an encoded model, or anything else) to a fresh temp dir shared by the test file; returns the path. */
 export function writeTemp(fileName: string, bytes: Uint8Array | string): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'glassbox-onnx-'))
+  dir ??= makeTempDir('glassbox-onnx-')
   const path = join(dir, fileName)
   writeFileSync(path, bytes)
   return path

@@ -6,14 +6,13 @@
  * the life of the process.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WitnessCalculatorBuilder } from 'circom_runtime'
 import type { WitnessCalculator } from 'circom_runtime'
 import { expect } from 'vitest'
 import { runCircom } from '../../src/compile/runCircom.js'
+import { makeTempDir } from './tempDirs.js'
 
 /** Signal values as circom_runtime takes them: signed integers are mapped into the field. */
 export type CircuitInputValue = bigint | number | string | CircuitInputValue[]
@@ -83,9 +82,7 @@ export function compileTestCircuit(mainSource: string, { optimization = 2 }: { o
 
 function testRoot(): string {
   if (!root) {
-    const dir = mkdtempSync(join(tmpdir(), 'glassbox-circuit-test-'))
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-    root = dir
+    root = makeTempDir('glassbox-circuit-test-')
   }
   return root
 }

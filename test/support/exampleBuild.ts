@@ -1,9 +1,8 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { compileModel } from '../../src/compile/compileModel.js'
 import { setupKeys } from '../../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../../src/snark/snarkjsLogger.js'
+import { makeTempDir } from './tempDirs.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const KEYS_DIR = join(ROOT, 'keys')
@@ -19,7 +18,7 @@ export async function buildExample(
   name: ExampleName,
   { setup = true, bits, weightBits, nativeWitness }: { setup?: boolean; bits?: number; weightBits?: number; nativeWitness?: boolean } = {},
 ): Promise<string> {
-  const outDir = join(mkdtempSync(join(tmpdir(), `glassbox-${name}-`)), 'build')
+  const outDir = join(makeTempDir(`glassbox-${name}-`), 'build')
   await compileModel({
     modelPath: examplePath(name, 'model.onnx'),
     calibrationPath: examplePath(name, 'calibration.jsonl'),

@@ -4,6 +4,7 @@ import { DEFAULT_RETRIES, DEFAULT_TASK_TIMEOUT_MS } from '../../prove/createPool
 import { runQueueWorker } from '../../queue/runQueueWorker.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
+import { claimInterrupts } from '../interrupts.js'
 import { checkIntegerOptions } from '../optionChecks.js'
 
 export function workerCommand(yargs: Argv<GlobalOptions>) {
@@ -24,13 +25,14 @@ export function workerCommand(yargs: Argv<GlobalOptions>) {
         .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 }, 'lock-duration': { min: 1000 }, 'stalled-interval': { min: 100 }, 'task-timeout': { min: 0 }, retries: { min: 0 } })),
     async (argv) => {
       const logger = loggerFor(argv)
+      // Ctrl-C / SIGTERM: stop taking jobs and finish those in flight; a second one exits at once
+      // (BullMQ hands the unfinished jobs to another worker once their locks expire).
       const controller = new AbortController()
-      const stop = () => {
+      const releaseInterrupts = claimInterrupts(() => {
         if (controller.signal.aborted) process.exit(130)
+        logger.warn('stopping: finishing the jobs in flight (press again to exit at once)')
         controller.abort()
-      }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
+      })
       try {
         await runQueueWorker({
           url: argv.queue,
@@ -47,8 +49,7 @@ export function workerCommand(yargs: Argv<GlobalOptions>) {
           signal: controller.signal,
         })
       } finally {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
+        releaseInterrupts()
       }
     },
   )
