@@ -5,6 +5,7 @@ import { WitnessCalculatorBuilder } from 'circom_runtime'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CIRCUIT } from '../../test/chain/groth16Fixture.js'
+import { makeTempDir } from '../../test/support/tempDirs.js'
 import { readR1csHeader } from '../compile/readR1csHeader.js'
 import { runCircom } from '../compile/runCircom.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
@@ -24,7 +25,7 @@ describe.skipIf(!addon)(`native dev setup: powers of tau and Groth16 keys${addon
   let ptau: DevPtau
 
   beforeAll(async () => {
-    keysDir = await mkdtemp(join(tmpdir(), 'glassbox-ptau-'))
+    keysDir = makeTempDir('glassbox-ptau-')
     ptau = await ensureDevPtau({ power: POWER, keysDir, generator: 'native' })
   })
   afterAll(releaseSnarkjs)
@@ -46,7 +47,7 @@ describe.skipIf(!addon)(`native dev setup: powers of tau and Groth16 keys${addon
   })
 
   it('serves snarkjs Groth16 setup: native and snarkjs proofs of a circuit verify', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'glassbox-ptau-circuit-'))
+    const dir = makeTempDir('glassbox-ptau-circuit-')
     await runCircom({ source: CIRCUIT, outDir: dir })
     const zkey0 = join(dir, 'c0.zkey')
     const zkey = join(dir, 'c.zkey')
@@ -69,7 +70,7 @@ describe.skipIf(!addon)(`native dev setup: powers of tau and Groth16 keys${addon
   })
 
   it('writes a dev Groth16 key natively that snarkjs proves with and exports a verifier from', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'glassbox-zkey-'))
+    const dir = makeTempDir('glassbox-zkey-')
     await runCircom({ source: CIRCUIT, outDir: dir })
     const zkey = join(dir, 'native.zkey')
     expect(await (addon as NativeAddon).writeDevZkey(join(dir, 'circuit.r1cs'), ptau.path, ptau.sha256, zkey, 2)).toBe(3)
