@@ -3,6 +3,7 @@ import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
 import { weightLayout } from '../weights/weightLayout.js'
+import { convChannelGeometry } from './convChannelGeometry.js'
 import { emitCommittedLayer, emitWeightCommitment } from './emitCommittedWeights.js'
 
 export type InputVisibility = 'hashed' | 'public' | 'private'
@@ -178,25 +179,16 @@ function emitLayer(layer: FixedLayer, index: number, sources: string[], t: strin
 }
 
 function emitConv(layer: FixedConvLayer, name: string, x: string, t: string): string[] {
-  const [inC, h, w] = layer.inShape
-  const [outC, oh, ow] = layer.convShape
-  const [kh, kw] = layer.kernel
-  const perIn = inC / layer.group
-  const perOut = outC / layer.group
-  const channelSize = layer.pool ? layer.pool.outShape[1] * layer.pool.outShape[2] : oh * ow
-  const pool = layer.pool
-    ? `1, ${layer.pool.kernel.join(', ')}, ${layer.pool.stride.join(', ')}, ${layer.pool.pads[0]}, ${layer.pool.pads[1]}, ${layer.pool.outShape[1]}, ${layer.pool.outShape[2]}`
-    : '0, 1, 1, 1, 1, 0, 0, 1, 1'
+  const { perIn, perOut, inputChannelSize, channelSize, weightsPerChannel, windowArgs, poolArgs } = convChannelGeometry(layer)
   const lines: string[] = []
-  const weightsPerChannel = perIn * kh * kw
-  for (let m = 0; m < outC; m++) {
+  for (let m = 0; m < layer.convShape[0]; m++) {
     const firstIn = Math.floor(m / perOut) * perIn
     const weights = layer.weight.slice(m * weightsPerChannel, (m + 1) * weightsPerChannel).join(',')
     const c = `${name}c${m}`
     lines.push(
-      `    component ${c} = ConvChannel(${perIn}, ${h}, ${w}, ${kh}, ${kw}, ${layer.stride.join(', ')}, ${layer.pads[0]}, ${layer.pads[1]}, ${oh}, ${ow}, [${weights}], ${layer.bias[m]}, ${layer.shift}, ${layer.bits}, ${layer.relu ? 1 : 0}, ${pool});`,
-      `    for (var i = 0; i < ${perIn * h * w}; i++) {`,
-      `        ${c}.in[i] <== ${x}[${firstIn * h * w} + i];`,
+      `    component ${c} = ConvChannel(${windowArgs}, [${weights}], ${layer.bias[m]}, ${layer.shift}, ${layer.bits}, ${layer.relu ? 1 : 0}, ${poolArgs});`,
+      `    for (var i = 0; i < ${perIn * inputChannelSize}; i++) {`,
+      `        ${c}.in[i] <== ${x}[${firstIn * inputChannelSize} + i];`,
       '    }',
       `    for (var i = 0; i < ${channelSize}; i++) {`,
       `        ${t}[${m * channelSize} + i] <== ${c}.out[i];`,

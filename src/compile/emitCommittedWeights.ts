@@ -1,5 +1,6 @@
 import type { FixedAffineLayer, FixedConvLayer, FixedDenseLayer } from '../quantize/fixedPointModel.js'
 import type { WeightLayout, WeightSegment } from '../weights/weightLayout.js'
+import { convChannelGeometry } from './convChannelGeometry.js'
 
 /** A layer whose parameters become signals of a committed-weights circuit. */
 export type CommittedLayer = FixedDenseLayer | FixedConvLayer | FixedAffineLayer
@@ -59,24 +60,15 @@ export function emitCommittedLayer(layer: CommittedLayer, index: number, x: stri
 }
 
 function emitCommittedConv(layer: FixedConvLayer, name: string, x: string, t: string, weight: WeightSegment, bias: WeightSegment): string[] {
-  const [inC, h, w] = layer.inShape
-  const [outC, oh, ow] = layer.convShape
-  const [kh, kw] = layer.kernel
-  const perIn = inC / layer.group
-  const perOut = outC / layer.group
-  const channelSize = layer.pool ? layer.pool.outShape[1] * layer.pool.outShape[2] : oh * ow
-  const pool = layer.pool
-    ? `1, ${layer.pool.kernel.join(', ')}, ${layer.pool.stride.join(', ')}, ${layer.pool.pads[0]}, ${layer.pool.pads[1]}, ${layer.pool.outShape[1]}, ${layer.pool.outShape[2]}`
-    : '0, 1, 1, 1, 1, 0, 0, 1, 1'
-  const weightsPerChannel = perIn * kh * kw
+  const { perIn, perOut, inputChannelSize, channelSize, weightsPerChannel, windowArgs, poolArgs } = convChannelGeometry(layer)
   const lines: string[] = []
-  for (let m = 0; m < outC; m++) {
+  for (let m = 0; m < layer.convShape[0]; m++) {
     const firstIn = Math.floor(m / perOut) * perIn
     const c = `${name}c${m}`
     lines.push(
-      `    component ${c} = ConvChannelCommitted(${perIn}, ${h}, ${w}, ${kh}, ${kw}, ${layer.stride.join(', ')}, ${layer.pads[0]}, ${layer.pads[1]}, ${oh}, ${ow}, ${layer.shift}, ${layer.bits}, ${layer.relu ? 1 : 0}, ${pool});`,
-      `    for (var i = 0; i < ${perIn * h * w}; i++) {`,
-      `        ${c}.in[i] <== ${x}[${firstIn * h * w} + i];`,
+      `    component ${c} = ConvChannelCommitted(${windowArgs}, ${layer.shift}, ${layer.bits}, ${layer.relu ? 1 : 0}, ${poolArgs});`,
+      `    for (var i = 0; i < ${perIn * inputChannelSize}; i++) {`,
+      `        ${c}.in[i] <== ${x}[${firstIn * inputChannelSize} + i];`,
       '    }',
       `    for (var i = 0; i < ${weightsPerChannel}; i++) {`,
       `        ${c}.wk[i] <== weights[${weight.start + m * weightsPerChannel} + i];`,
