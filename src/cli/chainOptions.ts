@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs'
 import { connectChain, type ConnectChainReturnType } from '../chain/connectChain.js'
-import { embeddedStatePath } from '../chain/deploymentFile.js'
-import { InputError } from '../errors.js'
+import { embeddedStatePath, readDeployment } from '../chain/deploymentFile.js'
+import { ChainError, InputError } from '../errors.js'
 import type { Logger } from '../logger.js'
 
 /** Options every chain-facing command takes. */
@@ -46,3 +46,14 @@ export function parseWei(value: string | number | undefined, name: string): bigi
   throw new InputError(`--${name} must be an amount in wei (an integer, e.g. 1000000000000000 or 1e15), got "${text}".`)
 }
 
+
+/**
+ * The market a command talks to: `--registry`, else the one the build folder's
+ * deployment.json records for this chain.
+ * @throws {ChainError} when neither names one.
+ */
+export async function resolveMarketAddress(argv: { registry?: string | undefined; build?: string | undefined }, chain: ConnectChainReturnType): Promise<string> {
+  const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain))?.market : undefined)
+  if (!address) throw new ChainError('Which market? Pass --build (with a deployment.json) or --registry.')
+  return address
+}

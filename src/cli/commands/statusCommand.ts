@@ -1,9 +1,7 @@
 import type { Argv } from 'yargs'
 import { connectMarket } from '../../chain/connectMarket.js'
-import { readDeployment } from '../../chain/deploymentFile.js'
 import { readRequest } from '../../chain/readRequest.js'
-import { ChainError } from '../../errors.js'
-import { chainOptions, openChain, parseWei } from '../chainOptions.js'
+import { chainOptions, openChain, parseWei, resolveMarketAddress } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { printResult } from '../output.js'
@@ -21,8 +19,7 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
-        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain))?.market : undefined)
-        if (!address) throw new ChainError('Which market? Pass --build (with a deployment.json) or --registry.')
+        const address = await resolveMarketAddress(argv, chain)
         const market = connectMarket({ address, provider: chain.provider })
         const r = await readRequest({ market, requestId: parseWei(argv.request, 'request') as bigint })
         const time = (t: bigint) => new Date(Number(t) * 1000).toISOString()

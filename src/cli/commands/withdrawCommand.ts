@@ -1,8 +1,6 @@
 import type { Argv } from 'yargs'
 import { connectMarket } from '../../chain/connectMarket.js'
-import { readDeployment } from '../../chain/deploymentFile.js'
-import { ChainError } from '../../errors.js'
-import { chainOptions, openChain, parseWei } from '../chainOptions.js'
+import { chainOptions, openChain, parseWei, resolveMarketAddress } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { printResult } from '../output.js'
@@ -21,8 +19,7 @@ export function withdrawCommand(yargs: Argv<GlobalOptions>) {
       const logger = loggerFor(argv)
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
-        const address = argv.registry ?? (argv.build ? (await readDeployment(argv.build, chain))?.market : undefined)
-        if (!address) throw new ChainError('Which market? Pass --build (with a deployment.json) or --registry.')
+        const address = await resolveMarketAddress(argv, chain)
         const market = connectMarket({ address, signer: chain.signer, txTimeoutMs: chain.txTimeoutMs, secretRpcUrls: chain.secretRpcUrls, logger })
         const me = await chain.signer.getAddress()
         const to = argv.to ?? me
