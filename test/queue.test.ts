@@ -16,12 +16,13 @@ const skip = redisSkipReason()
 
 type Running = { child: ChildProcessWithoutNullStreams; output: () => string; stdout: () => string; exited: Promise<number | null> }
 
-function glassbox(args: string[]): Running {
+/** `onOutput` runs synchronously on every chunk, so a test can act the moment a line appears. */
+function glassbox(args: string[], onOutput?: (output: string, child: ChildProcessWithoutNullStreams) => void): Running {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT })
   let output = ''
   let stdout = ''
-  child.stdout.on('data', (c: Buffer) => ((output += c.toString()), (stdout += c.toString())))
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()))
+  child.stdout.on('data', (c: Buffer) => ((output += c.toString()), (stdout += c.toString()), onOutput?.(output, child)))
+  child.stderr.on('data', (c: Buffer) => ((output += c.toString()), onOutput?.(output, child)))
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
   return { child, output: () => output, stdout: () => stdout, exited }
 }
@@ -61,13 +62,22 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
     const out = join(dir, 'proofs.jsonl')
     // Short locks so the killed worker's jobs come back within seconds (the defaults are 20 s / 10 s).
     const workerArgs = ['worker', '--queue', redis.url, '--workers', '1', '--lock-duration', '3000', '--stalled-interval', '1000', '--verbose']
-    const victim = glassbox([...workerArgs, '--build-cache', join(dir, 'cache-a')])
-    const survivor = glassbox([...workerArgs, '--build-cache', join(dir, 'cache-b')])
+    // The victim works alone until it is killed the moment it starts its third job (no polling window
+    // in which that job could finish); only then does the survivor join, so the race between the two
+    // cannot leave the victim with too few jobs to kill it mid-job.
+    let cut = ''
+    const victim = glassbox([...workerArgs, '--build-cache', join(dir, 'cache-a')], (log, child) => {
+      if (!cut && started(log).length >= 3) {
+        child.kill('SIGKILL')
+        cut = log
+      }
+    })
+    let survivor: Running | undefined
     try {
       const producer = glassbox(['prove', buildDir, '--inputs', inputs, '--out', out, '--queue', redis.url, '--json', '--quiet'])
-      await until(() => started(victim.output()).length >= 3, 'the first worker to take three jobs')
-      victim.child.kill('SIGKILL')
-      const cut = victim.output()
+      await until(() => cut !== '', 'the first worker to take three jobs')
+      await victim.exited
+      survivor = glassbox([...workerArgs, '--build-cache', join(dir, 'cache-b')])
       const interrupted = started(cut).filter((id) => !finished(cut).includes(id))
       expect(interrupted.length).toBeGreaterThan(0)
       const code = await producer.exited
@@ -89,8 +99,8 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
       expect(readProofLines(out)).toHaveLength(16)
     } finally {
       victim.child.kill('SIGKILL')
-      survivor.child.kill('SIGTERM')
-      await survivor.exited
+      survivor?.child.kill('SIGTERM')
+      await survivor?.exited
     }
   })
 
