@@ -1,6 +1,6 @@
 import { GlassboxError } from '../errors.js'
 import { shapeSize, type ConvOp, type MaxPoolOp, type Op, type PadOp } from './ir.js'
-import { forWindow } from './windows.js'
+import { forWindow, windowBounds } from './windows.js'
 
 /**
  * The float64 semantics of one IR op: the kernel behind {@link evaluateFloat},
@@ -95,9 +95,12 @@ function conv(op: ConvOp, x: Float64Array): Float64Array {
         for (let ci = 0; ci < inPerGroup; ci++) {
           const wBase = (m * inPerGroup + ci) * kh
           const xBase = (firstChannel + ci) * height
-          forWindow(op, oh, ow, (i, j, h, w) => {
-            acc += op.weight[(wBase + i) * kw + j]! * x[(xBase + h) * width + w]!
-          })
+          const { h0, w0, iFrom, iTo, jFrom, jTo } = windowBounds(op, oh, ow)
+          for (let i = iFrom; i < iTo; i++) {
+            const wRow = (wBase + i) * kw
+            const xRow = (xBase + h0 + i) * width + w0
+            for (let j = jFrom; j < jTo; j++) acc += op.weight[wRow + j]! * x[xRow + j]!
+          }
         }
         y[(m * outH + oh) * outW + ow] = acc
       }

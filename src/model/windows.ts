@@ -15,17 +15,30 @@ export type WindowSpec = {
 }
 
 /**
+ * The in-image part of output (oh, ow)'s window: kernel rows i in [iFrom, iTo)
+ * read image row h0 + i, kernel columns j in [jFrom, jTo) image column w0 + j.
+ * Hot loops (conv in the float and integer evaluators) iterate these bounds
+ * directly instead of calling a visitor per position.
+ */
+export type WindowBounds = { h0: number; w0: number; iFrom: number; iTo: number; jFrom: number; jTo: number }
+
+export function windowBounds(spec: WindowSpec, oh: number, ow: number): WindowBounds {
+  const [, height, width] = spec.inShape as [number, number, number]
+  const [kh, kw] = spec.kernel as [number, number]
+  const h0 = oh * spec.stride[0]! - spec.pads[0]!
+  const w0 = ow * spec.stride[1]! - spec.pads[1]!
+  return { h0, w0, iFrom: Math.max(0, -h0), iTo: Math.min(kh, height - h0), jFrom: Math.max(0, -w0), jTo: Math.min(kw, width - w0) }
+}
+
+/**
  * Calls `visit(i, j, h, w)` for every position (i, j) of output (oh, ow)'s
  * window that falls inside the image, at image row h and column w, row-major.
  * Padding is skipped: it reads zero (conv) or is never selected (max pool).
  */
 export function forWindow(spec: WindowSpec, oh: number, ow: number, visit: (i: number, j: number, h: number, w: number) => void): void {
-  const [, height, width] = spec.inShape as [number, number, number]
-  const [kh, kw] = spec.kernel as [number, number]
-  const h0 = oh * spec.stride[0]! - spec.pads[0]!
-  const w0 = ow * spec.stride[1]! - spec.pads[1]!
-  for (let i = Math.max(0, -h0); i < kh && h0 + i < height; i++) {
-    for (let j = Math.max(0, -w0); j < kw && w0 + j < width; j++) visit(i, j, h0 + i, w0 + j)
+  const { h0, w0, iFrom, iTo, jFrom, jTo } = windowBounds(spec, oh, ow)
+  for (let i = iFrom; i < iTo; i++) {
+    for (let j = jFrom; j < jTo; j++) visit(i, j, h0 + i, w0 + j)
   }
 }
 

@@ -1,10 +1,16 @@
 import { GlassboxError, InputError, RangeOverflowError } from '../errors.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from './fixedPointModel.js'
-import { forEachWindow, forWindow, padSources } from '../model/windows.js'
+import { forEachWindow, padSources, windowBounds } from '../model/windows.js'
 
 export type EvaluateFixedOptions = {
   /** Keep every tensor (for debugging and circuit comparisons). */
   trace?: boolean
+  /**
+   * Accumulate conv and dense sums in float64 when the layer's bound proves it
+   * exact (default true). False forces BigInt throughout: the reference the
+   * fast path is tested against.
+   */
+  float64?: boolean
 }
 
 export type EvaluateFixedReturnType = {
@@ -30,7 +36,7 @@ export type EvaluateFixedReturnType = {
  * @example
  * const { outputQ, argmax } = evaluateFixed(model, quantizeInput(model, [5.1, 3.5, 1.4, 0.2]))
  */
-export function evaluateFixed(model: FixedPointModel, inputQ: readonly bigint[], { trace = false }: EvaluateFixedOptions = {}): EvaluateFixedReturnType {
+export function evaluateFixed(model: FixedPointModel, inputQ: readonly bigint[], { trace = false, float64 = true }: EvaluateFixedOptions = {}): EvaluateFixedReturnType {
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   if (inputQ.length !== inputSize) throw new InputError(`Input has ${inputQ.length} values, the model takes ${inputSize}.`)
   checkRange(inputQ, model.input.bits, 'input')
@@ -40,29 +46,40 @@ export function evaluateFixed(model: FixedPointModel, inputQ: readonly bigint[],
     if (!t) throw new GlassboxError(`Fixed-point layer reads "${name}", which no earlier layer produces.`)
     return t
   }
-  for (const layer of model.layers) tensors.set(layer.output, evaluateLayer(layer, read))
+  for (const layer of model.layers) tensors.set(layer.output, evaluateLayer(layer, read, float64))
   const outputQ = read(model.output.name)
   const result: EvaluateFixedReturnType = { outputQ, argmax: firstArgmax(outputQ) }
   if (trace) result.tensors = tensors
   return result
 }
 
-function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[]): bigint[] {
+function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[], float64: boolean): bigint[] {
   switch (layer.kind) {
     case 'dense': {
       const x = read(layer.input)
-      const weight = asBigInts(layer.weight)
       const out: bigint[] = new Array(layer.outFeatures)
-      for (let j = 0; j < layer.outFeatures; j++) {
-        let acc = BigInt(layer.bias[j]!)
-        const row = j * layer.inFeatures
-        for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * x[i]!
-        out[j] = acc
+      const exact = float64 ? exactInFloat64(layer, x, layer.inFeatures) : null
+      if (exact) {
+        const { weight, bias } = asFloat64(layer)
+        for (let j = 0; j < layer.outFeatures; j++) {
+          let acc = bias[j]!
+          const row = j * layer.inFeatures
+          for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * exact[i]!
+          out[j] = BigInt(acc)
+        }
+      } else {
+        const weight = asBigInts(layer.weight)
+        for (let j = 0; j < layer.outFeatures; j++) {
+          let acc = BigInt(layer.bias[j]!)
+          const row = j * layer.inFeatures
+          for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * x[i]!
+          out[j] = acc
+        }
       }
       return rescaleAll(out, layer.shift, layer.bits, layer.relu, layer.name)
     }
     case 'conv':
-      return evaluateConv(layer, read(layer.input))
+      return evaluateConv(layer, read(layer.input), float64)
     case 'affine': {
       const x = read(layer.input)
       const acc = x.map((v, i) => BigInt(layer.factor[i]!) * v + BigInt(layer.offset[i]!))
@@ -123,25 +140,50 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[]): big
   }
 }
 
-function evaluateConv(layer: FixedConvLayer, x: readonly bigint[]): bigint[] {
+function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: boolean): bigint[] {
   const [inC, height, width] = layer.inShape
   const [outC, oh, ow] = layer.convShape
   const [kh, kw] = layer.kernel
   const perGroupIn = inC / layer.group
   const perGroupOut = outC / layer.group
-  const weight = asBigInts(layer.weight)
   const acc: bigint[] = new Array(outC * oh * ow)
-  for (let m = 0; m < outC; m++) {
-    const firstIn = Math.floor(m / perGroupOut) * perGroupIn
-    for (let y = 0; y < oh; y++) {
-      for (let xx = 0; xx < ow; xx++) {
-        let a = BigInt(layer.bias[m]!)
-        for (let c = 0; c < perGroupIn; c++) {
-          forWindow(layer, y, xx, (i, j, h, w) => {
-            a += weight[((m * perGroupIn + c) * kh + i) * kw + j]! * x[((firstIn + c) * height + h) * width + w]!
-          })
+  const exact = float64 ? exactInFloat64(layer, x, perGroupIn * kh * kw) : null
+  if (exact) {
+    const { weight, bias } = asFloat64(layer)
+    for (let m = 0; m < outC; m++) {
+      const firstIn = Math.floor(m / perGroupOut) * perGroupIn
+      for (let y = 0; y < oh; y++) {
+        for (let xx = 0; xx < ow; xx++) {
+          let a = bias[m]!
+          const { h0, w0, iFrom, iTo, jFrom, jTo } = windowBounds(layer, y, xx)
+          for (let c = 0; c < perGroupIn; c++) {
+            for (let i = iFrom; i < iTo; i++) {
+              const wRow = ((m * perGroupIn + c) * kh + i) * kw
+              const xRow = ((firstIn + c) * height + h0 + i) * width + w0
+              for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * exact[xRow + j]!
+            }
+          }
+          acc[(m * oh + y) * ow + xx] = BigInt(a)
         }
-        acc[(m * oh + y) * ow + xx] = a
+      }
+    }
+  } else {
+    const weight = asBigInts(layer.weight)
+    for (let m = 0; m < outC; m++) {
+      const firstIn = Math.floor(m / perGroupOut) * perGroupIn
+      for (let y = 0; y < oh; y++) {
+        for (let xx = 0; xx < ow; xx++) {
+          let a = BigInt(layer.bias[m]!)
+          const { h0, w0, iFrom, iTo, jFrom, jTo } = windowBounds(layer, y, xx)
+          for (let c = 0; c < perGroupIn; c++) {
+            for (let i = iFrom; i < iTo; i++) {
+              const wRow = ((m * perGroupIn + c) * kh + i) * kw
+              const xRow = ((firstIn + c) * height + h0 + i) * width + w0
+              for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * x[xRow + j]!
+            }
+          }
+          acc[(m * oh + y) * ow + xx] = a
+        }
       }
     }
   }
@@ -166,6 +208,46 @@ function asBigInts(values: readonly string[]): bigint[] {
     bigIntCache.set(values, converted)
   }
   return converted
+}
+
+// Integer sums in float64 are exact while every partial sum stays below 2^53
+// in magnitude. A layer's sums are bounded by |bias| + (weights per output) ·
+// max|w| · max|x|, so when that bound fits, the accumulation runs on doubles
+// (an order of magnitude faster than BigInt) and yields the same integers;
+// otherwise it stays on BigInt. The bound is checked on every input.
+const FLOAT64_EXACT = 2 ** 53
+type Float64Weights = { weight: Float64Array; bias: Float64Array; maxWeight: number; maxBias: number }
+const float64Cache = new WeakMap<readonly string[], Float64Weights | null>()
+
+function asFloat64(layer: { weight: readonly string[]; bias: readonly string[] }): Float64Weights {
+  return float64Weights(layer)!
+}
+
+function float64Weights(layer: { weight: readonly string[]; bias: readonly string[] }): Float64Weights | null {
+  let cached = float64Cache.get(layer.weight)
+  if (cached === undefined) {
+    const weight = Float64Array.from(layer.weight, Number)
+    const bias = Float64Array.from(layer.bias, Number)
+    const maxWeight = weight.reduce((m, w) => Math.max(m, Math.abs(w)), 0)
+    const maxBias = bias.reduce((m, b) => Math.max(m, Math.abs(b)), 0)
+    // Weights or biases beyond 2^53 do not even convert exactly.
+    cached = maxWeight < FLOAT64_EXACT && maxBias < FLOAT64_EXACT ? { weight, bias, maxWeight, maxBias } : null
+    float64Cache.set(layer.weight, cached)
+  }
+  return cached
+}
+
+/** The input as doubles when every sum of `terms` products (plus a bias) is exact in float64; otherwise null. */
+function exactInFloat64(layer: { weight: readonly string[]; bias: readonly string[] }, x: readonly bigint[], terms: number): Float64Array | null {
+  const weights = float64Weights(layer)
+  if (!weights) return null
+  let maxX = 0n
+  for (const v of x) {
+    const a = v < 0n ? -v : v
+    if (a > maxX) maxX = a
+  }
+  if (weights.maxBias + terms * weights.maxWeight * Number(maxX) >= FLOAT64_EXACT / 2) return null
+  return Float64Array.from(x, Number)
 }
 
 // BigInt's >> is an arithmetic shift, i.e. floor division, as in the circuit.
