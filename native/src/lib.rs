@@ -7,6 +7,9 @@
 //!   key's verification key before it is returned. Work runs on a rayon pool
 //!   owned by the prover (sized by the caller so that workers × threads never
 //!   exceed the cores), off Node's event loop.
+//! - `NativeVerifier`: checks snarkjs proof JSON against a verification key
+//!   JSON (parsed once), strictly: canonical coordinates, subgroup checks,
+//!   public signals below r.
 //! - `writeDevPtau`: a phase-2-prepared `.ptau` from a τ chosen here.
 //! - `writeDevZkey`: `snarkjs zkey new` + one contribution, natively (dev keys).
 
@@ -18,6 +21,7 @@ pub mod proof_json;
 pub mod prover;
 pub mod ptau;
 pub mod setup;
+pub mod verifier;
 pub mod wtns;
 pub mod zkey;
 

@@ -7,6 +7,7 @@ use crate::keycache;
 use crate::proof_json::proof_json;
 use crate::prover::{self, Timings};
 use crate::ptau;
+use crate::verifier::{self, VerifyingKey};
 use crate::wtns::parse_witness;
 use crate::zkey::ProvingKey;
 use napi::bindgen_prelude::{AsyncTask, Buffer};
@@ -253,6 +254,42 @@ impl Task for DevZkeyTask {
 #[napi(ts_return_type = "Promise<number>")]
 pub fn write_dev_zkey(r1cs_path: String, ptau_path: String, ptau_sha256: String, zkey_path: String, threads: u32) -> Result<AsyncTask<DevZkeyTask>> {
     Ok(AsyncTask::new(DevZkeyTask { r1cs: r1cs_path, ptau: ptau_path, ptau_sha256, zkey: zkey_path, pool: build_pool(threads)? }))
+}
+
+/// A Groth16 verifier holding one verification key (snarkjs JSON). Calls are
+/// synchronous: a verification takes about a millisecond.
+#[napi]
+pub struct NativeVerifier {
+    key: VerifyingKey,
+}
+
+fn unwind<T>(work: impl FnOnce() -> std::result::Result<T, CoreError>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result.map_err(to_napi),
+        Err(_) => Err(Error::new(Status::GenericFailure, "[PANIC] the native verifier failed internally".to_string())),
+    }
+}
+
+#[napi]
+impl NativeVerifier {
+    /// Parses the key; fails (FORMAT) when it is not a BN254 Groth16 key of valid points.
+    #[napi(constructor)]
+    pub fn new(verification_key_json: String) -> Result<Self> {
+        unwind(|| verifier::parse_verifying_key(&verification_key_json)).map(|key| Self { key })
+    }
+
+    /// Public signals the key expects.
+    #[napi(getter)]
+    pub fn n_public(&self) -> u32 {
+        self.key.n_public() as u32
+    }
+
+    /// Whether the proof (`{pi_a, pi_b, pi_c, …}` JSON) proves the public signals (a JSON list of
+    /// decimal strings). Out-of-range or malformed values make it false; only unparseable JSON throws.
+    #[napi]
+    pub fn verify(&self, proof_json: String, public_signals_json: String) -> Result<bool> {
+        unwind(|| verifier::verify_json(&self.key, &proof_json, &public_signals_json))
+    }
 }
 
 /// The addon's version (the crate's).

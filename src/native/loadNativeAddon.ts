@@ -28,6 +28,15 @@ export type NativeAddon = {
     prove(wtns: Uint8Array): Promise<NativeProveResult>
     close(): void
   }
+  /**
+   * A Groth16 verifier for one verification key (snarkjs JSON); throws "[FORMAT] …" for a key that
+   * is not valid. Absent from addons built before it existed.
+   */
+  NativeVerifier?: new (verificationKeyJson: string) => {
+    readonly nPublic: number
+    /** Proof JSON and a JSON list of decimal public signals; false for any invalid or out-of-range value. */
+    verify(proofJson: string, publicSignalsJson: string): boolean
+  }
   /** Writes a phase-2-prepared dev powers of tau of 2^power (τ chosen by the addon: INSECURE). */
   writeDevPtau(path: string, power: number, threads: number): Promise<void>
   /**

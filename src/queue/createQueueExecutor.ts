@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { Job, Queue, QueueEvents } from 'bullmq'
-import * as snarkjs from 'snarkjs'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { verifyArtifacts } from '../artifacts/manifest.js'
 import { fromField } from '../compile/poseidonChain.js'
 import type { Logger } from '../logger.js'
 import type { ProofRecord } from '../prove/proofRecord.js'
 import type { ProveExecutor, ProveExecutorFactory, ProveExecutorResult, ProveExecutorTask } from '../prove/proveExecutor.js'
-import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
+import { createGroth16Verifier } from '../snark/createGroth16Verifier.js'
 import { publishBuild } from './publishBuild.js'
 import { QueueError } from './queueError.js'
 import { QUEUE_PREFIX, jobIdFor, queueNameFor } from './queueNames.js'
@@ -23,7 +22,7 @@ export type CreateQueueExecutorParameters = {
   buildDir: string
   /** Artifact bytes published into Redis at most (default 64 MiB). */
   publishLimitBytes?: number
-  /** Verify every proof a worker returns with snarkjs before writing it (default true: a worker is another machine). */
+  /** Verify every proof a worker returns before writing it (default true: a worker is another machine), natively when the addon is built. */
   verifyResults?: boolean
   logger?: Logger
 }
@@ -49,6 +48,7 @@ export function createQueueExecutor({ url, buildDir, publishLimitBytes, verifyRe
     const name = queueNameFor(vkeySha256)
     await verifyArtifacts(buildDir, artifacts.manifest, ['verificationKey'])
     const verificationKey = JSON.parse(await readFile(buildPaths(buildDir).verificationKey, 'utf8')) as unknown
+    const verifier = createGroth16Verifier({ verificationKey, logger })
     const queue = new Queue<ProveJobData, ProveExecutorResult>(name, { connection, prefix: QUEUE_PREFIX })
     queue.on('error', reportError)
     const events = new QueueEvents(name, { connection, prefix: QUEUE_PREFIX })
@@ -123,18 +123,10 @@ export function createQueueExecutor({ url, buildDir, publishLimitBytes, verifyRe
       for (const { index, role, position } of artifacts.manifest.publicSignals) {
         if (role === 'output' && record.outputQ?.[position] !== fromField(BigInt(record.publicSignals[index]!)).toString()) return `outputQ[${position}] is not what the proof says`
       }
-      if (verifyResults && !(await verifyInTurn(record))) return 'the Groth16 proof does not verify'
+      if (verifyResults && !(await proofVerifies(record))) return 'the Groth16 proof does not verify'
       return undefined
     }
-    // One verification at a time: concurrent first calls would each build snarkjs's curve (about a second each);
-    // one at a time, a small proof verifies in tens of milliseconds on this thread.
-    let verifying: Promise<unknown> = Promise.resolve()
-    const verifyInTurn = (record: ProofRecord): Promise<boolean> => {
-      const run = verifying.then(() => snarkjs.groth16.verify(verificationKey, record.publicSignals, record.proof).catch(() => false))
-      verifying = run
-      return run
-    }
-
+    const proofVerifies = (record: ProofRecord): Promise<boolean> => verifier.verify(record.proof, record.publicSignals).catch(() => false)
     return {
       capacity: 64,
       backend: 'queue',
@@ -149,7 +141,7 @@ export function createQueueExecutor({ url, buildDir, publishLimitBytes, verifyRe
       },
       async close() {
         await Promise.allSettled([events.close(), queue.close()])
-        if (verifyResults) await releaseSnarkjs()
+        await verifier.close()
       },
     }
   }

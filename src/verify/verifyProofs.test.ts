@@ -88,7 +88,7 @@ describe('verifyProofs on a real iris build', () => {
   it('does not turn a verifier failure into "does not verify": a VerifyError naming the line', async () => {
     const [first, second] = lines as [Record<string, unknown>, Record<string, unknown>]
     const proof = { ...(second['proof'] as Record<string, unknown>), pi_a: ['7', '1', '1'] }
-    const error = await verifyProofs({ buildDir, proofsPath: await write('crash.jsonl', [first, { ...second, proof }]) }).catch((e: unknown) => e)
+    const error = await verifyProofs({ buildDir, proofsPath: await write('crash.jsonl', [first, { ...second, proof }]), verifierBackend: 'snarkjs' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(VerifyError)
     expect((error as VerifyError).shortMessage).toMatch(/crash\.jsonl:2 \(id "[^"]+"\): the Groth16 verifier failed/)
     expect((error as VerifyError).details).toMatch(/simulated verifier crash/)

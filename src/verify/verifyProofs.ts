@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises'
-import * as snarkjs from 'snarkjs'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
 import { ArtifactError, VerifyError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { verifySetupTranscript } from '../setup/verifySetupTranscript.js'
-import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
+import type { VerifierBackend } from '../snark/createGroth16Verifier.js'
+import { createGroth16Verifier } from '../snark/createGroth16Verifier.js'
 import { checkProofRecord } from './checkProofRecord.js'
 import { readProofs } from './readProofs.js'
 
@@ -23,6 +23,8 @@ export type VerifyProofsParameters = {
   proofsPath: string
   /** Committed-weights builds: accept only proofs made with the weight set of this commitment (decimal). */
   weightsCommitment?: string
+  /** Which Groth16 verifier checks the proofs (default `auto`: native when the addon is built, else snarkjs). */
+  verifierBackend?: VerifierBackend
   logger?: Logger
   onProgress?: (done: number, total: number) => void
 }
@@ -40,7 +42,7 @@ export type VerifyProofsParameters = {
  *   when the verifier itself fails on a record; {@link ArtifactError} for a
  *   missing or changed verification key.
  */
-export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
+export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, verifierBackend = 'auto', logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
   const manifest = await readManifest(buildDir)
   await verifySetupTranscript({ buildDir, manifest, logger })
   await verifyArtifacts(buildDir, manifest, ['verificationKey'])
@@ -54,6 +56,7 @@ export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, lo
   const vkeySha256 = manifest.artifacts['verificationKey']
   const records = await readProofs(proofsPath)
   const checks: ProofCheck[] = []
+  const verifier = createGroth16Verifier({ verificationKey, backend: verifierBackend, logger })
   try {
     for (const record of records) {
       const problems = checkProofRecord(record, { manifest, ...(vkeySha256 ? { vkeySha256 } : {}), ...(weightsCommitment ? { weightsCommitment } : {}) })
@@ -66,7 +69,7 @@ export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, lo
       }
       let proofOk: boolean
       try {
-        proofOk = await snarkjs.groth16.verify(verificationKey, record.publicSignals, record.proof)
+        proofOk = await verifier.verify(record.proof, record.publicSignals)
       } catch (cause) {
         // The record's shape was checked, so this is not "the proof is false": say so instead of hiding it.
         throw new VerifyError(`${proofsPath}:${record.lineNumber} (id "${record.id}"): the Groth16 verifier failed on this record.`, {
@@ -80,7 +83,7 @@ export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, lo
       onProgress?.(checks.length, records.length)
     }
   } finally {
-    await releaseSnarkjs()
+    await verifier.close()
   }
   return checks
 }

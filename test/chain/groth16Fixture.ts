@@ -70,6 +70,8 @@ export type FixtureProof = {
 export type Groth16Fixture = {
   dir: string
   verifierSource: string
+  /** The verification key, as snarkjs exports it. */
+  verificationKey: unknown
   proofs: FixtureProof[]
   /** Milliseconds per step, for the log. */
   timings: Record<string, number>
@@ -142,7 +144,7 @@ export async function buildGroth16Fixture(requests: readonly FixtureProofRequest
       })
     }
     lap('prove')
-    return { dir, verifierSource, proofs, timings }
+    return { dir, verifierSource, verificationKey: vkey, proofs, timings }
   } finally {
     // snarkjs keeps worker threads alive until its curve is terminated; the process would hang.
     await curve.terminate()
