@@ -1,5 +1,5 @@
 /**
- * Batch proving at scale: local pool 1 vs 2 workers, 2 worker processes
+ * Batch proving at scale: a 1-worker pool pinned to one core vs 1 and 2 workers on all cores, 2 worker processes
  * through BullMQ on a loopback Redis, and the streaming scheduler's peak
  * memory on a large inputs file vs a small one.
  *
@@ -122,9 +122,12 @@ async function measure(label: string, parameters: ProveBatchParameters, expected
 
 const clean = ({ stamps: _stamps, ...figures }: Throughput): Omit<Throughput, 'stamps'> => figures
 
-async function poolChild(buildDir: string, inputsPath: string, outPath: string, count: number): Promise<Throughput> {
+/** A local 1-worker pool in a child process; `cores` pins it (taskset) to the first that many cores, so its pool sizes itself to them. */
+async function poolChild(buildDir: string, inputsPath: string, outPath: string, count: number, cores?: number): Promise<Throughput> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--pool-child', buildDir, inputsPath, outPath, String(count)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const args = ['--import', 'tsx', SELF, '--pool-child', buildDir, inputsPath, outPath, String(count)]
+    const [command, argv] = cores ? ['taskset', ['-c', `0-${cores - 1}`, process.execPath, ...args]] : [process.execPath, args]
+    const child = spawn(command, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
     child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as Throughput) : reject(new Error(`pool child exited ${code}`))))
@@ -174,11 +177,16 @@ async function main(): Promise<void> {
 
     const load = [loadavg()[0]!]
     const skipped: Throughput = { label: 'skipped', proofs: 0, failed: 0, proofsPerMinute: Number.NaN, msPerProof: Number.NaN, wallSeconds: 0 }
+    let oneCore = skipped
     let one = skipped
     let two = skipped
     let queue = skipped
     let twoProcessesResult = skipped
     if (only !== 'memory') {
+    // One core is the baseline of scaling: a 1-worker pool in a process pinned to core 0 (its native prover gets one thread).
+    oneCore = { ...(await poolChild(buildDir, inputs, join(work, 'one-core.jsonl'), proofs, 1)), label: 'local, 1 worker on one core (taskset)' }
+    log(`${oneCore.label}: ${oneCore.proofsPerMinute} proofs/min`)
+    load.push(loadavg()[0]!)
     one = await measure('local, 1 worker', { ...base, outPath: join(work, 'one.jsonl'), workers: 1 }, proofs)
     load.push(loadavg()[0]!)
     two = await measure('local, 2 workers', { ...base, outPath: join(work, 'two.jsonl'), workers: 2 }, proofs)
@@ -226,7 +234,7 @@ async function main(): Promise<void> {
       cores: availableParallelism(),
       machine: machineInfo(),
       loadAverage: load.map((l) => round(l, 2)),
-      throughput: { one: clean(one), two: clean(two), ratio: round(two.proofsPerMinute / one.proofsPerMinute, 2), twoProcesses: clean(twoProcessesResult), queue: clean(queue), queueOverheadPercent },
+      throughput: { oneCore: clean(oneCore), one: clean(one), two: clean(two), coreScaling: round(two.proofsPerMinute / oneCore.proofsPerMinute, 2), ratio: round(two.proofsPerMinute / one.proofsPerMinute, 2), twoProcesses: clean(twoProcessesResult), queue: clean(queue), queueOverheadPercent },
       memory: memory.map((m) => ({ ...m, maxRssMiB: round(m.maxRssMiB, 1), rssAtStartMiB: round(m.rssAtStartMiB, 1), peakRssDuringMiB: round(m.peakRssDuringMiB, 1), peakHeapMiB: round(m.peakHeapMiB, 1), seconds: round(m.seconds, 1), linesPerSecond: Math.round(m.linesPerSecond) })),
       memoryRatio: { defaultFlags: ratio(series(undefined)), heapCapped: ratio(series(heapCap)) },
       /** Peak RSS while streaming, above the RSS when streaming began: what the batch itself adds. */
@@ -237,9 +245,9 @@ async function main(): Promise<void> {
       '',
       '| run | proofs | proofs/min (steady) | ms/proof in worker | wall s |',
       '| --- | --- | --- | --- | --- |',
-      ...[one, two, twoProcessesResult, queue].map((t) => `| ${t.label} | ${t.proofs} | ${t.proofsPerMinute} | ${t.msPerProof} | ${t.wallSeconds} |`),
+      ...[oneCore, one, two, twoProcessesResult, queue].map((t) => `| ${t.label} | ${t.proofs} | ${t.proofsPerMinute} | ${t.msPerProof} | ${t.wallSeconds} |`),
       '',
-      only === 'memory' ? '(proving runs skipped: --only memory)' : `2 workers / 1 worker: **${report.throughput.ratio}×**. Queue overhead per proof (2 worker processes through Redis vs 2 processes × a local 1-worker pool on halves of the inputs): **${queueOverheadPercent}%**.`,
+      only === 'memory' ? '(proving runs skipped: --only memory)' : `2 workers on ${report.cores} cores / 1 worker on one core: **${report.throughput.coreScaling}×**; 2 workers / 1 worker, both on ${report.cores} cores (one worker's prover then has ${report.cores} threads and overlaps witness and proof): **${report.throughput.ratio}×**. Queue overhead per proof (2 worker processes through Redis vs 2 processes × a local 1-worker pool on halves of the inputs): **${queueOverheadPercent}%**.`,
       '',
       '| inputs streamed | V8 old space | peak RSS MiB (process) | RSS at start of streaming | peak RSS while streaming | peak heap + buffers MiB | lines/s |',
       '| --- | --- | --- | --- | --- | --- | --- |',
