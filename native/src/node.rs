@@ -284,12 +284,25 @@ impl NativeVerifier {
         self.key.n_public() as u32
     }
 
+    /// e(α, β) in snarkjs's `vk_alphabeta_12` layout (JSON), to check a verification key file against its proving key.
+    #[napi(getter)]
+    pub fn alpha_beta_json(&self) -> String {
+        self.key.alpha_beta_json().to_string()
+    }
+
     /// Whether the proof (`{pi_a, pi_b, pi_c, …}` JSON) proves the public signals (a JSON list of
     /// decimal strings). Out-of-range or malformed values make it false; only unparseable JSON throws.
     #[napi]
     pub fn verify(&self, proof_json: String, public_signals_json: String) -> Result<bool> {
         unwind(|| verifier::verify_json(&self.key, &proof_json, &public_signals_json))
     }
+}
+
+/// Whether a G1 and a G2 point (snarkjs JSON, `[x, y, "1"]` and `[[x0, x1], [y0, y1], ["1", "0"]]`)
+/// have the same discrete logarithm: e(a, g₂) = e(g₁, b). False when either is not a valid point.
+#[napi]
+pub fn same_discrete_log(g1_json: String, g2_json: String) -> Result<bool> {
+    unwind(|| verifier::same_discrete_log(&g1_json, &g2_json))
 }
 
 /// The addon's version (the crate's).

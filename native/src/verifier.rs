@@ -31,6 +31,24 @@ impl VerifyingKey {
     pub fn n_public(&self) -> usize {
         self.ic.len() - 1
     }
+
+    /// e(α, β) as snarkjs writes `vk_alphabeta_12`: `[[c0.c0, c0.c1, c0.c2], [c1.c0, c1.c1, c1.c2]]`,
+    /// each an Fq2 pair of decimals (the same tower: Fq2 = Fq[u]/(u² + 1), Fq6 = Fq2[v]/(v³ − (9 + u)),
+    /// Fq12 = Fq6[w]/(w² − v)).
+    pub fn alpha_beta_json(&self) -> Value {
+        let f = self.alpha_beta.0;
+        let fq2 = |x: &Fq2| serde_json::json!([x.c0.to_string(), x.c1.to_string()]);
+        serde_json::json!([[fq2(&f.c0.c0), fq2(&f.c0.c1), fq2(&f.c0.c2)], [fq2(&f.c1.c0), fq2(&f.c1.c1), fq2(&f.c1.c2)]])
+    }
+}
+
+/// e(a, g₂) = e(g₁, b) for a G1 point `a` and a G2 point `b` (snarkjs JSON): the
+/// two have the same discrete logarithm. False when either is not a valid point.
+pub fn same_discrete_log(a_json: &str, b_json: &str) -> Result<bool> {
+    let (Some(a), Some(b)) = (g1(&parse(a_json, "G1 point")?), g2(&parse(b_json, "G2 point")?)) else {
+        return Ok(false);
+    };
+    Ok(Bn254::pairing(a, G2Affine::generator()) == Bn254::pairing(G1Affine::generator(), b))
 }
 
 /// A decimal string below `modulus`, as little-endian limbs; `None` when it is

@@ -1,30 +1,50 @@
+import type { Argv } from 'yargs'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { FileAccessError, GlassboxError, InternalError, InterruptedError, UsageError } from '../errors.js'
 import { settleUninterruptible, uninterruptibleCount } from '../io/uninterruptible.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { GLASSBOX_VERSION } from '../version.js'
-import { compileCommand } from './commands/compileCommand.js'
-import { demoCommand } from './commands/demoCommand.js'
-import { deployCommand } from './commands/deployCommand.js'
-import { inspectCommand } from './commands/inspectCommand.js'
-import { proveCommand } from './commands/proveCommand.js'
-import { runCommand } from './commands/runCommand.js'
-import { setupCommand } from './commands/setupCommand.js'
-import { verifyCommand } from './commands/verifyCommand.js'
-import { workerCommand } from './commands/workerCommand.js'
-import { weightsCommand } from './commands/weightsCommand.js'
-import { fulfilCommand } from './commands/fulfilCommand.js'
-import { lockCommand } from './commands/lockCommand.js'
-import { registerCommand } from './commands/registerCommand.js'
-import { requestCommand } from './commands/requestCommand.js'
-import { statusCommand } from './commands/statusCommand.js'
-import { withdrawCommand } from './commands/withdrawCommand.js'
 import { scrubChainText } from '../chain/scrubChainText.js'
 import { printableCommand } from './commandLine.js'
+import type { GlobalOptions } from './globalOptions.js'
 import { claimedInterruptHandler } from './interrupts.js'
 import { flushJsonResult, printJsonFailure, resetJsonResult } from './output.js'
 import { stopAllStatusLines } from './progress.js'
+
+type CommandModule = (yargs: Argv<GlobalOptions>) => Argv<GlobalOptions>
+
+/**
+ * Every command, loaded on demand: a command's module (and what it imports:
+ * snarkjs, ethers, BullMQ, onnxruntime…) is imported only when that command
+ * runs, so `glassbox verify` or `glassbox run` does not pay for the others.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  compile: async () => (await import('./commands/compileCommand.js')).compileCommand,
+  setup: async () => (await import('./commands/setupCommand.js')).setupCommand,
+  run: async () => (await import('./commands/runCommand.js')).runCommand,
+  prove: async () => (await import('./commands/proveCommand.js')).proveCommand,
+  verify: async () => (await import('./commands/verifyCommand.js')).verifyCommand,
+  deploy: async () => (await import('./commands/deployCommand.js')).deployCommand,
+  register: async () => (await import('./commands/registerCommand.js')).registerCommand,
+  request: async () => (await import('./commands/requestCommand.js')).requestCommand,
+  lock: async () => (await import('./commands/lockCommand.js')).lockCommand,
+  fulfil: async () => (await import('./commands/fulfilCommand.js')).fulfilCommand,
+  withdraw: async () => (await import('./commands/withdrawCommand.js')).withdrawCommand,
+  status: async () => (await import('./commands/statusCommand.js')).statusCommand,
+  inspect: async () => (await import('./commands/inspectCommand.js')).inspectCommand,
+  demo: async () => (await import('./commands/demoCommand.js')).demoCommand,
+  weights: async () => (await import('./commands/weightsCommand.js')).weightsCommand,
+  worker: async () => (await import('./commands/workerCommand.js')).workerCommand,
+}
+
+/** The modules to load: the named command's alone, or all of them (help, a typo to suggest a command for, none given). */
+function commandsFor(argv: readonly string[]): (() => Promise<CommandModule>)[] {
+  const named = argv.find((arg) => !arg.startsWith('-'))
+  if (named === undefined && argv.includes('--version')) return []
+  const only = named !== undefined && Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined
+  return only ? [only] : Object.values(COMMANDS)
+}
 
 /**
  * The glassbox CLI: parses arguments and calls the library; nothing else.
@@ -50,9 +70,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand, workerCommand]
-  for (const add of commands) {
-    parser = add(parser) as typeof parser
+  for (const add of await Promise.all(commandsFor(argv).map((load) => load()))) {
+    parser = add(parser as unknown as Argv<GlobalOptions>) as unknown as typeof parser
   }
   // An interrupt exits at once, except during a step that must not be cut in half (a key swap):
   // that step finishes first, so the build folder always matches its manifest.

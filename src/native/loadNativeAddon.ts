@@ -34,9 +34,13 @@ export type NativeAddon = {
    */
   NativeVerifier?: new (verificationKeyJson: string) => {
     readonly nPublic: number
+    /** e(α, β) in snarkjs's `vk_alphabeta_12` layout (JSON). */
+    readonly alphaBetaJson: string
     /** Proof JSON and a JSON list of decimal public signals; false for any invalid or out-of-range value. */
     verify(proofJson: string, publicSignalsJson: string): boolean
   }
+  /** e(a, g₂) = e(g₁, b) for a G1 and a G2 point (snarkjs JSON); false when either is not a valid point. Absent from older addons. */
+  sameDiscreteLog?: (g1Json: string, g2Json: string) => boolean
   /** Writes a phase-2-prepared dev powers of tau of 2^power (τ chosen by the addon: INSECURE). */
   writeDevPtau(path: string, power: number, threads: number): Promise<void>
   /**

@@ -212,23 +212,32 @@ describe('phase-2 ceremony: contribute, beacon, verify, and the transcript in th
     }
   })
 
-  it('refuses a verification key whose α or IC was changed, even with δ intact and the manifest updated', async () => {
+  it('refuses a verification key whose α, β, γ, IC or e(α, β) was changed, even with δ intact and the manifest updated (native and snarkjs checks)', async () => {
     const paths = buildPaths(buildDir)
     const original = await readManifest(buildDir)
     const savedVk = await readFile(paths.verificationKey)
     // With γ = the G2 generator, whoever picks α, β or IC can forge proofs: δ alone must not pass.
-    const forged = (vk: Record<string, unknown>, field: 'vk_alpha_1' | 'IC') => {
+    const g1 = ['1', '2', '1'] // the G1 generator: a valid point, not the key's
+    const fields = ['vk_alpha_1', 'vk_beta_2', 'vk_gamma_2', 'IC', 'vk_alphabeta_12'] as const
+    const forged = (vk: Record<string, unknown>, field: (typeof fields)[number]) => {
       const copy = JSON.parse(JSON.stringify(vk)) as Record<string, unknown>
-      const g1 = ['1', '2', '1'] // the G1 generator: a valid point, not the key's
       if (field === 'IC') (copy.IC as unknown[])[0] = g1
-      else copy.vk_alpha_1 = g1
+      else if (field === 'vk_alpha_1') copy.vk_alpha_1 = g1
+      else if (field === 'vk_beta_2') copy.vk_beta_2 = copy.vk_delta_2 // a valid G2 point, not β
+      else if (field === 'vk_gamma_2') copy.vk_gamma_2 = copy.vk_beta_2
+      else (copy.vk_alphabeta_12 as string[][][])[0]![0]![0] = '1'
       return copy
     }
     try {
-      for (const field of ['vk_alpha_1', 'IC'] as const) {
-        await writeFile(paths.verificationKey, `${JSON.stringify(forged(JSON.parse(savedVk.toString('utf8')) as Record<string, unknown>, field), null, 2)}\n`)
-        await writeManifest(buildDir, { ...original, artifacts: { ...original.artifacts, verificationKey: await sha256File(paths.verificationKey) } })
-        await expect(verifySetupTranscript({ buildDir }), field).rejects.toThrow(/not the one its transcript's last contribution produced/)
+      for (const backend of ['auto', 'snarkjs'] as const) {
+        await expect(verifySetupTranscript({ buildDir, backend }), backend).resolves.toMatchObject({ contributions: expect.any(Number) })
+        for (const field of fields) {
+          await writeFile(paths.verificationKey, `${JSON.stringify(forged(JSON.parse(savedVk.toString('utf8')) as Record<string, unknown>, field), null, 2)}\n`)
+          await writeManifest(buildDir, { ...original, artifacts: { ...original.artifacts, verificationKey: await sha256File(paths.verificationKey) } })
+          await expect(verifySetupTranscript({ buildDir, backend }), `${field} (${backend})`).rejects.toThrow(/not the one its transcript's last contribution produced/)
+        }
+        await writeFile(paths.verificationKey, savedVk)
+        await writeManifest(buildDir, original)
       }
     } finally {
       await writeFile(paths.verificationKey, savedVk)

@@ -31,11 +31,24 @@ export type ReadZkeyContributionsReturnType = {
   delta: { g1: G1Point; g2: G2Point }
   /** δ after the last contribution, as its contribution records it (the G1 generator when there is none). */
   lastDeltaAfter: G1Point
+  /** The points a verification key is made of (header and IC section), in snarkjs's JSON form. */
+  verificationKey: ZkeyVerificationPoints
+}
+
+/** `vk_alpha_1`, `vk_beta_2`, `vk_gamma_2`, `vk_delta_2` and `IC` as snarkjs writes them (decimal strings, with the projective "1"). */
+export type ZkeyVerificationPoints = {
+  nPublic: number
+  vk_alpha_1: string[]
+  vk_beta_2: string[][]
+  vk_gamma_2: string[][]
+  vk_delta_2: string[][]
+  IC: string[][]
 }
 
 /**
- * Reads a Groth16 zkey's phase-2 transcript from its header and contribution
- * section only (a seek and a few hundred bytes, whatever the key's size), and
+ * Reads a Groth16 zkey's phase-2 transcript and verification points from its
+ * header, IC and contribution sections only (a seek and a few hundred bytes
+ * per public signal, whatever the key's size), and
  * computes each contribution's hash as snarkjs does (BLAKE2b-512 over the
  * contribution's public key and transcript). It checks nothing about the
  * points: `snarkjs zkey verify` (see `verifySetup`) does that.
@@ -75,19 +88,41 @@ export async function readZkeyContributions(path: string): Promise<ReadZkeyContr
       return read(s.at, s.length)
     }
     if ((await body(1)).readUInt32LE(0) !== 1) throw new SetupError(`${path} is not a Groth16 key.`)
-    return parseZkeyTranscript(await body(2), await body(10))
+    const header = await body(2)
+    return { ...parseZkeyTranscript(header, await body(10)), verificationKey: parseVerificationPoints(header, await body(3)) }
   } finally {
     await file.close()
   }
 }
 
+const HEADER_POINTS_AT = 4 + 32 + 4 + 32 + 12
+
+/** The verification points from the Groth16 header (section 2) and the IC section (3). Pure. */
+function parseVerificationPoints(header: Buffer, ic: Buffer): ZkeyVerificationPoints {
+  const nPublic = header.readUInt32LE(4 + 32 + 4 + 32 + 4)
+  if (ic.length !== (nPublic + 1) * 64) {
+    throw new SetupError('The proving key has a malformed IC section.', { details: `It should hold ${nPublic + 1} points for ${nPublic} public signals. Rerun \`glassbox setup\` to recreate the key.` })
+  }
+  const affine1 = (p: G1Point) => [...p, '1']
+  const affine2 = (p: G2Point) => [...p, ['1', '0']]
+  // alpha1, beta1, beta2, gamma2, delta1, delta2.
+  const at = HEADER_POINTS_AT
+  return {
+    nPublic,
+    vk_alpha_1: affine1(g1(header, at)),
+    vk_beta_2: affine2(g2(header, at + 128)),
+    vk_gamma_2: affine2(g2(header, at + 256)),
+    vk_delta_2: affine2(g2(header, at + 448)),
+    IC: Array.from({ length: nPublic + 1 }, (_, i) => affine1(g1(ic, i * 64))),
+  }
+}
+
 /** Parses the Groth16 header (section 2) and the contributions (section 10). Pure. */
-function parseZkeyTranscript(header: Buffer, mpc: Buffer): ReadZkeyContributionsReturnType {
+function parseZkeyTranscript(header: Buffer, mpc: Buffer): Omit<ReadZkeyContributionsReturnType, 'verificationKey'> {
   const malformed = () => new SetupError('The proving key has a malformed header or contribution section.', { details: 'Rerun `glassbox setup` to recreate the key.' })
   if (header.readUInt32LE(0) !== 32 || header.length < 4 + 32 + 4 + 32 + 12 + 64 * 3 + 128 * 3) throw malformed()
-  const points = 4 + 32 + 4 + 32 + 12
   // alpha1, beta1, beta2, gamma2, then delta1 and delta2.
-  const deltaAt = points + 64 * 2 + 128 * 2
+  const deltaAt = HEADER_POINTS_AT + 64 * 2 + 128 * 2
   const delta = { g1: g1(header, deltaAt), g2: g2(header, deltaAt + 64) }
 
   let at = 0

@@ -1,13 +1,13 @@
 import { readFile, stat } from 'node:fs/promises'
-import * as snarkjs from 'snarkjs'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import type { Manifest } from '../artifacts/manifest.js'
 import { readManifest, verifyArtifacts } from '../artifacts/manifest.js'
 import { SetupError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
+import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { readZkeyContributions } from './readZkeyContributions.js'
-import type { G1Point, G2Point } from './readZkeyContributions.js'
+import type { G1Point, G2Point, ZkeyVerificationPoints } from './readZkeyContributions.js'
 import { setupTranscript } from './setupTranscript.js'
 import { singleContributionWarning } from './singleContributionWarning.js'
 
@@ -17,6 +17,8 @@ export type VerifySetupTranscriptParameters = {
   manifest?: Manifest
   /** Receives the single-contribution warning. */
   logger?: Logger
+  /** `snarkjs` does the pairing and key export with snarkjs even when the native addon is there (default `auto`). */
+  backend?: 'auto' | 'snarkjs'
 }
 
 export type VerifySetupTranscriptReturnType = {
@@ -47,7 +49,7 @@ type PairingCurve = {
  * @example
  * const { contributions } = await verifySetupTranscript({ buildDir: 'build/iris', logger })
  */
-export async function verifySetupTranscript({ buildDir, manifest, logger = silentLogger }: VerifySetupTranscriptParameters): Promise<VerifySetupTranscriptReturnType> {
+export async function verifySetupTranscript({ buildDir, manifest, logger = silentLogger, backend = 'auto' }: VerifySetupTranscriptParameters): Promise<VerifySetupTranscriptReturnType> {
   const paths = buildPaths(buildDir)
   const m = manifest ?? (await readManifest(buildDir))
   const redo = `Rerun \`glassbox setup ${buildDir}\` (then the ceremony: \`glassbox setup contribute\`, \`glassbox setup beacon\`) and prove again; proofs from a key whose transcript cannot be checked are not accepted.`
@@ -80,7 +82,7 @@ export async function verifySetupTranscript({ buildDir, manifest, logger = silen
   } catch (cause) {
     throw new SetupError(`${paths.verificationKey} is not valid JSON.`, { details: redo, cause })
   }
-  if (!isG2Json(vkDelta) || !sameG2(vkDelta, key.delta.g2) || !sameG1(key.delta.g1, key.lastDeltaAfter) || !(await sameDelta(key.lastDeltaAfter, key.delta.g2)) || !(await isKeysVerificationKey(paths.zkey, onDisk))) {
+  if (!isG2Json(vkDelta) || !sameG2(vkDelta, key.delta.g2) || !sameG1(key.delta.g1, key.lastDeltaAfter) || !(await sameDelta(key.lastDeltaAfter, key.delta.g2, backend)) || !(await isKeysVerificationKey(paths.zkey, key.verificationKey, onDisk, backend))) {
     throw new SetupError(`The verification key of ${buildDir} is not the one its transcript's last contribution produced.`, {
       details: `${paths.verificationKey} and ${paths.zkey} do not belong together, or the key's contribution section was replaced. ${redo}`,
     })
@@ -106,16 +108,31 @@ function transcriptDifference(expected: ReturnType<typeof setupTranscript>, actu
 }
 
 /**
- * The whole verification key (α, β, γ, δ and every IC point) must be the one the proving key
- * exports: with γ the G2 generator, whoever chooses α, β or IC can forge proofs, so δ alone is
- * not enough. snarkjs reads only the zkey's header and IC section for this.
+ * The whole verification key (α, β, γ, δ, every IC point, and e(α, β)) must be the one the
+ * proving key exports: with γ the G2 generator, whoever chooses α, β or IC can forge proofs, so δ
+ * alone is not enough. With the native addon the expected key is made from the zkey's header and
+ * IC section (read already) and e(α, β) computed natively, in milliseconds; without it, snarkjs
+ * exports it (its curve takes about a second to build).
  */
-async function isKeysVerificationKey(zkeyPath: string, onDisk: unknown): Promise<boolean> {
+async function isKeysVerificationKey(zkeyPath: string, points: ZkeyVerificationPoints, onDisk: unknown, backend: 'auto' | 'snarkjs'): Promise<boolean> {
   let exported: unknown
-  try {
-    exported = await snarkjs.zKey.exportVerificationKey(zkeyPath)
-  } catch (cause) {
-    throw new SetupError(`${zkeyPath} cannot be read as a Groth16 proving key.`, { details: 'The file is damaged or is not a .zkey; rerun `glassbox setup`.', cause })
+  const NativeVerifier = backend === 'auto' ? loadNativeAddon()?.NativeVerifier : undefined
+  if (NativeVerifier) {
+    const key = { protocol: 'groth16', curve: 'bn128', ...points }
+    let alphaBeta: unknown
+    try {
+      alphaBeta = JSON.parse(new NativeVerifier(JSON.stringify(key)).alphaBetaJson)
+    } catch {
+      return false // the key's own points are not valid: it cannot be any verification key's
+    }
+    // snarkjs's field order, so the comparison below is exact.
+    exported = { protocol: key.protocol, curve: key.curve, nPublic: key.nPublic, vk_alpha_1: key.vk_alpha_1, vk_beta_2: key.vk_beta_2, vk_gamma_2: key.vk_gamma_2, vk_delta_2: key.vk_delta_2, vk_alphabeta_12: alphaBeta, IC: key.IC }
+  } else {
+    try {
+      exported = await (await import('snarkjs')).zKey.exportVerificationKey(zkeyPath)
+    } catch (cause) {
+      throw new SetupError(`${zkeyPath} cannot be read as a Groth16 proving key.`, { details: 'The file is damaged or is not a .zkey; rerun `glassbox setup`.', cause })
+    }
   }
   return JSON.stringify(exported) === JSON.stringify(onDisk)
 }
@@ -133,7 +150,10 @@ function sameG2(json: string[][], point: G2Point): boolean {
 }
 
 /** e(δ₁, g₂) = e(g₁, δ₂): the G1 and G2 deltas have the same discrete logarithm. */
-async function sameDelta(g1: G1Point, g2: G2Point): Promise<boolean> {
+async function sameDelta(g1: G1Point, g2: G2Point, backend: 'auto' | 'snarkjs'): Promise<boolean> {
+  const native = backend === 'auto' ? loadNativeAddon() : undefined
+  if (native?.sameDiscreteLog) return native.sameDiscreteLog(JSON.stringify([...g1, '1']), JSON.stringify([...g2, ['1', '0']]))
+  const snarkjs = await import('snarkjs')
   // A single-threaded curve: no worker threads to release, and no clash with snarkjs's shared one.
   const curve = (await snarkjs.curves.getCurveFromName('bn128', { singleThread: true })) as unknown as PairingCurve
   try {

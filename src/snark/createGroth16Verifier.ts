@@ -1,4 +1,3 @@
-import * as snarkjs from 'snarkjs'
 import { ArtifactError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
@@ -68,7 +67,8 @@ export function createGroth16Verifier({ verificationKey, backend = 'auto', logge
   return {
     backend: 'snarkjs',
     verify(proof, publicSignals) {
-      const run = turn.then(() => snarkjs.groth16.verify(verificationKey, [...publicSignals], proof) as Promise<boolean>)
+      // Imported here: snarkjs takes a while to load, and the native path never needs it.
+      const run = turn.then(async () => (await import('snarkjs')).groth16.verify(verificationKey, [...publicSignals], proof) as Promise<boolean>)
       turn = run.catch(() => undefined)
       return run
     },

@@ -3,7 +3,6 @@ import { CheckFailedError } from '../../errors.js'
 import { verifyProofs } from '../../verify/verifyProofs.js'
 import { readManifest } from '../../artifacts/manifest.js'
 import { readWeightSetFor } from '../../weights/readWeightSetFor.js'
-import { verifyProofsOnChain } from '../../verify/verifyProofsOnChain.js'
 import type { VerifyProofsOnChainReturnType } from '../../verify/verifyProofsOnChain.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
@@ -43,6 +42,8 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
       let onchain: VerifyProofsOnChainReturnType | undefined
       if (argv.onchain) {
         const onProgress = createProgress('verifying on-chain', { quiet })
+        // Imported only for --onchain: ethers and solc take a while to load.
+        const { verifyProofsOnChain } = await import('../../verify/verifyProofsOnChain.js')
         onchain = await verifyProofsOnChain({
           buildDir: argv.build,
           proofsPath: argv.proofs,
