@@ -4,7 +4,6 @@ import { CheckFailedError, InterruptedError } from '../../errors.js'
 import { DEFAULT_RETRIES, DEFAULT_TASK_TIMEOUT_MS } from '../../prove/createPoolExecutor.js'
 import { proveBatch } from '../../prove/proveBatch.js'
 import type { ProveBatchReturnType } from '../../prove/proveBatch.js'
-import { createQueueExecutor } from '../../queue/createQueueExecutor.js'
 import { redactRedisUrl } from '../../queue/redisConnection.js'
 import { warnIfSingleContribution } from '../../setup/warnIfSingleContribution.js'
 import type { GlobalOptions } from '../globalOptions.js'
@@ -72,7 +71,10 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
           retries: argv.retries,
           ...(argv['in-flight'] !== undefined ? { maxInFlight: argv['in-flight'] } : argv.queue ? { maxInFlight: 64 } : {}),
           ...(argv.queue
-            ? { executor: createQueueExecutor({ url: argv.queue, buildDir: argv.build, publishLimitBytes: argv['publish-limit'] * 1024 * 1024, logger }) }
+            ? {
+                // Imported only with --queue: BullMQ and its Redis client take a while to load.
+                executor: (await import('../../queue/createQueueExecutor.js')).createQueueExecutor({ url: argv.queue, buildDir: argv.build, publishLimitBytes: argv['publish-limit'] * 1024 * 1024, logger }),
+              }
             : {}),
           signal: controller.signal,
           abortMode: 'drain',
