@@ -24,7 +24,8 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         .option('insecure', { type: 'boolean', default: false, describe: 'allow plain http:// to another machine' })
         .option('verifier', { type: 'string', describe: 'address of an already deployed verifier (its code must be this build’s Verifier.sol)' })
         .option('measure-gas', { type: 'boolean', describe: 'send one verifying transaction to measure its gas (default: only on the embedded chain)' })
-        .option('weights', { type: 'string', describe: 'committed-weights builds: accept only proofs made with this weight-set file' }),
+        .option('weights', { type: 'string', describe: 'committed-weights builds: accept only proofs made with this weight-set file' })
+        .option('inputs', { type: 'string', describe: 'inputs.jsonl (with each salted input\'s "salt"): check every proof is about its input, re-deriving the input hash' }),
     async (argv) => {
       const logger = loggerFor(argv)
       const quiet = argv.quiet || argv.json
@@ -34,6 +35,7 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         buildDir: argv.build,
         proofsPath: argv.proofs,
         ...(weightsCommitment ? { weightsCommitment } : {}),
+        ...(argv.inputs ? { inputsPath: argv.inputs } : {}),
         logger,
         onProgress: (d, t) => offProgress.update(d, t),
       })
