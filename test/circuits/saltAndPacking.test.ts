@@ -14,6 +14,12 @@ import { planOutputPacking } from '../../src/artifacts/planOutputPacking.js'
 import { hashRequestInput } from '../../src/chain/requestInput.js'
 import { outputPackingConstraints, saltConstraints } from '../../src/compile/estimateConstraints.js'
 import { FIELD_ORDER, hashInput, poseidonChain } from '../../src/compile/poseidonChain.js'
+import { emitCircom } from '../../src/compile/emitCircom.js'
+import { estimateConstraints, totalConstraints } from '../../src/compile/estimateConstraints.js'
+import { circuitInput } from '../../src/prove/circuitInput.js'
+import { evaluateFixed } from '../../src/quantize/evaluateFixed.js'
+import type { FixedPointModel } from '../../src/quantize/fixedPointModel.js'
+import { FIXED_POINT_FORMAT } from '../../src/quantize/fixedPointModel.js'
 import { compileTestCircuit } from '../support/circuitTester.js'
 
 const TIMEOUT = 180_000
@@ -134,4 +140,50 @@ describe('PackWord and the packed layout', () => {
     const lay = layout([{ first: 0, count: 2, bits: B, class: false, classBits: 0 }])
     expect(() => decodePublicSignals(lay, [1n << 16n])).toThrow(/bits set beyond/)
   })
+})
+
+describe('a whole model, packed and salted', () => {
+  const strings = (values: number[]) => values.map(String)
+  // 3 inputs → dense 3→5 (ReLU) → dense 5→4 at 8 bits: 4 outputs + a 2-bit class in one word.
+  const model: FixedPointModel = {
+    format: FIXED_POINT_FORMAT,
+    name: 'packed',
+    bits: 8,
+    weightBits: 8,
+    input: { name: 'x', shape: [3], scale: 4, bits: 8 },
+    output: { name: 'y', shape: [4], scale: 4, bits: 8 },
+    layers: [
+      { kind: 'dense', name: 'd0', input: 'x', output: 't0', scale: 4, bits: 8, inFeatures: 3, outFeatures: 5, weight: strings([5, -3, 7, -6, 2, 1, 3, 3, -3, 1, -1, 2, 4, 0, -2]), bias: strings([4, -20, 100, -7, 3]), weightScale: 3, shift: 3, relu: true },
+      { kind: 'dense', name: 'd1', input: 't0', output: 'y', scale: 4, bits: 8, inFeatures: 5, outFeatures: 4, weight: strings([1, 2, -1, 3, -2, 1, 1, 1, 4, -4, 2, -1, 0, 3, 1, -3, 2, 2, -1, 1]), bias: strings([0, 5, -5, 2]), weightScale: 1, shift: 1, relu: false },
+    ],
+    droppedOutputOps: [],
+    calibration: { samples: 0, headroomBits: 0, maxAbs: {} },
+  }
+  const options = { outputSignals: 'packed', salt: true } as const
+  const layout = planOutputPacking({ outputs: 4, bits: 8, argmax: true }).map((packing, j) => ({ index: j, role: 'packedOutputs' as const, signal: `main.packedOutputs[${j}]`, position: j, packing }))
+
+  it.each([1, 2] as const)('proves the evaluator\'s outputs and class in one word and the salted hash, at the estimated cost (--O%i)', async (optimization) => {
+    const t = await compileTestCircuit(emitCircom(model, options), { optimization })
+    expect(t.constraintCount).toBe(totalConstraints(estimateConstraints(model, { ...options, optimization })))
+    expect(t.r1cs.publicOutputs).toBe(2) // packedOutputs[0], inputHash (prover is a public input)
+    // Inputs inside the model's range (evaluateFixed refuses an overflow, and so does the circuit).
+    const grid = [-40, -9, 0, 3, 17, 40]
+    const inRange = grid.flatMap((a) => grid.map((b) => [a, b, -a])).filter((x) => {
+      try {
+        evaluateFixed(model, x.map(BigInt))
+        return true
+      } catch {
+        return false
+      }
+    })
+    expect(inRange.length).toBeGreaterThan(5)
+    for (const [k, x] of [inRange[0]!, inRange[Math.floor(inRange.length / 2)]!, inRange.at(-1)!].entries()) {
+      const salt = k === 1 ? 0n : BigInt(k + 1) * 7919n
+      const { inputQ, signals } = circuitInput(model, x.map((v) => v / 16), '0x00000000000000000000000000000000000000aa', { salted: true, salt })
+      const w = await t.expectPass(signals as never)
+      const expected = evaluateFixed(model, inputQ)
+      expect(decodePublicSignals(layout, [w[t.signal('main.packedOutputs[0]')]!])).toEqual({ outputQ: expected.outputQ, class: expected.argmax })
+      expect(w[t.signal('main.inputHash')]).toBe(await hashInput(inputQ, 8, { salt }))
+    }
+  }, TIMEOUT)
 })
