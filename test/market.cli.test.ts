@@ -80,6 +80,9 @@ describe('glassbox market CLI on the embedded chain', () => {
     const status = await glassbox('status', requestId, '--build', buildDir, '--json')
     expect(status.code, status.stderr).toBe(0)
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Fulfilled', requestId })
+    // The fulfilment's packed word, decoded with the build's manifest, is the answer fulfil printed.
+    const answered = JSON.parse(fulfilled.stdout) as { output: number[]; class: number }
+    expect(JSON.parse(status.stdout).answer).toEqual({ output: answered.output, class: answered.class })
   })
 
   it('a private request: salted hash, no input on-chain; lock and fulfil need the secret, and the salt is never printed', async () => {
