@@ -1,3 +1,4 @@
+import { CompileError } from '../errors.js'
 import type { OutputPacking } from './manifest.js'
 
 /** The most bits one packed word holds: 2^252 < p, so a word of range-checked parts never wraps the field. */
@@ -20,12 +21,15 @@ export type PlanOutputPackingParameters = {
  * signals to 1. The circuit (`PackWord` in circuits/glassbox.circom) and every reader
  * (`decodePublicSignals`) follow this plan, which the manifest records per word. Pure.
  *
- * @throws {RangeError} For a width a word cannot hold with the class.
+ * @throws {CompileError} For a width a word cannot hold with the class.
  */
 export function planOutputPacking({ outputs, bits, argmax }: PlanOutputPackingParameters): OutputPacking[] {
   const classBits = argmax ? bitLength(outputs - 1) : 0
-  if (!Number.isInteger(bits) || bits < 1 || bits + classBits > PACKED_WORD_BITS) throw new RangeError(`cannot pack ${bits}-bit outputs with a ${classBits}-bit class into ${PACKED_WORD_BITS}-bit words`)
-  if (!Number.isInteger(outputs) || outputs < 1) throw new RangeError(`cannot pack ${outputs} outputs`)
+  if (!Number.isInteger(bits) || bits < 1 || bits + classBits > PACKED_WORD_BITS || !Number.isInteger(outputs) || outputs < 1) {
+    throw new CompileError(`Cannot pack ${outputs} outputs of ${bits} bits${classBits ? ` with a ${classBits}-bit class` : ''} into ${PACKED_WORD_BITS}-bit public words.`, {
+      details: 'Compile with --output-signals separate (one public signal per output), or with fewer --bits.',
+    })
+  }
   const per = Math.floor(PACKED_WORD_BITS / bits)
   const counts: number[] = []
   for (let left = outputs; left > 0; left -= Math.min(per, left)) counts.push(Math.min(per, left))

@@ -20,6 +20,7 @@ import { circuitInput } from '../../src/prove/circuitInput.js'
 import { evaluateFixed } from '../../src/quantize/evaluateFixed.js'
 import type { FixedPointModel } from '../../src/quantize/fixedPointModel.js'
 import { FIXED_POINT_FORMAT } from '../../src/quantize/fixedPointModel.js'
+import { CompileError } from '../../src/errors.js'
 import { compileTestCircuit } from '../support/circuitTester.js'
 
 const TIMEOUT = 180_000
@@ -93,6 +94,9 @@ describe('PackWord and the packed layout', () => {
       { first: 62, count: 1, bits: 4, class: true, classBits: 6 },
     ])
     expect(planOutputPacking({ outputs: 100, bits: 40, argmax: true }).map((w) => w.count)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4])
+    // A word holds at most 252 bits: an output that wide leaves no room for the class.
+    expect(planOutputPacking({ outputs: 2, bits: 252, argmax: false })).toHaveLength(2)
+    expect(() => planOutputPacking({ outputs: 2, bits: 252, argmax: true })).toThrow(CompileError)
   })
 
   const layout = (words: ReturnType<typeof planOutputPacking>): PublicSignalLayout =>
