@@ -2,7 +2,7 @@
  * glassbox gas benchmark: every market and registry operation on a bundled example, gas read from
  * real transaction receipts on an embedded anvil (never eth_estimateGas). See bench/README.md.
  *
- *   npm run bench:gas            # iris (6 public signals) and digits (13)
+ *   npm run bench:gas            # iris and digits (3 public signals each: packed outputs + class, input hash, prover)
  *   npm run bench:gas -- iris    # only the named examples
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -17,6 +17,7 @@ import { deployModel } from '../src/chain/deployModel.js'
 import { proofToCalldata } from '../src/chain/proofToCalldata.js'
 import { proofWords } from '../src/chain/proofWords.js'
 import { requestInference } from '../src/market/requestInference.js'
+import { randomSalt } from '../src/chain/requestInput.js'
 import { openMarketModel } from '../src/market/marketContext.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
 import { readProofs } from '../src/verify/readProofs.js'
@@ -82,6 +83,8 @@ async function measureExample(name: string, workDir: string): Promise<{ model: s
     const asRequester = { ...chain, signer: requester }
     const req1 = await requestInference({ buildDir, chain: asRequester, input: lines[1]!.input, maxPrice: price, minPrice: price / 2n, rampSeconds: 60n, collateral: price / 2n, logger })
     rows.push({ operation: 'request', gas: req1.gasUsed, note: `${req1.inputBytes} bytes of input` })
+    const secret = await requestInference({ buildDir, chain: asRequester, input: lines[1]!.input, maxPrice: price, collateral: price / 2n, salt: randomSalt(), logger })
+    rows.push({ operation: 'request (private: salted hash, no input)', gas: secret.gasUsed })
     rows.push({ operation: 'deposit (stake)', gas: (await market.deposit(price * 4n)).gasUsed })
     rows.push({ operation: 'lock', gas: (await market.lock(req1.requestId, req1.terms)).gasUsed })
     const w1 = proofWords(mine[1]!.proof, mine[1]!.publicSignals)

@@ -134,7 +134,7 @@ async function prepareExample(name: 'iris' | 'digits', proofs: number, work: str
   const started = performance.now()
   for (const [i, line] of lines.entries()) {
     const { input } = JSON.parse(line) as { input: number[] }
-    const wtns = await calculator.calculateWTNSBin(circuitInput(artifacts.model, input, ZERO_ADDRESS).signals as Record<string, unknown>, true)
+    const wtns = await calculator.calculateWTNSBin(circuitInput(artifacts.model, input, ZERO_ADDRESS, { salted: artifacts.manifest.input.salted === true }).signals as Record<string, unknown>, true)
     witnesses.push(join(work, `${name}-${i}.wtns`))
     await writeFile(witnesses.at(-1)!, wtns)
   }

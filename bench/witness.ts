@@ -207,7 +207,7 @@ async function exampleCircuit(name: string, outDir: string): Promise<Circuit> {
   await compileModel({ modelPath: join(example, 'model.onnx'), calibrationPath: join(example, 'calibration.jsonl'), outDir, name, nativeWitness: true })
   const artifacts = await loadProvingArtifacts(outDir, { withKey: false })
   const lines = (await readFile(join(example, 'test.jsonl'), 'utf8')).trim().split('\n').slice(0, perCircuit)
-  const inputs = lines.map((l) => circuitInput(artifacts.model, (JSON.parse(l) as { input: number[] }).input, PROVER).signals)
+  const inputs = lines.map((l) => circuitInput(artifacts.model, (JSON.parse(l) as { input: number[] }).input, PROVER, { salted: artifacts.manifest.input.salted === true }).signals)
   return { name, constraints: artifacts.manifest.constraints.total, cppDir: buildPaths(outDir).witnessCpp, cppMegabytes: await megabytes(join(buildPaths(outDir).witnessCpp, 'circuit.cpp')), wasm: artifacts.wasm, inputs, artifacts }
 }
 

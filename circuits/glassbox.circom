@@ -571,3 +571,56 @@ template PackedInputHash(n, B) {
     }
     hash <== chain.hash;
 }
+
+// The input hash with an optional private salt (input privacy): hash = h when
+// salt = 0, Poseidon(h, salt) otherwise, with h = PackedInputHash(in). An
+// unsalted statement is unchanged, so requests and proofs made without a salt
+// keep their hashes; a salted one cannot be recovered by hashing guessed inputs.
+// `unsalted` is 1 exactly when salt = 0: salt * unsalted = 0 forces it to 0 for
+// any other salt, and 1 - salt * inv forces it to 1 for salt = 0, whatever inv
+// a prover writes. Matches hashInput(values, bits, { salt }) in src/compile.
+// Cost: PackedInputHash + Poseidon(2) + 3.
+template SaltedInputHash(n, B) {
+    signal input in[n];
+    signal input salt;
+    signal output hash;
+    component plain = PackedInputHash(n, B);
+    plain.in <== in;
+    component salted = Poseidon(2);
+    salted.inputs[0] <== plain.hash;
+    salted.inputs[1] <== salt;
+    signal inv;
+    inv <-- salt != 0 ? 1 / salt : 0;
+    signal unsalted;
+    unsalted <== 1 - salt * inv;
+    salt * unsalted === 0;
+    hash <== salted.out + unsalted * (plain.hash - salted.out);
+}
+
+// One public word holding n B-bit signed values and a TB-bit unsigned tail
+// (the argmax class), so a verifier pays for one signal instead of n + 1:
+//   word = sum_i (in[i] + 2^(B-1)) * 2^(B*i) + tail * 2^(B*n).
+// Every part is range-checked here rather than trusted from the layers before
+// it, so the word decodes to exactly one (in, tail), and n*B + TB <= 252 keeps
+// it below p (no wrap). A tail of 0 bits must be 0.
+// Cost: n * (B + 1) + TB + 1 (before circom's linear simplification).
+template PackWord(n, B, TB) {
+    assert(n >= 1 && B >= 1 && TB >= 0 && n * B + TB <= 252);
+    signal input in[n];
+    signal input tail;
+    signal output word;
+    component range[n];
+    var sum = 0;
+    for (var i = 0; i < n; i++) {
+        range[i] = BitsOf(B);
+        range[i].value <== in[i] + (1 << (B - 1));
+        sum += (in[i] + (1 << (B - 1))) * (1 << (B * i));
+    }
+    if (TB > 0) {
+        component tailRange = BitsOf(TB);
+        tailRange.value <== tail;
+    } else {
+        tail === 0;
+    }
+    word <== sum + tail * (1 << (B * n));
+}

@@ -25,9 +25,9 @@ export { runFixedPoint, type RunOutput } from './quantize/runFixedPoint.js'
 export { parseFixedPointModel, type FixedPointModel, type FixedLayer } from './quantize/fixedPointModel.js'
 // compile/
 export { compileModel, weightCommitment, type CompileModelParameters, type CompileModelReturnType } from './compile/compileModel.js'
-export { emitCircom, type InputVisibility, type WeightVisibility } from './compile/emitCircom.js'
+export { emitCircom, type InputVisibility, type WeightVisibility, type OutputSignals } from './compile/emitCircom.js'
 export { estimateConstraints, type ConstraintReport } from './compile/estimateConstraints.js'
-export { poseidonChain, toField, fromField, FIELD_ORDER } from './compile/poseidonChain.js'
+export { poseidonChain, toField, fromField, FIELD_ORDER, hashInput, packInput, parseSalt } from './compile/poseidonChain.js'
 export { runCircom } from './compile/runCircom.js'
 // setup/
 export { setupKeys, type SetupKeysParameters, type SetupKeysReturnType } from './setup/setupKeys.js'
@@ -70,6 +70,7 @@ export { findWitnessToolchain, type WitnessToolchain } from './witness/findWitne
 export { generateCppWitnessSource } from './witness/generateCppWitnessSource.js'
 // verify/
 export { verifyProofs, type ProofCheck, type VerifyProofsParameters } from './verify/verifyProofs.js'
+export { checkRecordInput } from './verify/checkRecordInput.js'
 export { checkProofRecord, type CheckProofRecordContext } from './verify/checkProofRecord.js'
 export { readProofs, parseProofRecord, type ReadProofsOptions } from './verify/readProofs.js'
 export { verifyProofsOnChain, type OnChainCheck, type VerifyProofsOnChainParameters, type VerifyProofsOnChainReturnType } from './verify/verifyProofsOnChain.js'
@@ -78,6 +79,11 @@ export * from './chain/index.js'
 // artifacts
 export { readManifest, type Manifest } from './artifacts/manifest.js'
 export { buildPaths } from './artifacts/buildPaths.js'
+// The public-signal layout: one decoder for every reader, its inverse, and the packing plan.
+export { decodePublicSignals, type PublicStatement } from './artifacts/decodePublicSignals.js'
+export { encodePublicSignals } from './artifacts/encodePublicSignals.js'
+export { planOutputPacking, PACKED_WORD_BITS, type PlanOutputPackingParameters } from './artifacts/planOutputPacking.js'
+export type { OutputPacking, PublicSignalLayout } from './artifacts/manifest.js'
 // weights/ (committed weights)
 export { commitWeights } from './weights/commitWeights.js'
 export { weightLayout, weightValues, type WeightLayout, type WeightSegment } from './weights/weightLayout.js'
@@ -97,4 +103,4 @@ export { requestInference, type RequestInferenceParameters, type RequestInferenc
 export { lockRequest, type LockRequestParameters, type LockRequestReturnType } from './market/lockRequest.js'
 export { fulfilRequest, type FulfilRequestParameters, type FulfilRequestReturnType } from './market/fulfilRequest.js'
 export { openMarketModel, type OpenMarketModelParameters, type OpenMarketModelReturnType } from './market/marketContext.js'
-export { verifyRequestInput } from './market/verifyRequestInput.js'
+export { verifyRequestInput, type VerifyRequestInputOptions } from './market/verifyRequestInput.js'

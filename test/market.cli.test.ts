@@ -80,6 +80,57 @@ describe('glassbox market CLI on the embedded chain', () => {
     const status = await glassbox('status', requestId, '--build', buildDir, '--json')
     expect(status.code, status.stderr).toBe(0)
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Fulfilled', requestId })
+    // The fulfilment's packed word, decoded with the build's manifest, is the answer fulfil printed.
+    const answered = JSON.parse(fulfilled.stdout) as { output: number[]; class: number }
+    expect(JSON.parse(status.stdout).answer).toEqual({ output: answered.output, class: answered.class })
+  })
+
+  it('a private request: salted hash, no input on-chain; lock and fulfil need the secret, and the salt is never printed', async () => {
+    const secret = join(buildDir, 'secret.json')
+    const noSecret = await glassbox('request', buildDir, '--input', inputPath, '--max-price', '1000', '--private')
+    expect(noSecret.code).toBe(2)
+    expect(noSecret.stderr).toMatch(/--private needs --secret-out/)
+    const requested = await glassbox('request', buildDir, '--input', inputPath, '--max-price', '1000', '--private', '--secret-out', secret, '--json', '--verbose')
+    expect(requested.code, requested.stderr).toBe(0)
+    const r = JSON.parse(requested.stdout) as { requestId: string; inputHash: string; inputBytes: number; private: boolean }
+    expect(r).toMatchObject({ inputBytes: 0, private: true })
+    const written = JSON.parse(await readFile(secret, 'utf8')) as { input: number[]; salt: string }
+    const salt = BigInt(written.salt)
+    expect(salt).toBeGreaterThan(0n)
+    const { stat } = await import('node:fs/promises')
+    expect((await stat(secret)).mode & 0o777).toBe(0o600)
+    // The hash is Poseidon(h, salt) of the quantized input, as the circuit computes it.
+    const { hashRequestInput } = await import('../src/chain/requestInput.js')
+    const { quantizeInput } = await import('../src/quantize/quantizeInput.js')
+    const model = JSON.parse(await readFile(join(buildDir, 'model.json'), 'utf8'))
+    const values = quantizeInput(model, written.input)
+    expect(BigInt(r.inputHash)).toBe(await hashRequestInput({ values, bits: model.input.bits, salt }))
+    expect(BigInt(r.inputHash)).not.toBe(await hashRequestInput({ values, bits: model.input.bits }))
+    const again = await glassbox('request', buildDir, '--input', inputPath, '--max-price', '1000', '--private', '--secret-out', secret)
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/exists/)
+
+    const blind = await glassbox('lock', buildDir, r.requestId, '--stake', '1000')
+    expect(blind.code).toBe(2)
+    expect(blind.stderr).toMatch(/carries no input \(a private request\)/)
+    const wrongSalt = join(buildDir, 'wrong-salt.json')
+    await writeFile(wrongSalt, JSON.stringify({ input: written.input, salt: `0x${(salt + 1n).toString(16)}` }))
+    const wrong = await glassbox('lock', buildDir, r.requestId, '--stake', '1000', '--input', wrongSalt)
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toMatch(/does not hash to its claimed input hash/)
+    const locked = await glassbox('lock', buildDir, r.requestId, '--stake', '1000', '--input', secret, '--verbose')
+    expect(locked.code, locked.stderr).toBe(0)
+    const fulfilled = await glassbox('fulfil', buildDir, r.requestId, '--input', secret, '--json', '--verbose')
+    expect(fulfilled.code, fulfilled.stderr).toBe(0)
+    const answer = JSON.parse(fulfilled.stdout) as { output: number[]; class: number }
+    const { evaluateFixed } = await import('../src/quantize/evaluateFixed.js')
+    expect(answer.class).toBe(evaluateFixed(model, values).argmax)
+    for (const out of [requested, locked, fulfilled]) {
+      for (const text of [out.stdout, out.stderr]) {
+        expect(text).not.toContain(salt.toString())
+        expect(text.toLowerCase()).not.toContain(salt.toString(16))
+      }
+    }
   })
 
   it('deploy --registry refuses an address that is not a GlassboxMarket before sending anything', async () => {

@@ -2,6 +2,8 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPaths } from '../src/artifacts/buildPaths.js'
+import { decodePublicSignals } from '../src/artifacts/decodePublicSignals.js'
+import { readManifest } from '../src/artifacts/manifest.js'
 import { ArtifactError } from '../src/errors.js'
 import { proveBatch } from '../src/prove/proveBatch.js'
 import type { ProofRecord } from '../src/prove/proofRecord.js'
@@ -32,14 +34,18 @@ describe('iris pipeline: compile → setup → pooled proving → verification',
       // The default backend is native when its addon is built, snarkjs otherwise.
       expect(['native', 'snarkjs']).toContain(r.backend)
       expect(r.publicSignals.at(-1)).toBe(BigInt(PROVER).toString())
-      expect(r.publicSignals.slice(0, 3)).toEqual(r.outputQ.map((q) => ((BigInt(q) + FIELD) % FIELD).toString()))
+      // The outputs and class, packed into one word, are the record's.
+      const statement = decodePublicSignals((await readManifest(buildDir)).publicSignals, r.publicSignals)
+      expect(statement.outputQ.map(String)).toEqual(r.outputQ)
+      expect(statement.class).toBe(r.class)
     }
   })
 
   it('verifies every proof off-chain, and rejects a tampered proof or public signal', async () => {
     expect((await verifyProofs({ buildDir, proofsPath })).every((c) => c.valid)).toBe(true)
     const first = records[0]!
-    const tamperedSignal = { ...first, publicSignals: first.publicSignals.map((s, i) => (i === 3 ? String((BigInt(s) + 1n) % 3n) : s)) }
+    // Another class in the packed word: its top bits (2 class bits above 3 outputs of 16 bits).
+    const tamperedSignal = { ...first, publicSignals: first.publicSignals.map((s, i) => (i === 0 ? String(BigInt(s) ^ (1n << 48n)) : s)) }
     const tamperedProof = { ...first, proof: { ...first.proof, pi_a: [first.proof.pi_c[0]!, first.proof.pi_c[1]!, '1'] } }
     const tamperedOutput = { ...first, outputQ: first.outputQ.map((q, i) => (i === 0 ? String(BigInt(q) + 1n) : q)) }
     const path = join(buildDir, 'tampered.jsonl')
@@ -91,4 +97,3 @@ describe('iris pipeline: compile → setup → pooled proving → verification',
   })
 })
 
-const FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n

@@ -8,15 +8,33 @@ import { sha256File } from './sha256File.js'
 
 export const MANIFEST_FORMAT = 'glassbox/manifest@1'
 
+/**
+ * What one `packedOutputs` word holds (see src/artifacts/publicSignalCodec.ts): outputs
+ * `first … first+count−1`, each `bits` wide and offset by 2^(bits−1), lowest first, then the
+ * class in `classBits` bits when `class` is true.
+ */
+const outputPacking = z.object({
+  first: z.number().int().nonnegative(),
+  count: z.number().int().positive(),
+  bits: z.number().int().min(1).max(252),
+  class: z.boolean(),
+  classBits: z.number().int().nonnegative(),
+})
+
 const publicSignal = z.object({
   /** Position in snarkjs's publicSignals array. */
   index: z.number().int().nonnegative(),
-  /** What it is: an output value, the predicted class, the input hash, the weight commitment (committed weights), an input value, the prover. */
-  role: z.enum(['output', 'class', 'inputHash', 'weightsCommitment', 'input', 'prover']),
+  /**
+   * What it is: an output value, the predicted class, a word of packed outputs (and class), the input hash, the
+   * weight commitment (committed weights), an input value, the prover.
+   */
+  role: z.enum(['output', 'class', 'packedOutputs', 'inputHash', 'weightsCommitment', 'input', 'prover']),
   /** The circom signal name, e.g. main.out[2]. */
   signal: z.string(),
-  /** Position within its role (output k, input k). */
+  /** Position within its role (output k, input k, word k). */
   position: z.number().int().nonnegative(),
+  /** For `packedOutputs`: what the word holds. */
+  packing: outputPacking.optional(),
 })
 
 const setupContribution = z.object({
@@ -94,6 +112,8 @@ export const manifestSchema = z.object({
     featureScales: z.array(z.number().int()).optional(),
     bits: z.number().int(),
     visibility: z.enum(['hashed', 'public', 'private']),
+    /** The circuit takes a private `salt`: its input hash is Poseidon(h, salt) for salt ≠ 0, h for salt = 0 (absent: no salt, older builds). */
+    salted: z.boolean().optional(),
   }),
   output: z.object({ shape: z.array(z.number().int()), scale: z.number().int(), visibility: z.literal('public'), argmax: z.boolean() }),
   weights,
@@ -130,6 +150,7 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>
 export type PublicSignalLayout = Manifest['publicSignals']
+export type OutputPacking = z.infer<typeof outputPacking>
 
 /**
  * Reads and validates `manifest.json` of a build folder.

@@ -36,7 +36,7 @@ export const REQUEST_STATUSES = ['None', 'Open', 'Locked', 'Fulfilled', 'Cancell
 export type RequestStatus = (typeof REQUEST_STATUSES)[number]
 
 /** Role codes of the `signalRoles` bytes given at registration, one per public signal. */
-export const SIGNAL_ROLE_CODES = { output: 0, class: 1, inputHash: 2, input: 3, prover: 4, weightsCommitment: 5 } as const
+export const SIGNAL_ROLE_CODES = { output: 0, class: 1, inputHash: 2, input: 3, prover: 4, weightsCommitment: 5, packedOutputs: 6 } as const
 export type SignalRole = keyof typeof SIGNAL_ROLE_CODES
 
 /** Index value for "no such signal" in a model entry. */

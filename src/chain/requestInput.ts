@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { FIELD_ORDER, packInput, poseidonChain } from '../compile/poseidonChain.js'
+import { FIELD_ORDER, hashInput, packInput } from '../compile/poseidonChain.js'
 import { InputError } from '../errors.js'
 
 /**
@@ -47,21 +47,21 @@ export type HashRequestInputParameters = {
   bits: number
   /**
    * Optional private salt (a field element): the hash becomes Poseidon(h, salt) with h the
-   * circuit's input hash, so an input cannot be recovered by hashing guesses. Needs a circuit
-   * that takes the salt as a private input and outputs that hash (see the README).
+   * circuit's unsalted input hash, so an input cannot be recovered by hashing guesses. The
+   * circuit proves the same (`SaltedInputHash`); a salt of 0 is no salt.
    */
   salt?: bigint | undefined
 }
 
 /** The Poseidon input hash a request names: the circuit's `inputHash`, optionally salted. */
 export async function hashRequestInput({ values, bits, salt }: HashRequestInputParameters): Promise<bigint> {
-  const hash = await poseidonChain(packInput(values, bits))
-  if (salt === undefined) return hash
-  if (salt < 0n || salt >= FIELD_ORDER) throw new InputError('The salt must be a field element (0 ≤ salt < r).')
-  return poseidonChain([hash, salt])
+  return hashInput(values, bits, { salt })
 }
 
-/** A fresh random salt: 31 bytes from the OS, always below the field order. */
+/** A fresh random salt: 31 bytes from the OS, always a non-zero field element. */
 export function randomSalt(): bigint {
-  return BigInt(`0x${randomBytes(31).toString('hex')}`)
+  for (;;) {
+    const salt = BigInt(`0x${randomBytes(31).toString('hex')}`)
+    if (salt !== 0n) return salt
+  }
 }

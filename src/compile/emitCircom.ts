@@ -1,4 +1,5 @@
 import { padSources } from '../model/windows.js'
+import { planOutputPacking } from '../artifacts/planOutputPacking.js'
 import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
@@ -10,8 +11,15 @@ export type InputVisibility = 'hashed' | 'public' | 'private'
 /** `constant`: weights are circuit constants; `committed`: private signals with a public Poseidon commitment (one circuit per architecture). */
 export type WeightVisibility = 'constant' | 'committed'
 
+/** `separate`: one public signal per output and one for the class; `packed`: as few words as fit (see `planOutputPacking`). */
+export type OutputSignals = 'separate' | 'packed'
+
 export type EmitCircomOptions = {
   inputVisibility?: InputVisibility
+  /** Default `separate`; `glassbox compile` packs. */
+  outputSignals?: OutputSignals
+  /** With a hashed input: take a private `salt` and prove `SaltedInputHash` (h when salt = 0). Default false; `glassbox compile` salts. */
+  salt?: boolean
   /** Add an ArgMax of the output as a public `predicted` signal. */
   argmax?: boolean
   /** Default `constant`. */
@@ -29,7 +37,8 @@ export type EmitCircomOptions = {
  * function grows past what V8 will load. Pure: same model, same text.
  *
  * Public signals (snarkjs order: outputs, then public inputs):
- * out[0..M), predicted (with argmax), inputHash (when hashed), weightsCommitment (committed
+ * out[0..M), predicted (with argmax) — or, packed, packedOutputs[0..K) holding both —, inputHash
+ * (when hashed; salted with the private `salt` when `salt`), weightsCommitment (committed
  * weights), in[0..N) (when public), prover. Committed weights are the private input
  * `weights[0..W)` in the order of `weightLayout` (src/weights).
  *
@@ -39,7 +48,7 @@ export type EmitCircomOptions = {
  */
 export function emitCircom(
   model: FixedPointModel,
-  { inputVisibility = 'hashed', argmax = true, weights = 'constant', generator = 'glassbox' }: EmitCircomOptions = {},
+  { inputVisibility = 'hashed', outputSignals = 'separate', salt = false, argmax = true, weights = 'constant', generator = 'glassbox' }: EmitCircomOptions = {},
 ): string {
   const layout = weights === 'committed' ? weightLayout(model) : undefined
   // The one gate every circuit passes: no source is written for a model the templates cannot
@@ -56,12 +65,18 @@ export function emitCircom(
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const functions: string[] = []
+  const salted = salt && inputVisibility === 'hashed'
+  // Packed: the outputs (and class) are range-checked to the width checkFixedPointWidths just
+  // confirmed their producers guarantee, then exposed as PackWord words (one signal per word).
+  const words = outputSignals === 'packed' ? planOutputPacking({ outputs: outputSize, bits: model.output.bits, argmax }) : undefined
   const body: string[] = [
     `    signal input in[${inputSize}];`,
     '    signal input prover;',
+    ...(salted ? ['    signal input salt;'] : []),
     ...(layout ? [`    signal input weights[${layout.values}];`] : []),
-    `    signal output out[${outputSize}];`,
-    ...(argmax ? ['    signal output predicted;'] : []),
+    ...(words
+      ? [`    signal out[${outputSize}];`, ...(argmax ? ['    signal predicted;'] : []), `    signal output packedOutputs[${words.length}];`]
+      : [`    signal output out[${outputSize}];`, ...(argmax ? ['    signal output predicted;'] : [])]),
     ...(inputVisibility === 'hashed' ? ['    signal output inputHash;'] : []),
     ...(layout ? ['    signal output weightsCommitment;'] : []),
     '',
@@ -85,7 +100,19 @@ export function emitCircom(
   const last = signalOf.get(model.output.name)!
   body.push('', `    out <== ${last};`)
   if (argmax) body.push(`    component argmax = ArgMax(${outputSize}, ${model.output.bits});`, `    argmax.in <== ${last};`, '    predicted <== argmax.index;')
-  if (inputVisibility === 'hashed') {
+  words?.forEach((word, j) => {
+    body.push(
+      `    component pack${j} = PackWord(${word.count}, ${word.bits}, ${word.classBits});`,
+      `    for (var i = 0; i < ${word.count}; i++) {`,
+      `        pack${j}.in[i] <== out[${word.first} + i];`,
+      '    }',
+      `    pack${j}.tail <== ${word.class ? 'predicted' : '0'};`,
+      `    packedOutputs[${j}] <== pack${j}.word;`,
+    )
+  })
+  if (salted) {
+    body.push(`    component inputHasher = SaltedInputHash(${inputSize}, ${model.input.bits});`, '    inputHasher.in <== in;', '    inputHasher.salt <== salt;', '    inputHash <== inputHasher.hash;')
+  } else if (inputVisibility === 'hashed') {
     body.push(`    component inputHasher = PackedInputHash(${inputSize}, ${model.input.bits});`, '    inputHasher.in <== in;', '    inputHash <== inputHasher.hash;')
   }
   if (layout) body.push(...emitWeightCommitment(layout))

@@ -1,7 +1,9 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerOutputSize } from '../quantize/fixedPointModel.js'
 import { forEachWindow, padSources } from '../model/windows.js'
-import type { InputVisibility, WeightVisibility } from './emitCircom.js'
+import type { OutputPacking } from '../artifacts/manifest.js'
+import { planOutputPacking } from '../artifacts/planOutputPacking.js'
+import type { InputVisibility, OutputSignals, WeightVisibility } from './emitCircom.js'
 import { estimateCommittedWeights } from './estimateCommittedWeights.js'
 
 /** `macs`: the layer's multiply-accumulates, each one constraint, when its weights are committed (included in `constraints`). */
@@ -27,7 +29,9 @@ export function estimateConstraints(
     argmax = true,
     optimization = 2,
     weights = 'constant',
-  }: { inputVisibility?: InputVisibility; argmax?: boolean; optimization?: 0 | 1 | 2; weights?: WeightVisibility } = {},
+    outputSignals = 'separate',
+    salt = false,
+  }: { inputVisibility?: InputVisibility; argmax?: boolean; optimization?: 0 | 1 | 2; weights?: WeightVisibility; outputSignals?: OutputSignals; salt?: boolean } = {},
 ): ConstraintReport[] {
   const o1 = optimization < 2
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
@@ -46,10 +50,26 @@ export function estimateConstraints(
   if (inputVisibility === 'hashed') {
     const packed = Math.ceil(inputSize / Math.floor(253 / model.input.bits))
     parts.push({ name: 'input hash', kind: 'poseidon', outputs: 1, constraints: poseidonChainConstraints(packed, o1) + (o1 ? packed : 0) })
+    if (salt) parts.push({ name: 'input salt', kind: 'poseidon', outputs: 1, constraints: saltConstraints(o1) })
+  }
+  if (outputSignals === 'packed') {
+    const words = planOutputPacking({ outputs: outputSize, bits: B, argmax })
+    parts.push({ name: 'output packing', kind: 'packing', outputs: words.length, constraints: outputPackingConstraints(words, o1) })
   }
   if (committed) parts.push(...committed.parts)
   parts.push({ name: 'prover binding', kind: 'binding', outputs: 0, constraints: 1 })
   return parts
+}
+
+/** Constraints of the salt in SaltedInputHash: Poseidon(2) and the three of the salt = 0 switch. */
+export function saltConstraints(o1 = false): number {
+  return poseidonConstraints(2, o1) + 3
+}
+
+/** Constraints of the PackWord words of a packed layout: a range check per output, the class bits. */
+export function outputPackingConstraints(words: readonly OutputPacking[], o1 = false): number {
+  // --O1 keeps each decomposition's sum and input, the class decomposition's sum and the word (a tail wired to 0 folds away).
+  return words.reduce((sum, w) => sum + w.count * (w.bits + (o1 ? 2 : 0)) + w.classBits + (o1 ? (w.classBits > 0 ? 1 : 0) + 1 : 0), 0)
 }
 
 export function totalConstraints(parts: readonly ConstraintReport[]): number {

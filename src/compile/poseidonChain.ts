@@ -71,9 +71,35 @@ export function packInput(values: readonly bigint[], bits: number): bigint[] {
 }
 
 /**
- * The input commitment proven by the circuit (`PackedInputHash`): the values
- * packed by {@link packInput}, then hashed with {@link poseidonChain}.
+ * The input commitment proven by the circuit (`SaltedInputHash`): the values
+ * packed by {@link packInput}, hashed with {@link poseidonChain} into h; with
+ * a salt s ≠ 0, Poseidon(h, s) instead. A salt of 0 (or none) gives h, the
+ * unsalted hash, so unsalted statements and requests are unchanged.
+ *
+ * @param options.salt A private field element (0 ≤ salt < r) that hides the input from anyone hashing guesses.
+ * @throws {InputError} For a salt outside the field, or values that do not fit (see {@link packInput}).
  */
-export async function hashInput(values: readonly bigint[], bits: number): Promise<bigint> {
-  return poseidonChain(packInput(values, bits))
+export async function hashInput(values: readonly bigint[], bits: number, { salt }: { salt?: bigint | undefined } = {}): Promise<bigint> {
+  const hash = await poseidonChain(packInput(values, bits))
+  if (salt === undefined || salt === 0n) return hash
+  if (salt < 0n || salt >= FIELD_ORDER) throw new InputError('The salt must be a field element (0 ≤ salt < r).')
+  return poseidonChain([hash, salt])
+}
+
+/**
+ * Parses a salt as a JSON input line or a flag gives it: a decimal or 0x-hex string (or a
+ * safe integer), a field element. The salt itself never appears in the error.
+ *
+ * @throws {InputError} For anything else.
+ */
+export function parseSalt(value: unknown, where = 'salt'): bigint {
+  let salt: bigint | undefined
+  if (typeof value === 'string' && /^(0x[0-9a-fA-F]{1,64}|[0-9]{1,78})$/.test(value)) salt = BigInt(value)
+  else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) salt = BigInt(value)
+  if (salt === undefined || salt >= FIELD_ORDER) {
+    throw new InputError(`${where}: the salt must be a field element (0 ≤ salt < r) as a decimal or 0x-hex string.`, {
+      details: 'A fresh random salt comes from `glassbox request --private`, or any 31 random bytes in hex.',
+    })
+  }
+  return salt
 }

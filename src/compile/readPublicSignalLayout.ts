@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises'
-import type { PublicSignalLayout } from '../artifacts/manifest.js'
+import type { OutputPacking, PublicSignalLayout } from '../artifacts/manifest.js'
 
 /**
  * Reads which public signal is which from circom's `.sym` file: witness
  * indices 1..nPublic are snarkjs's publicSignals, in order.
+ *
+ * @param options.packing The plan the circuit's `packedOutputs` words follow (`planOutputPacking`), recorded with each word.
  */
-export async function readPublicSignalLayout(symPath: string, nPublic: number): Promise<PublicSignalLayout> {
+export async function readPublicSignalLayout(symPath: string, nPublic: number, { packing }: { packing?: readonly OutputPacking[] } = {}): Promise<PublicSignalLayout> {
   const text = await readFile(symPath, 'utf8')
   const byWitness = new Map<number, string>()
   for (const line of text.split('\n')) {
@@ -17,7 +19,14 @@ export async function readPublicSignalLayout(symPath: string, nPublic: number): 
   for (let w = 1; w <= nPublic; w++) {
     const signal = byWitness.get(w)
     if (!signal) throw new Error(`public signal ${w} missing from ${symPath}`)
-    layout.push({ index: w - 1, signal, ...classify(signal) })
+    const entry = classify(signal)
+    if (entry.role === 'packedOutputs') {
+      const word = packing?.[entry.position]
+      if (!word) throw new Error(`public signal ${signal} has no packing plan`)
+      layout.push({ index: w - 1, signal, ...entry, packing: { ...word } })
+    } else {
+      layout.push({ index: w - 1, signal, ...entry })
+    }
   }
   return layout
 }
@@ -26,6 +35,7 @@ function classify(signal: string): { role: PublicSignalLayout[number]['role']; p
   const position = Number(/\[(\d+)\]$/.exec(signal)?.[1] ?? 0)
   if (signal.startsWith('main.out[')) return { role: 'output', position }
   if (signal === 'main.predicted') return { role: 'class', position: 0 }
+  if (signal.startsWith('main.packedOutputs[')) return { role: 'packedOutputs', position }
   if (signal === 'main.inputHash') return { role: 'inputHash', position: 0 }
   if (signal === 'main.weightsCommitment') return { role: 'weightsCommitment', position: 0 }
   if (signal.startsWith('main.in[')) return { role: 'input', position }

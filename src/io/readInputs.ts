@@ -1,11 +1,17 @@
+import { parseSalt } from '../compile/poseidonChain.js'
 import { InputError } from '../errors.js'
 import { readJsonl } from './readJsonl.js'
 
-/** One inference request: `{"id": "a1", "input": [5.1, 3.5, 1.4, 0.2]}` (an optional integer `label` is kept). */
+/**
+ * One inference request: `{"id": "a1", "input": [5.1, 3.5, 1.4, 0.2]}` (an optional integer
+ * `label` is kept; an optional `"salt"`, a decimal or 0x-hex field element, salts the input hash).
+ */
 export type InputRecord = {
   id: string
   input: number[]
   label?: number
+  /** The private salt of the input hash (never logged or written to a proof record). */
+  salt?: bigint
   /** 1-based line in the source file, for error messages. */
   lineNumber: number
 }
@@ -48,7 +54,7 @@ export function parseInputRecord(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(`${where}: expected a JSON object with "id" and "input".`)
   }
-  const { id, input, label } = value as Record<string, unknown>
+  const { id, input, label, salt } = value as Record<string, unknown>
   if (typeof id !== 'string' && typeof id !== 'number') {
     throw new InputError(`${where}: missing "id" (a string).`)
   }
@@ -70,5 +76,6 @@ export function parseInputRecord(
   }
   const record: InputRecord = { id: String(id), input: input as number[], lineNumber }
   if (typeof label === 'number' && Number.isInteger(label)) record.label = label
+  if (salt !== undefined) record.salt = parseSalt(salt, `${where}: "salt"`)
   return record
 }

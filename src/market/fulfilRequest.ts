@@ -7,7 +7,7 @@ import type { ChainContext } from '../chain/registerModel.js'
 import { ChainError, ProveError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { proveBatch } from '../prove/proveBatch.js'
-import { dequantizeInput } from '../quantize/quantizeInput.js'
+import { dequantizeInput, quantizeInput } from '../quantize/quantizeInput.js'
 import { readProofs } from '../verify/readProofs.js'
 import { openMarketModel } from './marketContext.js'
 import { verifyRequestInput } from './verifyRequestInput.js'
@@ -18,6 +18,10 @@ export type FulfilRequestParameters = {
   requestId: bigint
   /** Proving workers (default: 1; one proof). */
   workers?: number | undefined
+  /** A private request's input (floats, as in inputs.jsonl), handed over off-chain by its requester. */
+  input?: readonly number[] | undefined
+  /** That input's private salt (proven as a private signal, never logged). */
+  salt?: bigint | undefined
   marketAddress?: string | undefined
   logger?: Logger | undefined
 }
@@ -47,7 +51,7 @@ export type FulfilRequestReturnType = {
  *   to another prover for now.
  * @throws {MarketRefusalError} When the market refuses the proof (the message names its error).
  */
-export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, marketAddress, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
+export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, input, salt, marketAddress, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
   const { model, layout, market, modelId, dev } = await openMarketModel({ buildDir, chain, marketAddress, logger })
   const request = await readRequest({ market, requestId })
   if (request.terms.modelId !== modelId) throw new ChainError(`Request ${requestId} is for model ${request.terms.modelId}, not ${buildDir} (${modelId}).`)
@@ -58,14 +62,16 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, m
   if (now <= request.lockDeadline && request.locker.toLowerCase() !== me.toLowerCase()) {
     throw new ChainError(`Request ${requestId} is locked by ${request.locker} until ${request.lockDeadline}.`, { details: 'After the lock deadline anyone may fulfil it (and collect half the slashed collateral).' })
   }
-  const values = await verifyRequestInput(request, model)
+  const values = await verifyRequestInput(request, model, { values: input === undefined ? undefined : quantizeInput(model, input), salt })
 
   const dir = await mkdtemp(join(tmpdir(), 'glassbox-fulfil-'))
   try {
     const inputsPath = join(dir, 'inputs.jsonl')
     const outPath = join(dir, 'proofs.jsonl')
     // Integers at scale 2^s are exact doubles, and quantizing them again gives the same integers.
-    await writeFile(inputsPath, `${JSON.stringify({ id: `request-${requestId}`, input: dequantizeInput(model, values) })}\n`)
+    // The salt goes to the prover in this private temporary file (removed below), never to a log.
+    const line = { id: `request-${requestId}`, input: dequantizeInput(model, values), ...(salt ? { salt: salt.toString() } : {}) }
+    await writeFile(inputsPath, `${JSON.stringify(line)}\n`, { mode: 0o600 })
     logger.info(`proving request ${requestId} for ${me}…`)
     const proved = await proveBatch({ buildDir, inputsPath, outPath, prover: me, workers, logger })
     if (proved.failures.length) throw new ProveError(`Proving request ${requestId} failed.`, { details: proved.failures[0]!.message })

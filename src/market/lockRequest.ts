@@ -4,6 +4,7 @@ import type { ChainContext } from '../chain/registerModel.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { openMarketModel } from './marketContext.js'
 import { verifyRequestInput } from './verifyRequestInput.js'
+import { quantizeInput } from '../quantize/quantizeInput.js'
 
 export type LockRequestParameters = {
   buildDir: string
@@ -11,6 +12,10 @@ export type LockRequestParameters = {
   requestId: bigint
   /** Deposit this much stake first (wei), e.g. when the free stake is below the collateral. */
   deposit?: bigint | undefined
+  /** A private request's input (floats, as in inputs.jsonl), handed over off-chain by its requester. */
+  input?: readonly number[] | undefined
+  /** That input's private salt. */
+  salt?: bigint | undefined
   marketAddress?: string | undefined
   logger?: Logger | undefined
 }
@@ -36,14 +41,14 @@ export type LockRequestReturnType = {
  * @throws {ChainError} When the request is for another model or not open, or the stake is short.
  * @throws {MarketRefusalError} When the market refuses (the message names its error).
  */
-export async function lockRequest({ buildDir, chain, requestId, deposit, marketAddress, logger = silentLogger }: LockRequestParameters): Promise<LockRequestReturnType> {
+export async function lockRequest({ buildDir, chain, requestId, deposit, input, salt, marketAddress, logger = silentLogger }: LockRequestParameters): Promise<LockRequestReturnType> {
   const { model, market, modelId, dev } = await openMarketModel({ buildDir, chain, marketAddress, logger })
   const request = await readRequest({ market, requestId })
   if (request.terms.modelId !== modelId) {
     throw new ChainError(`Request ${requestId} is for model ${request.terms.modelId}, not ${buildDir} (${modelId}).`, { details: 'Lock it with the build of that model.' })
   }
   if (request.status !== 'Open') throw new ChainError(`Request ${requestId} is ${request.status}, not Open: it cannot be locked.`)
-  await verifyRequestInput(request, model)
+  await verifyRequestInput(request, model, { values: input === undefined ? undefined : quantizeInput(model, input), salt })
 
   const me = await chain.signer.getAddress()
   if (deposit !== undefined && deposit > 0n) {

@@ -25,6 +25,12 @@ export type RequestInferenceParameters = {
   fulfilWindow?: bigint | undefined
   /** For committed-weights models: the weight set (default: the build's own weights). */
   weightSet?: bigint | undefined
+  /**
+   * A private request: the hash is salted (Poseidon(h, salt), see `randomSalt`) and the input is
+   * not posted; hand input and salt to a prover off-chain. Needs a build whose circuit takes a
+   * salt (manifest `input.salted`).
+   */
+  salt?: bigint | undefined
   marketAddress?: string | undefined
   modelId?: string | undefined
   logger?: Logger | undefined
@@ -36,8 +42,10 @@ export type RequestInferenceReturnType = {
   inputHash: bigint
   txHash: string
   gasUsed: bigint
-  /** Bytes of input the request carries. */
+  /** Bytes of input the request carries (0 for a private request). */
   inputBytes: number
+  /** True for a salted request without its input on-chain. */
+  private: boolean
   /** The model is marked as a dev (insecure) setup on-chain: its answers can be forged by its maker. */
   dev: boolean
 }
@@ -66,6 +74,7 @@ export async function requestInference({
   lockWindow = 3_600n,
   fulfilWindow,
   weightSet,
+  salt,
   marketAddress,
   modelId,
   logger = silentLogger,
@@ -76,9 +85,16 @@ export async function requestInference({
       details: 'Recompile with --input-visibility hashed (the default).',
     })
   }
+  const salted = salt !== undefined && salt !== 0n
+  if (salted && manifest.input.salted !== true) {
+    throw new ChainError(`"${manifest.name}" was compiled without a salt input: a private request could never be proven.`, {
+      details: 'Recompile the model with a current glassbox (circuits take an optional private salt), set it up and register it again.',
+    })
+  }
   const values = quantizeInput(model, input)
-  const inputHash = await hashRequestInput({ values, bits: model.input.bits })
-  const encoded = encodeRequestInput(values, model.input.bits)
+  const inputHash = await hashRequestInput({ values, bits: model.input.bits, salt })
+  // A salted hash with its input beside it would hide nothing: a private request posts none.
+  const encoded = salted ? '0x' : encodeRequestInput(values, model.input.bits)
   const weights = layout.weights === 'committed' ? (weightSet ?? BigInt(manifest.weights.commitment)) : 0n
   const tx = await market.request(
     {
@@ -94,6 +110,6 @@ export async function requestInference({
     encoded,
     maxPrice,
   )
-  logger.info(`request ${tx.requestId} posted for model ${id}: up to ${maxPrice} wei, input hash ${inputHash} (gas ${tx.gasUsed})`)
-  return { requestId: tx.requestId, terms: tx.terms, inputHash, txHash: tx.txHash, gasUsed: tx.gasUsed, inputBytes: (encoded.length - 2) / 2, dev }
+  logger.info(`${salted ? 'private ' : ''}request ${tx.requestId} posted for model ${id}: up to ${maxPrice} wei, input hash ${inputHash} (gas ${tx.gasUsed})`)
+  return { requestId: tx.requestId, terms: tx.terms, inputHash, txHash: tx.txHash, gasUsed: tx.gasUsed, inputBytes: (encoded.length - 2) / 2, private: salted, dev }
 }

@@ -97,7 +97,7 @@ export function createPoolExecutor({
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       if (signal.aborted) throw signal.reason ?? new Error('aborted')
-      return await pool.run({ id: task.id, input: task.input, prover: task.prover }, { signal: controller.signal })
+      return await pool.run({ id: task.id, input: task.input, prover: task.prover, ...(task.salt === undefined ? {} : { salt: task.salt }) }, { signal: controller.signal })
     } catch (error) {
       if (signal.aborted) throw error
       if (timedOut) return { crashed: `no result after ${taskTimeoutMs} ms (worker terminated and replaced)` }

@@ -1,3 +1,4 @@
+import { encodePublicSignals } from '../artifacts/encodePublicSignals.js'
 import { fromField, hashInput } from '../compile/poseidonChain.js'
 import { ArtifactError, ProveError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -14,7 +15,7 @@ import { weightSignals } from '../weights/weightSignals.js'
 
 export type Prover = {
   /** Witness + Groth16 proof of one inference, checked against the integer evaluator. */
-  proveOne(request: { id: string; input: readonly number[]; prover?: string }): Promise<ProofRecord>
+  proveOne(request: { id: string; input: readonly number[]; prover?: string; salt?: string | undefined }): Promise<ProofRecord>
   close(): Promise<void>
 }
 
@@ -60,13 +61,15 @@ export async function createProver(
     return run
   }
   return {
-    async proveOne({ id, input, prover: boundTo = prover }) {
+    async proveOne({ id, input, prover: boundTo = prover, salt: saltText }) {
       const started = performance.now()
-      const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo, weights ? { weights } : {})
+      // A salt travels as a decimal string (worker messages, queue jobs); 0 is no salt.
+      const salt = saltText === undefined ? undefined : BigInt(saltText)
+      const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo, { ...(weights ? { weights } : {}), salt, salted: artifacts.manifest.input.salted === true })
       const expected = evaluateFixed(artifacts.model, inputQ)
       const witness = await calculateWitness(witnessCalculator, signals, id)
       const { proof, publicSignals, waited } = await proveInTurn(witness)
-      await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id, checkInputHash })
+      await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id, checkInputHash, salt })
       const record: ProofRecord = {
         id,
         output: dequantize(expected.outputQ, artifacts.model.output.scale),
@@ -76,8 +79,9 @@ export async function createProver(
         backend: backend.name,
         ms: Math.round(performance.now() - started - waited),
         vkeySha256,
-        inputSha256: inputSha256(input),
+        inputSha256: inputSha256(input, salt),
       }
+      if (salt !== undefined && salt !== 0n) record.salted = true
       if (artifacts.manifest.output.argmax) record.class = expected.argmax
       if (weights) record.weightsCommitment = artifacts.weights.commitment
       return record
@@ -101,45 +105,32 @@ async function calculateWitness(calculator: WitnessCalculator, signals: object, 
 }
 
 /**
- * The circuit's public outputs must equal the integer evaluator's, bit for
- * bit; a difference is a glassbox bug and is never written as a valid proof.
+ * The circuit's public signals must be the statement the integer evaluator makes, bit for bit
+ * (outputs packed into words as the layout says, see `encodePublicSignals`); a difference is a
+ * glassbox bug and is never written as a valid proof.
  */
 async function checkPublicSignals(
   artifacts: ProvingArtifacts,
   publicSignals: readonly string[],
-  expected: { outputQ: bigint[]; argmax: number; inputQ: bigint[]; prover: string; id: string; checkInputHash: boolean },
+  expected: { outputQ: bigint[]; argmax: number; inputQ: bigint[]; prover: string; id: string; checkInputHash: boolean; salt?: bigint | undefined },
 ): Promise<void> {
-  for (const { index, role, position, signal } of artifacts.manifest.publicSignals) {
+  const { manifest, model } = artifacts
+  const want = encodePublicSignals(manifest.publicSignals, {
+    outputQ: expected.outputQ,
+    class: expected.argmax,
+    inputQ: expected.inputQ,
+    prover: BigInt(expected.prover),
+    // The commitment of the weights that proved (the build's own or a weight set's, checked when loaded).
+    weightsCommitment: BigInt(artifacts.weights.commitment),
+    ...(expected.checkInputHash ? { inputHash: await hashInput(expected.inputQ, model.input.bits, { salt: expected.salt }) } : {}),
+  })
+  for (const { index, role, signal } of manifest.publicSignals) {
+    if (role === 'inputHash' && !expected.checkInputHash) continue
     const actual = BigInt(publicSignals[index] ?? -1)
-    let want: bigint
-    switch (role) {
-      case 'output':
-        want = expected.outputQ[position]!
-        break
-      case 'class':
-        want = BigInt(expected.argmax)
-        break
-      case 'inputHash':
-        if (!expected.checkInputHash) continue
-        want = await hashInput(expected.inputQ, artifacts.model.input.bits)
-        break
-      case 'weightsCommitment':
-        // The commitment of the weights that proved (the build's own or a weight set's, checked when loaded).
-        want = BigInt(artifacts.weights.commitment)
-        break
-      case 'input':
-        want = expected.inputQ[position]!
-        break
-      case 'prover':
-        want = BigInt(expected.prover)
-        break
-      default:
-        role satisfies never
-        continue
-    }
-    if (fromField(actual) !== want && actual !== want) {
+    const wanted = want[index]
+    if (actual !== wanted) {
       throw new ProveError(`Circuit and integer evaluator disagree on ${signal} for "${expected.id}".`, {
-        details: `Circuit: ${fromField(actual)}, evaluator: ${want}. This is a glassbox bug; please report it with the model and input.`,
+        details: `Circuit: ${fromField(actual)}, evaluator: ${wanted === undefined ? 'nothing' : fromField(wanted)}. This is a glassbox bug; please report it with the model and input.`,
       })
     }
   }

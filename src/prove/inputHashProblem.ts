@@ -10,10 +10,15 @@ import type { ProvingArtifacts } from './provingArtifacts.js'
  *
  * @returns Why the record must not be written, or undefined when it is right.
  */
-export async function inputHashProblem(artifacts: Pick<ProvingArtifacts, 'manifest' | 'model'>, input: readonly number[], record: ProofRecord): Promise<string | undefined> {
+export async function inputHashProblem(
+  artifacts: Pick<ProvingArtifacts, 'manifest' | 'model'>,
+  input: readonly number[],
+  record: ProofRecord,
+  { salt }: { salt?: bigint } = {},
+): Promise<string | undefined> {
   const slot = artifacts.manifest.publicSignals.find((s) => s.role === 'inputHash')
   if (!slot) return undefined
-  const expected = await hashInput(quantizeInput(artifacts.model, input), artifacts.model.input.bits)
+  const expected = await hashInput(quantizeInput(artifacts.model, input), artifacts.model.input.bits, { salt })
   if (BigInt(record.publicSignals[slot.index] ?? -1) === expected) return undefined
-  return `the proof's input hash is not Poseidon of this input (a glassbox bug; the proof was not written)`
+  return `the proof's input hash is not Poseidon of this input${salt ? ' and its salt' : ''} (a glassbox bug; the proof was not written)`
 }

@@ -26,7 +26,7 @@ async function irisWitness(buildDir: string, input: number[]): Promise<Uint8Arra
   const { WitnessCalculatorBuilder } = await import('circom_runtime')
   const artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
   const calculator = await WitnessCalculatorBuilder(artifacts.wasm)
-  const { signals } = circuitInput(artifacts.model, input, PROVER)
+  const { signals } = circuitInput(artifacts.model, input, PROVER, { salted: artifacts.manifest.input.salted === true })
   return calculator.calculateWTNSBin(signals as Record<string, unknown>, true)
 }
 

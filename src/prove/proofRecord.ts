@@ -22,6 +22,14 @@ export type ProofRecord = {
    * proof. A resumed batch refuses records of other keys.
    */
   vkeySha256: string
-  /** SHA-256 (hex) of the canonical JSON of this record's float input array (see `inputSha256`). */
+  /**
+   * SHA-256 (hex) of the canonical JSON of this record's float input array, or of `{input, salt}`
+   * for a salted input (see `inputSha256`: never of the input alone, which would undo the salt).
+   */
   inputSha256: string
+  /**
+   * True when the input hash is salted (Poseidon(h, salt) with a private salt the record does not
+   * carry): `verify --inputs` needs the input line with its `"salt"` to re-derive it.
+   */
+  salted?: boolean
 }

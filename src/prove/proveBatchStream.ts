@@ -277,7 +277,7 @@ async function runBatch(
       progress.inFlight--
     }
     if (result.ok) {
-      const problem = recordProblem(result.record, task, vkeySha256) ?? (await inputHashProblem(artifacts, task.input, result.record))
+      const problem = recordProblem(result.record, task, vkeySha256) ?? (await inputHashProblem(artifacts, task.input, result.record, task.salt === undefined ? {} : { salt: BigInt(task.salt) }))
       if (!problem) {
         proofsOut ??= openJsonlAppender(outPath)
         await (await proofsOut).append(result.record)
@@ -322,7 +322,7 @@ async function runBatch(
         continue
       }
       index.setInputLine(slot, lineNumber)
-      const hash = inputSha256(record.input)
+      const hash = inputSha256(record.input, record.salt)
       if (entry!.proofLine) {
         if (entry!.inputHashPrefix !== hash.slice(0, 16)) {
           fatal ??= new ResumeMismatchError(
@@ -354,7 +354,7 @@ async function runBatch(
       }
       while (!room() && !halt()) await new Promise<void>((r) => ((wakeUp = r), channel.drained().then(r)))
       if (halt()) break
-      track(prove({ id: record.id, input: record.input, line: lineNumber, inputSha256: hash, prover: proverAddress }))
+      track(prove({ id: record.id, input: record.input, line: lineNumber, inputSha256: hash, prover: proverAddress, ...(record.salt ? { salt: record.salt.toString() } : {}) }))
       emitProgress()
     }
     while (inFlight.size) await Promise.race(inFlight)

@@ -12,6 +12,8 @@ export type ProveExecutorTask = {
   inputSha256: string
   /** Checksummed address the proof is bound to. */
   prover: string
+  /** The input's private salt (decimal), when it has one: it travels with the task to the prover, never into a log or record. */
+  salt?: string
 }
 
 /** A finished task: a record, or why the input could not be proven (after retries). */

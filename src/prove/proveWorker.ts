@@ -20,7 +20,7 @@ import type { WitnessKind } from '../witness/createWitnessCalculator.js'
 /** `weightsPath`/`weightsCommitment`: a weight set, its commitment checked by the main thread (workers cannot load Poseidon). */
 export type ProveWorkerData = { buildDir: string; backend: BackendName; threads?: number; witness?: WitnessKind; prover: string; weightsPath?: string; weightsCommitment?: string }
 /** `prover`: the address this proof is bound to (default: the pool's). */
-export type ProveTask = { id: string; input: number[]; prover?: string }
+export type ProveTask = { id: string; input: number[]; prover?: string; salt?: string }
 export type ProveTaskResult =
   | { ok: true; record: ProofRecord }
   | { ok: false; id: string; error: { name: string; message: string; shortMessage: string; details?: string } }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { Job, Queue, QueueEvents } from 'bullmq'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { verifyArtifacts } from '../artifacts/manifest.js'
-import { fromField } from '../compile/poseidonChain.js'
+import { decodePublicSignals } from '../artifacts/decodePublicSignals.js'
+import { GlassboxError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { ProofRecord } from '../prove/proofRecord.js'
 import type { ProveExecutor, ProveExecutorFactory, ProveExecutorResult, ProveExecutorTask } from '../prove/proveExecutor.js'
@@ -120,8 +121,14 @@ export function createQueueExecutor({ url, buildDir, publishLimitBytes, verifyRe
     // The scheduler checks id, keys and input hash; here the rest of what a remote machine could get wrong.
     const recordProblem = async (record: ProofRecord): Promise<string | undefined> => {
       if (!Array.isArray(record.publicSignals) || record.publicSignals.length !== artifacts.manifest.publicSignals.length) return 'wrong number of public signals'
-      for (const { index, role, position } of artifacts.manifest.publicSignals) {
-        if (role === 'output' && record.outputQ?.[position] !== fromField(BigInt(record.publicSignals[index]!)).toString()) return `outputQ[${position}] is not what the proof says`
+      let proven: bigint[]
+      try {
+        proven = decodePublicSignals(artifacts.manifest.publicSignals, record.publicSignals).outputQ
+      } catch (error) {
+        return error instanceof GlassboxError ? error.shortMessage : String(error)
+      }
+      for (const [position, value] of proven.entries()) {
+        if (record.outputQ?.[position] !== value.toString()) return `outputQ[${position}] is not what the proof says`
       }
       if (verifyResults && !(await proofVerifies(record))) return 'the Groth16 proof does not verify'
       return undefined

@@ -1,5 +1,6 @@
 import type { Manifest } from '../artifacts/manifest.js'
-import { fromField } from '../compile/poseidonChain.js'
+import { decodePublicSignals, type PublicStatement } from '../artifacts/decodePublicSignals.js'
+import { VerifyError } from '../errors.js'
 import type { ProofRecord } from '../prove/proofRecord.js'
 
 export type CheckProofRecordContext = {
@@ -36,32 +37,38 @@ export function checkProofRecord(record: ProofRecord, { manifest, vkeySha256, we
     problems.push(`expected ${manifest.publicSignals.length} public signals, found ${record.publicSignals.length}`)
     return problems
   }
-  const outputs = manifest.publicSignals.filter((s) => s.role === 'output').length
+  let statement: PublicStatement
+  try {
+    statement = decodePublicSignals(manifest.publicSignals, record.publicSignals)
+  } catch (error) {
+    problems.push(error instanceof VerifyError ? error.shortMessage : String(error))
+    return problems
+  }
+  const outputs = outputCount(manifest)
   if (record.outputQ.length !== outputs) problems.push(`outputQ has ${record.outputQ.length} values, the model has ${outputs} outputs`)
   if (record.output.length !== outputs) problems.push(`output has ${record.output.length} values, the model has ${outputs} outputs`)
   const factor = 2 ** -manifest.output.scale
-  let hasClass = false
-  for (const { index, role, position } of manifest.publicSignals) {
-    const value = fromField(BigInt(record.publicSignals[index]!))
-    if (role === 'output') {
-      const claimed = record.outputQ[position]
-      if (claimed !== undefined && claimed !== value.toString()) problems.push(`outputQ[${position}] = ${claimed} but the proof says ${value}`)
-      const float = record.output[position]
-      if (float !== undefined && claimed !== undefined && float !== Number(BigInt(claimed)) * factor) {
-        problems.push(`output[${position}] = ${float} but outputQ[${position}] / 2^${manifest.output.scale} = ${Number(BigInt(claimed)) * factor}`)
-      }
+  statement.outputQ.forEach((value, position) => {
+    const claimed = record.outputQ[position]
+    if (claimed !== undefined && claimed !== value.toString()) problems.push(`outputQ[${position}] = ${claimed} but the proof says ${value}`)
+    const float = record.output[position]
+    if (float !== undefined && claimed !== undefined && float !== Number(BigInt(claimed)) * factor) {
+      problems.push(`output[${position}] = ${float} but outputQ[${position}] / 2^${manifest.output.scale} = ${Number(BigInt(claimed)) * factor}`)
     }
-    if (role === 'weightsCommitment') {
-      const proven = BigInt(record.publicSignals[index]!).toString()
-      if (record.weightsCommitment !== undefined && record.weightsCommitment !== proven) problems.push(`weightsCommitment = ${record.weightsCommitment} but the proof says ${proven}`)
-      if (weightsCommitment !== undefined && weightsCommitment !== proven) problems.push(`proven with the weight set committed to ${proven}, not the expected ${weightsCommitment}`)
-    }
-    if (role === 'class') {
-      hasClass = true
-      if (record.class === undefined) problems.push(`no "class", but the circuit proves one (${value})`)
-      else if (BigInt(record.class) !== value) problems.push(`class = ${record.class} but the proof says ${value}`)
-    }
+  })
+  if (statement.weightsCommitment !== undefined) {
+    const proven = statement.weightsCommitment.toString()
+    if (record.weightsCommitment !== undefined && record.weightsCommitment !== proven) problems.push(`weightsCommitment = ${record.weightsCommitment} but the proof says ${proven}`)
+    if (weightsCommitment !== undefined && weightsCommitment !== proven) problems.push(`proven with the weight set committed to ${proven}, not the expected ${weightsCommitment}`)
   }
-  if (!hasClass && record.class !== undefined) problems.push(`class = ${record.class}, but this circuit proves no class (compiled with --no-argmax)`)
+  if (statement.class !== undefined) {
+    if (record.class === undefined) problems.push(`no "class", but the circuit proves one (${statement.class})`)
+    else if (record.class !== statement.class) problems.push(`class = ${record.class} but the proof says ${statement.class}`)
+  } else if (record.class !== undefined) problems.push(`class = ${record.class}, but this circuit proves no class (compiled with --no-argmax)`)
   return problems
+}
+
+/** The number of output values a build proves: the product of its output shape. */
+function outputCount(manifest: Manifest): number {
+  return manifest.output.shape.reduce((a, b) => a * b, 1)
 }

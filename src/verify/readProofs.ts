@@ -49,6 +49,7 @@ export function parseProofRecord(value: unknown, where: string): ProofRecord {
   if (!Array.isArray(r['outputQ']) || !r['outputQ'].every((q) => typeof q === 'string' && /^-?\d+$/.test(q))) fail('"outputQ" must be an array of integers as decimal strings.')
   if (!Array.isArray(r['output']) || !r['output'].every((v) => typeof v === 'number' && Number.isFinite(v))) fail('"output" must be an array of finite numbers.')
   if (r['class'] !== undefined && !(typeof r['class'] === 'number' && Number.isInteger(r['class']) && r['class'] >= 0)) fail('"class" must be a non-negative integer.')
+  if (r['salted'] !== undefined && typeof r['salted'] !== 'boolean') fail('"salted" must be true or false.')
   const p = r['proof'] as Record<string, unknown> | null | undefined
   const point = (v: unknown, size: number) => Array.isArray(v) && v.length === size && v.every((c) => typeof c === 'string' && DECIMAL.test(c))
   const g2 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((c) => point(c, 2))

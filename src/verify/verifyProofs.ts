@@ -7,7 +7,10 @@ import { silentLogger } from '../logger.js'
 import { verifySetupTranscript } from '../setup/verifySetupTranscript.js'
 import type { VerifierBackend } from '../snark/createGroth16Verifier.js'
 import { createGroth16Verifier } from '../snark/createGroth16Verifier.js'
+import { readInputs, type InputRecord } from '../io/readInputs.js'
+import { parseFixedPointModel, type FixedPointModel } from '../quantize/fixedPointModel.js'
 import { checkProofRecord } from './checkProofRecord.js'
+import { checkRecordInput } from './checkRecordInput.js'
 import { readProofs } from './readProofs.js'
 
 export type ProofCheck = {
@@ -25,6 +28,12 @@ export type VerifyProofsParameters = {
   weightsCommitment?: string
   /** Which Groth16 verifier checks the proofs (default `auto`: native when the addon is built, else snarkjs). */
   verifierBackend?: VerifierBackend
+  /**
+   * An inputs file (JSONL, with each salted input's `"salt"`): every record whose id is in it must
+   * prove that input (input SHA-256 and input hash re-derived, see `checkRecordInput`); a record
+   * whose id is not in it is invalid.
+   */
+  inputsPath?: string
   logger?: Logger
   onProgress?: (done: number, total: number) => void
 }
@@ -42,8 +51,9 @@ export type VerifyProofsParameters = {
  *   when the verifier itself fails on a record; {@link ArtifactError} for a
  *   missing or changed verification key.
  */
-export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, verifierBackend = 'auto', logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
+export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, inputsPath, verifierBackend = 'auto', logger = silentLogger, onProgress }: VerifyProofsParameters): Promise<ProofCheck[]> {
   const manifest = await readManifest(buildDir)
+  const inputs = inputsPath === undefined ? undefined : await readInputChecks(buildDir, manifest, inputsPath)
   await verifySetupTranscript({ buildDir, manifest, logger })
   await verifyArtifacts(buildDir, manifest, ['verificationKey'])
   const vkeyPath = buildPaths(buildDir).verificationKey
@@ -60,6 +70,11 @@ export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, ve
   try {
     for (const record of records) {
       const problems = checkProofRecord(record, { manifest, ...(vkeySha256 ? { vkeySha256 } : {}), ...(weightsCommitment ? { weightsCommitment } : {}) })
+      if (inputs && record.publicSignals.length === manifest.publicSignals.length) {
+        const input = inputs.byId.get(record.id)
+        if (!input) problems.push(`no input with id "${record.id}" in ${inputsPath}`)
+        else problems.push(...(await checkRecordInput(record, input, { manifest, model: inputs.model })))
+      }
       if (record.publicSignals.length !== manifest.publicSignals.length) {
         // A proof of another circuit: nothing to ask the verifier (it would index past the key).
         checks.push({ id: record.id, valid: false, problems })
@@ -86,4 +101,12 @@ export async function verifyProofs({ buildDir, proofsPath, weightsCommitment, ve
     await verifier.close()
   }
   return checks
+}
+
+async function readInputChecks(buildDir: string, manifest: Awaited<ReturnType<typeof readManifest>>, inputsPath: string): Promise<{ model: FixedPointModel; byId: Map<string, InputRecord> }> {
+  await verifyArtifacts(buildDir, manifest, ['model'])
+  const modelPath = buildPaths(buildDir).model
+  const model = parseFixedPointModel(JSON.parse(await readFile(modelPath, 'utf8')), modelPath)
+  const records = await readInputs(inputsPath, { expectedLength: manifest.input.shape.reduce((a, b) => a * b, 1) })
+  return { model, byId: new Map(records.map((r) => [r.id, r])) }
 }

@@ -52,7 +52,7 @@ describe.skipIf(!toolchain.ok)('native witness: byte-identical to wasm on the ex
         let compared = 0
         try {
           for (const { id, input } of lines) {
-            const { signals } = circuitInput(artifacts.model, input, PROVER)
+            const { signals } = circuitInput(artifacts.model, input, PROVER, { salted: artifacts.manifest.input.salted === true })
             const [a, b] = await Promise.all([native.calculate(signals), wasm.calculate(signals)])
             if (Buffer.compare(Buffer.from(a), Buffer.from(b)) !== 0) expect.fail(`${name} ${id}: native and wasm witnesses differ`)
             compared++
@@ -77,7 +77,7 @@ describe('native witness: falls back to wasm', () => {
   beforeAll(async () => {
     buildDir = await buildExample('iris', { setup: false, nativeWitness: true })
     artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
-    signals = circuitInput(artifacts.model, [5.1, 3.5, 1.4, 0.2], PROVER).signals
+    signals = circuitInput(artifacts.model, [5.1, 3.5, 1.4, 0.2], PROVER, { salted: artifacts.manifest.input.salted === true }).signals
     const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
     expected = await wasm.calculate(signals)
   })

@@ -20,6 +20,8 @@ import { importOnnx } from '../../src/model/importOnnx.js'
 import type { ModelIR } from '../../src/model/ir.js'
 import { loadOnnx } from '../../src/model/loadOnnx.js'
 import { circuitInput } from '../../src/prove/circuitInput.js'
+import { decodePublicSignals } from '../../src/artifacts/decodePublicSignals.js'
+import { planOutputPacking } from '../../src/artifacts/planOutputPacking.js'
 import { accuracyReport } from '../../src/quantize/accuracyReport.js'
 import { evaluateFixed } from '../../src/quantize/evaluateFixed.js'
 import type { FixedPointModel } from '../../src/quantize/fixedPointModel.js'
@@ -63,9 +65,10 @@ describe.each(['iris', 'digits'])('example %s, compiled at --O2', (name) => {
     if (outDir) await rm(outDir, { recursive: true, force: true })
   })
 
-  it('puts out[*], predicted, inputHash and prover first among the witness values, as the manifest says', () => {
-    const outputs = model.output.shape.reduce((a, b) => a * b, 1)
-    const expected = [...Array.from({ length: outputs }, (_, i) => `main.out[${i}]`), 'main.predicted', 'main.inputHash', 'main.prover']
+  it('puts packedOutputs[*] (outputs and class), inputHash and prover first among the witness values, as the manifest says', () => {
+    const words = planOutputPacking({ outputs: model.output.shape.reduce((a, b) => a * b, 1), bits: model.output.bits, argmax: true })
+    const expected = [...words.map((_, j) => `main.packedOutputs[${j}]`), 'main.inputHash', 'main.prover']
+    expect(manifest.publicSignals.map((s) => s.packing)).toEqual([...words, undefined, undefined])
     expect(manifest.publicSignals.map((s) => s.signal)).toEqual(expected)
     expected.forEach((signal, i) => expect(tester.signal(signal)).toBe(i + 1))
   })
@@ -73,13 +76,15 @@ describe.each(['iris', 'digits'])('example %s, compiled at --O2', (name) => {
   it('gives the integer evaluator’s outputs and class and hashInput’s hash on every test line', async () => {
     expect(tests.length).toBeGreaterThan(0)
     for (const [line, { id, input }] of tests.entries()) {
-      const { inputQ, signals } = circuitInput(model, input, PROVER)
+      // Every other line salted: the same circuit proves both hashes.
+      const salt = line % 2 ? BigInt(line) * 0x9e3779b97f4a7c15n : undefined
+      const { inputQ, signals } = circuitInput(model, input, PROVER, { salted: true, salt })
       const { outputQ, argmax } = evaluateFixed(model, inputQ)
       const witness = await tester.witness(signals)
-      const outputs = outputQ.map((_, i) => tester.read(witness, `main.out[${i}]`))
-      expect(outputs, id).toEqual(outputQ)
-      expect(tester.read(witness, 'main.predicted'), id).toBe(BigInt(argmax))
-      expect(witness[tester.signal('main.inputHash')], id).toBe(await hashInput(inputQ, model.input.bits))
+      const statement = decodePublicSignals(manifest.publicSignals, witness.slice(1, 1 + manifest.publicSignals.length))
+      expect(statement.outputQ, id).toEqual(outputQ)
+      expect(statement.class, id).toBe(argmax)
+      expect(witness[tester.signal('main.inputHash')], id).toBe(await hashInput(inputQ, model.input.bits, { salt }))
       expect(tester.read(witness, 'main.prover'), id).toBe(1n)
       if (line < 3) expect(tester.checkConstraints(witness).failing, id).toEqual([])
     }

@@ -35,6 +35,8 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
           describe: 'constant: baked into the circuit; committed: private signals with a public Poseidon commitment, one circuit and key for every weight set (fine-tunes) of the architecture, at one constraint per multiply-accumulate',
         })
         .option('argmax', { type: 'boolean', default: true, describe: 'prove the predicted class too' })
+        .option('output-signals', { choices: ['packed', 'separate'] as const, default: 'packed' as const, describe: 'outputs and class packed into as few public words as fit (~6.2k gas less per signal saved), or one public signal each' })
+        .option('salt', { type: 'boolean', default: true, describe: 'hashed input: take an optional private salt for input privacy (one Poseidon(2), ~240 constraints; --no-salt leaves it out)' })
         .option('optimize', { choices: [0, 1, 2] as const, describe: 'circom simplification level (default: 2 below 30k constraints, else 1)' })
         .option('name', { type: 'string', describe: 'model name (default: file name)' })
         .option('native-witness', { type: 'boolean', default: true, describe: "also build circom's C++ witness generator (needs g++, libgmp-dev, nlohmann-json3-dev, nasm; skipped with a warning without them)" })
@@ -57,6 +59,8 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         inputVisibility: argv['input-visibility'],
         weights: argv.weights,
         argmax: argv.argmax,
+        outputSignals: argv['output-signals'],
+        salt: argv.salt,
         ...(argv.optimize !== undefined ? { optimization: argv.optimize } : {}),
         ...(argv.name ? { name: argv.name } : {}),
         nativeWitness: toolchain?.ok ?? false,

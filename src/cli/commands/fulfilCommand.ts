@@ -5,6 +5,7 @@ import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { checkIntegerOptions } from '../optionChecks.js'
 import { printResult } from '../output.js'
+import { readPrivateInput } from '../readPrivateInput.js'
 
 export function fulfilCommand(yargs: Argv<GlobalOptions>) {
   return yargs.command(
@@ -15,6 +16,7 @@ export function fulfilCommand(yargs: Argv<GlobalOptions>) {
         .positional('build', { type: 'string', demandOption: true })
         .positional('request', { type: 'string', demandOption: true, describe: 'request id' })
         .option('workers', { type: 'number', default: 1, describe: 'proving workers' })
+        .option('input', { type: 'string', describe: 'a private request: the file its requester handed over ({"input": [...], "salt": "0x…"})' })
         .option('registry', { type: 'string', alias: 'market', describe: 'the GlassboxMarket (default: from deployment.json)' })
         .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 } })),
     async (argv) => {
@@ -22,7 +24,8 @@ export function fulfilCommand(yargs: Argv<GlobalOptions>) {
       const chain = await openChain(argv, { buildDir: argv.build, logger })
       try {
         const requestId = parseWei(argv.request, 'request') as bigint
-        const result = await fulfilRequest({ buildDir: argv.build, chain, requestId, workers: argv.workers, marketAddress: argv.registry, logger })
+        const secret = argv.input === undefined ? undefined : await readPrivateInput(argv.input)
+        const result = await fulfilRequest({ ...(secret ? { input: secret.input, salt: secret.salt } : {}), buildDir: argv.build, chain, requestId, workers: argv.workers, marketAddress: argv.registry, logger })
         if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge proofs.')
         printResult(argv.json, result, () =>
           [

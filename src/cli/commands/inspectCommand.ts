@@ -35,6 +35,9 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
             table(['part', 'kind', 'output', 'fixed point', 'params', ...(committed ? ['MACs'] : []), manifest.constraints.optimization === 2 ? 'constraints' : 'constraints (O1)'], rows),
             `total: ${manifest.constraints.total} constraints (--O${manifest.constraints.optimization}), ${manifest.circuit.wires} wires`,
             `public signals: ${manifest.publicSignals.map((s) => `${s.index}:${s.signal.replace('main.', '')}`).join(' ')}`,
+            ...manifest.publicSignals.flatMap(({ signal, packing: p }) =>
+              p ? [`  ${signal.replace('main.', '')} = out[${p.first}..${p.first + p.count}) at ${p.bits} bits each (offset 2^${p.bits - 1}, lowest first)${p.class ? ` + class in ${p.classBits} bits` : ''}`] : []),
+            ...(manifest.input.salted ? ['input hash: optionally salted (a private salt input; salt 0 is the unsalted hash)'] : []),
             committed
               ? `weights: committed (private signals, ${manifest.weights.values} values in ${manifest.weights.elements} packed elements; 1 constraint per MAC, ${rows.reduce((n, r) => n + Number(r[5] || 0), 0)} MACs); public weightsCommitment of this build's weights: ${manifest.weights.commitment}`
               : `weights: constant; commitment (Poseidon): ${manifest.weights.commitment}`,

@@ -1,13 +1,14 @@
-import { readFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import type { Argv } from 'yargs'
 import { connectMarket } from '../../chain/connectMarket.js'
 import { readDeployment } from '../../chain/deploymentFile.js'
 import { readManifest } from '../../artifacts/manifest.js'
-import { modelLayout } from '../../chain/modelLayout.js'
-import { fromField } from '../../compile/poseidonChain.js'
+import { decodeFulfilmentOutputs } from '../../chain/decodeFulfilmentOutputs.js'
 import { readRequest } from '../../chain/readRequest.js'
 import { ChainError, InputError } from '../../errors.js'
+import { randomSalt } from '../../chain/requestInput.js'
 import { requestInference } from '../../market/requestInference.js'
+import { readPrivateInput } from '../readPrivateInput.js'
 import { chainOptions, openChain, parseWei } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
@@ -27,13 +28,22 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
         .option('collateral', { type: 'string', describe: 'collateral a locking prover puts up, wei (default: half of --max-price)' })
         .option('lock-window', { type: 'number', default: 3600, describe: 'seconds in which to lock, and in which the locker alone may fulfil' })
         .option('fulfil-window', { type: 'number', describe: 'seconds until which anyone may fulfil a missed lock (default: twice --lock-window)' })
+        .option('private', { type: 'boolean', default: false, describe: 'salt the input hash with a fresh random salt and post no input (hand --secret-out to the prover off-chain)' })
+        .option('secret-out', { type: 'string', describe: 'with --private: write {id, input, salt} here (mode 0600; an inputs.jsonl line for lock/fulfil --input)' })
         .option('weight-set', { type: 'string', describe: 'committed-weights models: the weight commitment (default: the build’s)' })
         .option('registry', { type: 'string', alias: 'market', describe: 'the GlassboxMarket (default: from deployment.json)' })
         .option('wait', { type: 'boolean', default: false, describe: 'wait until the request is fulfilled (or expires) and print the answer' })
         .option('wait-timeout', { type: 'number', default: 3600, describe: 'seconds --wait waits at most' }),
     async (argv) => {
       const logger = loggerFor(argv)
-      const input = await readInputFile(argv.input)
+      const { input, salt: givenSalt } = await readPrivateInput(argv.input)
+      if (argv.private && !argv.secretOut) throw new InputError('--private needs --secret-out FILE: without the salt written somewhere, nobody could prove the request.')
+      if (!argv.private && argv.secretOut) throw new InputError('--secret-out is for --private requests.')
+      if (!argv.private && givenSalt !== undefined) throw new InputError(`--input ${argv.input} has a "salt": pass --private to make a salted request (its input is then not posted).`)
+      // A salt in the input file is reused (a request made again for the same secret); else a fresh one.
+      const salt = argv.private ? (givenSalt ?? randomSalt()) : undefined
+      // Written before anything is sent: a request whose salt was lost could never be answered.
+      if (salt !== undefined) await writeSecret(argv.secretOut!, input, salt)
       if (argv.wait && argv.rpc === undefined) {
         throw new InputError('--wait needs --rpc: the embedded chain only runs while this command does, so no prover could answer meanwhile.')
       }
@@ -51,6 +61,7 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
           lockWindow: BigInt(argv.lockWindow),
           fulfilWindow: argv.fulfilWindow === undefined ? undefined : BigInt(argv.fulfilWindow),
           weightSet: argv.weightSet === undefined ? undefined : BigInt(argv.weightSet),
+          salt,
           marketAddress: argv.registry,
           logger,
         })
@@ -72,7 +83,7 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
         const answer = final?.fulfilment ? await describeAnswer(argv.build, final.fulfilment.outputs) : undefined
         printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer } : {}) }, () =>
           [
-            `request   ${result.requestId} (gas ${result.gasUsed}, ${result.inputBytes} bytes of input)`,
+            `request   ${result.requestId} (gas ${result.gasUsed}, ${result.private ? `private: no input posted; input and salt in ${argv.secretOut}, hand it to the prover off-chain` : `${result.inputBytes} bytes of input`})`,
             `input     hash ${result.inputHash}`,
             `price     ${result.terms.minPrice} → ${result.terms.maxPrice} wei over ${result.terms.rampSeconds} s; collateral ${result.terms.collateral} wei`,
             `deadlines lock by +${result.terms.lockWindow} s, fulfil by +${result.terms.fulfilWindow} s`,
@@ -94,28 +105,18 @@ async function readRequestMarket(explicit: string | undefined, buildDir: string,
 
 /** The answer of a fulfilment in the model's terms: outputs dequantized, and the class. */
 async function describeAnswer(buildDir: string, signals: readonly bigint[]): Promise<{ output: number[]; class?: number }> {
-  const manifest = await readManifest(buildDir)
-  const layout = modelLayout(manifest)
-  const byIndex = new Map(manifest.publicSignals.map((s) => [s.index, s]))
-  const output: number[] = []
-  let predicted: number | undefined
-  layout.freeIndices.forEach((index, k) => {
-    const role = byIndex.get(index)?.role
-    const value = fromField(signals[k]!)
-    if (role === 'output') output.push(Number(value) * 2 ** -manifest.output.scale)
-    else if (role === 'class') predicted = Number(value)
-  })
+  const { output, class: predicted } = decodeFulfilmentOutputs(await readManifest(buildDir), signals)
   return predicted === undefined ? { output } : { output, class: predicted }
 }
 
-async function readInputFile(path: string): Promise<number[]> {
-  let value: unknown
+/** The secret of a private request, as one inputs.jsonl line (owner-only; never overwrites a file). */
+async function writeSecret(path: string, input: readonly number[], salt: bigint): Promise<void> {
   try {
-    value = JSON.parse(await readFile(path, 'utf8'))
+    await writeFile(path, `${JSON.stringify({ id: 'private-request', input, salt: `0x${salt.toString(16)}` })}\n`, { mode: 0o600, flag: 'wx' })
   } catch (cause) {
-    throw new InputError(`Cannot read --input ${path} as JSON.`, { details: 'Expected an array of numbers, or {"input": [...]}.', cause })
+    throw new InputError(`Cannot write the request's secret to ${path}.`, {
+      details: (cause as NodeJS.ErrnoException).code === 'EEXIST' ? 'The file exists (maybe the secret of another request): choose another --secret-out.' : String(cause),
+      cause,
+    })
   }
-  const array = Array.isArray(value) ? value : (value as { input?: unknown } | null)?.input
-  if (!Array.isArray(array) || !array.every((x) => typeof x === 'number')) throw new InputError(`--input ${path} holds no array of numbers.`, { details: 'Expected an array of numbers, or {"input": [...]}.' })
-  return array as number[]
 }

@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs'
 import { connectMarket } from '../../chain/connectMarket.js'
+import { readManifest } from '../../artifacts/manifest.js'
+import { decodeFulfilmentOutputs, type DecodeFulfilmentOutputsReturnType } from '../../chain/decodeFulfilmentOutputs.js'
 import { readRequest } from '../../chain/readRequest.js'
 import { chainOptions, openChain, parseWei, resolveMarketAddress } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
@@ -23,7 +25,9 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
         const market = connectMarket({ address, provider: chain.provider })
         const r = await readRequest({ market, requestId: parseWei(argv.request, 'request') as bigint })
         const time = (t: bigint) => new Date(Number(t) * 1000).toISOString()
-        printResult(argv.json, r, () =>
+        // With the build, the fulfilment's opaque words read as the model's answer (the market stores no outputs).
+        const answer = r.fulfilment && argv.build ? answerOf(decodeFulfilmentOutputs(await readManifest(argv.build), r.fulfilment.outputs)) : undefined
+        printResult(argv.json, answer ? { ...r, answer } : r, () =>
           [
             `request   ${r.requestId}: ${r.status}${r.status === 'Locked' ? ` by ${r.locker} since ${time(r.lockedAt)}` : ''}`,
             `model     ${r.terms.modelId}${r.terms.weightSet ? ` (weight set ${r.terms.weightSet})` : ''}`,
@@ -32,6 +36,7 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
             `price     ${r.terms.minPrice} → ${r.terms.maxPrice} wei over ${r.terms.rampSeconds} s${r.status === 'Open' ? ` (now ${r.priceNow})` : ''}; collateral ${r.terms.collateral} wei`,
             `deadlines lock ${time(r.lockDeadline)}, fulfil ${time(r.fulfilDeadline)}`,
             ...(r.fulfilment ? [`answered  by ${r.fulfilment.prover}${r.fulfilment.late ? ' (late)' : ''}, paid ${r.fulfilment.payout} wei, tx ${r.fulfilment.txHash}`, `signals   [${r.fulfilment.outputs.join(', ')}]`] : []),
+            ...(answer ? [`answer    [${answer.output.map((v) => v.toFixed(4)).join(', ')}]${answer.class !== undefined ? ` class ${answer.class}` : ''}`] : []),
           ].join('\n'),
         )
       } finally {
@@ -39,4 +44,8 @@ export function statusCommand(yargs: Argv<GlobalOptions>) {
       }
     },
   )
+}
+
+function answerOf({ output, class: predicted }: DecodeFulfilmentOutputsReturnType): { output: number[]; class?: number } {
+  return predicted === undefined ? { output } : { output, class: predicted }
 }

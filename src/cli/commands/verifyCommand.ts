@@ -24,7 +24,8 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         .option('verifier', { type: 'string', describe: 'address of an already deployed verifier (its code must be this build’s Verifier.sol)' })
         .option('measure-gas', { type: 'boolean', describe: 'send one verifying transaction to measure its gas (default: only on the embedded chain)' })
         .option('weights', { type: 'string', describe: 'committed-weights builds: accept only proofs made with this weight-set file' })
-        .option('verifier-backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'Groth16 verifier for the off-chain check: the native addon (auto, when built) or snarkjs' }),
+        .option('verifier-backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'Groth16 verifier for the off-chain check: the native addon (auto, when built) or snarkjs' })
+        .option('inputs', { type: 'string', describe: 'inputs.jsonl (with each salted input\'s "salt"): check every proof is about its input, re-deriving the input hash' }),
     async (argv) => {
       const logger = loggerFor(argv)
       const quiet = argv.quiet || argv.json
@@ -35,6 +36,7 @@ export function verifyCommand(yargs: Argv<GlobalOptions>) {
         proofsPath: argv.proofs,
         ...(weightsCommitment ? { weightsCommitment } : {}),
         verifierBackend: argv['verifier-backend'],
+        ...(argv.inputs ? { inputsPath: argv.inputs } : {}),
         logger,
         onProgress: (d, t) => offProgress.update(d, t),
       })
