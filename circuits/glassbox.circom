@@ -576,6 +576,10 @@ template PackedInputHash(n, B) {
 // salt = 0, Poseidon(h, salt) otherwise, with h = PackedInputHash(in). An
 // unsalted statement is unchanged, so requests and proofs made without a salt
 // keep their hashes; a salted one cannot be recovered by hashing guessed inputs.
+// The salted Poseidon starts from capacity (initial state) 1, where every
+// unsalted hash starts from 0: otherwise Poseidon(h, salt) would be the
+// unsalted hash of the input that packs into the two words (h, salt), and a
+// salted proof of one input would pass as an unsalted proof of another.
 // `unsalted` is 1 exactly when salt = 0: salt * unsalted = 0 forces it to 0 for
 // any other salt, and 1 - salt * inv forces it to 1 for salt = 0, whatever inv
 // a prover writes. Matches hashInput(values, bits, { salt }) in src/compile.
@@ -586,7 +590,8 @@ template SaltedInputHash(n, B) {
     signal output hash;
     component plain = PackedInputHash(n, B);
     plain.in <== in;
-    component salted = Poseidon(2);
+    component salted = PoseidonEx(2, 1);
+    salted.initialState <== 1;
     salted.inputs[0] <== plain.hash;
     salted.inputs[1] <== salt;
     signal inv;
@@ -594,7 +599,7 @@ template SaltedInputHash(n, B) {
     signal unsalted;
     unsalted <== 1 - salt * inv;
     salt * unsalted === 0;
-    hash <== salted.out + unsalted * (plain.hash - salted.out);
+    hash <== salted.out[0] + unsalted * (plain.hash - salted.out[0]);
 }
 
 // One public word holding n B-bit signed values and a TB-bit unsigned tail

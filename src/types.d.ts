@@ -3,7 +3,7 @@
 // these modules (test/package.test.ts typechecks a consumer to hold that).
 declare module 'circomlibjs' {
   export type PoseidonField = { toObject(element: unknown): bigint; e(value: bigint | number | string): unknown }
-  export type PoseidonHasher = ((inputs: readonly (bigint | number | string)[]) => unknown) & { F: PoseidonField }
+  export type PoseidonHasher = ((inputs: readonly (bigint | number | string)[], initialState?: bigint | number | string) => unknown) & { F: PoseidonField }
   export function buildPoseidon(): Promise<PoseidonHasher>
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FIELD_ORDER, hashInput, poseidonChain } from '../compile/poseidonChain.js'
+import { FIELD_ORDER, hashInput, packInput, poseidonChain, saltedHash } from '../compile/poseidonChain.js'
 import { InputError } from '../errors.js'
 import { decodeRequestInput, encodeRequestInput, hashRequestInput, randomSalt } from './requestInput.js'
 
@@ -22,12 +22,30 @@ describe('request input encoding and hash', () => {
     expect(() => encodeRequestInput([40_000n], 16)).toThrow(/16 signed bits/)
   })
 
-  it('salts: Poseidon(h, salt), a field element, different per salt', async () => {
+  it('salts: Poseidon(h, salt) in its own domain, a field element, different per salt', async () => {
     const h = await hashInput(values, 16)
     const salt = randomSalt()
     expect(salt).toBeLessThan(FIELD_ORDER)
-    expect(await hashRequestInput({ values, bits: 16, salt })).toBe(await poseidonChain([h, salt]))
+    expect(await hashRequestInput({ values, bits: 16, salt })).toBe(await saltedHash(h, salt))
     expect(await hashRequestInput({ values, bits: 16, salt: salt + 1n })).not.toBe(await hashRequestInput({ values, bits: 16, salt }))
     await expect(hashRequestInput({ values, bits: 16, salt: FIELD_ORDER })).rejects.toThrow(InputError)
+  })
+
+  it('a salted hash is never the unsalted hash of the input that packs into (h, salt)', async () => {
+    // 30 values of 11 bits pack into two words (23 + 7 values): without a domain of its own, the
+    // salted hash Poseidon(h_X, s) would be the unsalted hash of Y = unpack(h_X) ‖ unpack(s).
+    const bits = 11
+    const unpack = (word: bigint, count: number) => Array.from({ length: count }, (_, i) => ((word >> BigInt(bits * i)) & 0x7ffn) - 1024n)
+    let x = Array.from({ length: 30 }, (_, i) => BigInt((i * 37) % 2000) - 1000n)
+    let hx = await hashInput(x, bits)
+    while (hx >= 1n << 253n) {
+      x = x.map((v) => (v === 1000n ? -1000n : v + 1n))
+      hx = await hashInput(x, bits)
+    }
+    const salt = 0x1234567890abcdefn // fits the 7 values of the second word
+    const y = [...unpack(hx, 23), ...unpack(salt, 7)]
+    expect(packInput(y, bits)).toEqual([hx, salt])
+    expect(await poseidonChain([hx, salt])).toBe(await hashInput(y, bits)) // the collision an undomained salt would allow
+    expect(await hashInput(x, bits, { salt })).not.toBe(await hashInput(y, bits))
   })
 })

@@ -47,6 +47,24 @@ export async function poseidonChain(values: readonly bigint[]): Promise<bigint> 
 }
 
 /**
+ * Poseidon's capacity element (its initial state) for a salted input hash: 1,
+ * where every other hash glassbox computes starts from 0. Without it the
+ * salted hash Poseidon(h, salt) would be the unsalted hash of any input that
+ * packs into the two words (h, salt), so a salted proof of one input could be
+ * passed off as an unsalted proof of another.
+ */
+export const SALTED_HASH_DOMAIN = 1n
+
+/**
+ * Poseidon(h, salt) in the salted-input-hash domain (see {@link SALTED_HASH_DOMAIN}), as the
+ * circuit's `SaltedInputHash` computes it.
+ */
+export async function saltedHash(hash: bigint, salt: bigint): Promise<bigint> {
+  const poseidon = await getPoseidon()
+  return poseidon.F.toObject(poseidon([toField(hash), toField(salt)], SALTED_HASH_DOMAIN)) as bigint
+}
+
+/**
  * The circuit's input packing (`PackedInputHash`): B-bit signed values offset
  * by 2^(B−1), floor(253 / B) per field element, lowest bits first. Also the
  * calldata layout of a market request's input, so the bytes are the hash's
@@ -73,8 +91,9 @@ export function packInput(values: readonly bigint[], bits: number): bigint[] {
 /**
  * The input commitment proven by the circuit (`SaltedInputHash`): the values
  * packed by {@link packInput}, hashed with {@link poseidonChain} into h; with
- * a salt s ≠ 0, Poseidon(h, s) instead. A salt of 0 (or none) gives h, the
- * unsalted hash, so unsalted statements and requests are unchanged.
+ * a salt s ≠ 0, Poseidon(h, s) in its own domain ({@link saltedHash}) instead.
+ * A salt of 0 (or none) gives h, the unsalted hash, so unsalted statements and
+ * requests are unchanged.
  *
  * @param options.salt A private field element (0 ≤ salt < r) that hides the input from anyone hashing guesses.
  * @throws {InputError} For a salt outside the field, or values that do not fit (see {@link packInput}).
@@ -83,7 +102,7 @@ export async function hashInput(values: readonly bigint[], bits: number, { salt 
   const hash = await poseidonChain(packInput(values, bits))
   if (salt === undefined || salt === 0n) return hash
   if (salt < 0n || salt >= FIELD_ORDER) throw new InputError('The salt must be a field element (0 ≤ salt < r).')
-  return poseidonChain([hash, salt])
+  return saltedHash(hash, salt)
 }
 
 /**
