@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { Job, Queue, QueueEvents } from 'bullmq'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { verifyArtifacts } from '../artifacts/manifest.js'
-import { decodePublicSignals } from '../artifacts/decodePublicSignals.js'
-import { GlassboxError } from '../errors.js'
+import { checkProofRecord } from '../verify/checkProofRecord.js'
 import type { Logger } from '../logger.js'
 import type { ProofRecord } from '../prove/proofRecord.js'
 import type { ProveExecutor, ProveExecutorFactory, ProveExecutorResult, ProveExecutorTask } from '../prove/proveExecutor.js'
@@ -118,18 +117,12 @@ export function createQueueExecutor({ url, buildDir, publishLimitBytes, verifyRe
       return problem ? { ok: false, reason: `${problem} (the proof from the worker was not written)` } : { ok: true, record }
     }
 
-    // The scheduler checks id, keys and input hash; here the rest of what a remote machine could get wrong.
+    // The scheduler checks id, keys and input hash; here the rest of what a remote machine could get
+    // wrong: every claim of the record (outputs, floats, class, weights) against its public signals.
     const recordProblem = async (record: ProofRecord): Promise<string | undefined> => {
-      if (!Array.isArray(record.publicSignals) || record.publicSignals.length !== artifacts.manifest.publicSignals.length) return 'wrong number of public signals'
-      let proven: bigint[]
-      try {
-        proven = decodePublicSignals(artifacts.manifest.publicSignals, record.publicSignals).outputQ
-      } catch (error) {
-        return error instanceof GlassboxError ? error.shortMessage : String(error)
-      }
-      for (const [position, value] of proven.entries()) {
-        if (record.outputQ?.[position] !== value.toString()) return `outputQ[${position}] is not what the proof says`
-      }
+      if (!Array.isArray(record.publicSignals) || !Array.isArray(record.outputQ) || !Array.isArray(record.output)) return 'the record is malformed'
+      const problems = checkProofRecord(record, { manifest: artifacts.manifest, vkeySha256 })
+      if (problems.length > 0) return problems.join('; ')
       if (verifyResults && !(await proofVerifies(record))) return 'the Groth16 proof does not verify'
       return undefined
     }

@@ -61,6 +61,16 @@ describe('checkProofRecord', () => {
     expect(problems.join('; ')).toMatch(problem)
   })
 
+  it('refuses a layout that leaves an output unproven, and a proven class beyond the outputs', () => {
+    // A damaged (or hostile) manifest: output 1 has no signal, its place taken by a second output 0.
+    const holed = structuredClone(manifest)
+    holed.publicSignals[1] = { ...holed.publicSignals[1]!, position: 0 }
+    expect(checkProofRecord(record(), { manifest: holed }).join()).toMatch(/prove no value for output 1/)
+    const signals = [...record().publicSignals]
+    signals[3] = '3'
+    expect(checkProofRecord(record({ publicSignals: signals, class: 3 }), { manifest }).join()).toMatch(/proven class 3 is not one of the model's 3 outputs/)
+  })
+
   it('refuses a class on a circuit that proves none', () => {
     expect(checkProofRecord(record({ class: 0 }, { argmax: false }), { manifest: manifestWith({ argmax: false }) }).join()).toMatch(/proves no class/)
   })

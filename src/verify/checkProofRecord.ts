@@ -47,6 +47,12 @@ export function checkProofRecord(record: ProofRecord, { manifest, vkeySha256, we
   const outputs = outputCount(manifest)
   if (record.outputQ.length !== outputs) problems.push(`outputQ has ${record.outputQ.length} values, the model has ${outputs} outputs`)
   if (record.output.length !== outputs) problems.push(`output has ${record.output.length} values, the model has ${outputs} outputs`)
+  // A layout that leaves an output unproven (a damaged or hostile manifest) must not pass for one that proves it.
+  for (let position = 0; position < outputs; position++) {
+    if (statement.outputQ[position] === undefined) problems.push(`the public signals prove no value for output ${position}: the manifest's signal layout is damaged`)
+  }
+  if (statement.outputQ.length > outputs) problems.push(`the public signals prove ${statement.outputQ.length} outputs, the model has ${outputs}`)
+  if (statement.class !== undefined && (!Number.isInteger(statement.class) || statement.class >= outputs)) problems.push(`the proven class ${statement.class} is not one of the model's ${outputs} outputs`)
   const factor = 2 ** -manifest.output.scale
   statement.outputQ.forEach((value, position) => {
     const claimed = record.outputQ[position]
