@@ -20,6 +20,7 @@ import { registerCommand } from './commands/registerCommand.js'
 import { requestCommand } from './commands/requestCommand.js'
 import { statusCommand } from './commands/statusCommand.js'
 import { withdrawCommand } from './commands/withdrawCommand.js'
+import { nodeCommand } from './commands/nodeCommand.js'
 import { scrubChainText } from '../chain/scrubChainText.js'
 import { printableCommand } from './commandLine.js'
 import { claimedInterruptHandler } from './interrupts.js'
@@ -50,7 +51,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       throw error ?? new UsageError(message)
     })
-  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand, workerCommand]
+  const commands = [compileCommand, setupCommand, runCommand, proveCommand, verifyCommand, deployCommand, registerCommand, requestCommand, lockCommand, fulfilCommand, withdrawCommand, statusCommand, inspectCommand, demoCommand, weightsCommand, workerCommand, nodeCommand]
   for (const add of commands) {
     parser = add(parser) as typeof parser
   }

@@ -7,9 +7,10 @@ import type { ChainContext } from '../chain/registerModel.js'
 import { ChainError, ProveError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { proveBatch } from '../prove/proveBatch.js'
+import type { ProveExecutorFactory } from '../prove/proveExecutor.js'
 import { dequantizeInput } from '../quantize/quantizeInput.js'
 import { readProofs } from '../verify/readProofs.js'
-import { openMarketModel } from './marketContext.js'
+import { openMarketModel, type OpenMarketModelReturnType } from './marketContext.js'
 import { verifyRequestInput } from './verifyRequestInput.js'
 
 export type FulfilRequestParameters = {
@@ -19,6 +20,10 @@ export type FulfilRequestParameters = {
   /** Proving workers (default: 1; one proof). */
   workers?: number | undefined
   marketAddress?: string | undefined
+  /** Where the proof is made (default: a fresh local pool of `workers`); a prover node passes its long-lived pool. */
+  executor?: ProveExecutorFactory | undefined
+  /** The build opened on this chain by {@link openMarketModel}, to skip opening (and checking) it again. */
+  context?: OpenMarketModelReturnType | undefined
   logger?: Logger | undefined
 }
 
@@ -33,6 +38,8 @@ export type FulfilRequestReturnType = {
   class?: number
   txHash: string
   gasUsed: bigint
+  /** Witness + proof time of the proof, in ms (the record's `ms`). */
+  proofMs: number
   /** The model is marked as a dev (insecure) setup on-chain. */
   dev: boolean
 }
@@ -47,8 +54,8 @@ export type FulfilRequestReturnType = {
  *   to another prover for now.
  * @throws {MarketRefusalError} When the market refuses the proof (the message names its error).
  */
-export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, marketAddress, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
-  const { model, layout, market, modelId, dev } = await openMarketModel({ buildDir, chain, marketAddress, logger })
+export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, marketAddress, executor, context, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
+  const { model, layout, market, modelId, dev } = context ?? (await openMarketModel({ buildDir, chain, marketAddress, logger }))
   const request = await readRequest({ market, requestId })
   if (request.terms.modelId !== modelId) throw new ChainError(`Request ${requestId} is for model ${request.terms.modelId}, not ${buildDir} (${modelId}).`)
   if (request.status !== 'Locked') throw new ChainError(`Request ${requestId} is ${request.status}: only a locked request can be fulfilled.`)
@@ -67,7 +74,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, m
     // Integers at scale 2^s are exact doubles, and quantizing them again gives the same integers.
     await writeFile(inputsPath, `${JSON.stringify({ id: `request-${requestId}`, input: dequantizeInput(model, values) })}\n`)
     logger.info(`proving request ${requestId} for ${me}…`)
-    const proved = await proveBatch({ buildDir, inputsPath, outPath, prover: me, workers, logger })
+    const proved = await proveBatch({ buildDir, inputsPath, outPath, prover: me, workers, logger, ...(executor ? { executor } : {}) })
     if (proved.failures.length) throw new ProveError(`Proving request ${requestId} failed.`, { details: proved.failures[0]!.message })
     const record = (await readProofs(outPath))[0]
     if (!record) throw new ProveError(`Proving request ${requestId} wrote no proof.`)
@@ -81,7 +88,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, m
     const outputs = layout.freeIndices.map((i) => publicSignals[i]!)
     const tx = await market.fulfil(requestId, request.terms, proof, outputs)
     logger.info(`request ${requestId} fulfilled${tx.late ? ' late (the locker was slashed)' : ''}: ${tx.payout} wei paid into the free stake of ${me} (gas ${tx.gasUsed})`)
-    const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed, dev }
+    const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed, proofMs: record.ms, dev }
     if (record.class !== undefined) result.class = record.class
     return result
   } finally {

@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import type { Argv } from 'yargs'
-import { connectMarket } from '../../chain/connectMarket.js'
-import { readDeployment } from '../../chain/deploymentFile.js'
-import { readManifest } from '../../artifacts/manifest.js'
-import { modelLayout } from '../../chain/modelLayout.js'
-import { fromField } from '../../compile/poseidonChain.js'
-import { readRequest } from '../../chain/readRequest.js'
-import { ChainError, InputError } from '../../errors.js'
+import { InputError } from '../../errors.js'
 import { requestInference } from '../../market/requestInference.js'
+import { waitForFulfilment } from '../../market/waitForFulfilment.js'
 import { chainOptions, openChain, parseWei } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
@@ -55,28 +50,18 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
           logger,
         })
         if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge answers. Do not pay real money for them.')
-        let final: Awaited<ReturnType<typeof readRequest>> | undefined
-        if (argv.wait) {
-          const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain)) as string, provider: chain.provider })
-          const deadline = Date.now() + argv.waitTimeout * 1000
-          while (true) {
-            const state = await readRequest({ market, requestId: result.requestId })
-            if (['Fulfilled', 'Cancelled', 'Expired'].includes(state.status)) {
-              final = state
-              break
-            }
-            if (Date.now() > deadline) throw new ChainError(`Request ${result.requestId} is still ${state.status} after ${argv.waitTimeout} s.`, { details: `Check later with glassbox status ${result.requestId} --build ${argv.build}.` })
-            await new Promise((r) => setTimeout(r, chain.embedded ? 500 : 5_000))
-          }
-        }
-        const answer = final?.fulfilment ? await describeAnswer(argv.build, final.fulfilment.outputs) : undefined
-        printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer } : {}) }, () =>
+        const waited = argv.wait
+          ? await waitForFulfilment({ buildDir: argv.build, chain, requestId: result.requestId, marketAddress: argv.registry, timeoutMs: argv.waitTimeout * 1000, logger })
+          : undefined
+        const final = waited?.request
+        const answer = waited?.answer
+        printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer, prover: waited?.prover, latencySeconds: waited?.latencySeconds } : {}) }, () =>
           [
             `request   ${result.requestId} (gas ${result.gasUsed}, ${result.inputBytes} bytes of input)`,
             `input     hash ${result.inputHash}`,
             `price     ${result.terms.minPrice} → ${result.terms.maxPrice} wei over ${result.terms.rampSeconds} s; collateral ${result.terms.collateral} wei`,
             `deadlines lock by +${result.terms.lockWindow} s, fulfil by +${result.terms.fulfilWindow} s`,
-            ...(final ? [`status    ${final.status}${final.fulfilment ? ` by ${final.fulfilment.prover}${final.fulfilment.late ? ' (late)' : ''}` : ''}`] : []),
+            ...(final ? [`status    ${final.status}${final.fulfilment ? ` by ${final.fulfilment.prover}${final.fulfilment.late ? ' (late)' : ''}, verified; ${waited?.latencySeconds ?? '?'} s after the request` : ''}`] : []),
             ...(answer ? [`answer    [${answer.output.map((v) => v.toFixed(4)).join(', ')}]${answer.class !== undefined ? ` class ${answer.class}` : ''}`] : []),
           ].join('\n'),
         )
@@ -85,27 +70,6 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
       }
     },
   )
-}
-
-async function readRequestMarket(explicit: string | undefined, buildDir: string, chain: { chainId: bigint; embedded: boolean }): Promise<string | undefined> {
-  if (explicit) return explicit
-  return (await readDeployment(buildDir, chain))?.market
-}
-
-/** The answer of a fulfilment in the model's terms: outputs dequantized, and the class. */
-async function describeAnswer(buildDir: string, signals: readonly bigint[]): Promise<{ output: number[]; class?: number }> {
-  const manifest = await readManifest(buildDir)
-  const layout = modelLayout(manifest)
-  const byIndex = new Map(manifest.publicSignals.map((s) => [s.index, s]))
-  const output: number[] = []
-  let predicted: number | undefined
-  layout.freeIndices.forEach((index, k) => {
-    const role = byIndex.get(index)?.role
-    const value = fromField(signals[k]!)
-    if (role === 'output') output.push(Number(value) * 2 ** -manifest.output.scale)
-    else if (role === 'class') predicted = Number(value)
-  })
-  return predicted === undefined ? { output } : { output, class: predicted }
 }
 
 async function readInputFile(path: string): Promise<number[]> {

@@ -1,0 +1,85 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { NodeStateError } from '../errors.js'
+import { openJsonlAppender } from '../io/openJsonlAppender.js'
+import { readJsonl } from '../io/readJsonl.js'
+import { repairJsonlTail } from '../io/repairJsonlTail.js'
+import { silentLogger, type Logger } from '../logger.js'
+import { applyJournalRecord, emptyJournalState, type JournalRecord, type NodeJournalState } from './nodeJournal.js'
+
+export type OpenNodeJournalParameters = {
+  /** The node's state folder (created when missing); the journal is `journal.jsonl` in it. */
+  stateDir: string
+  /** Who runs it: a journal written for another account, market or chain is refused. */
+  identity?: { address: string; market: string; chainId: string } | undefined
+  logger?: Logger | undefined
+}
+
+export type NodeJournal = {
+  path: string
+  /** The replayed state; every `append` updates it. */
+  state: NodeJournalState
+  /** Writes a record (resolves once it is on disk) and applies it to `state`. */
+  append(record: JournalRecord): Promise<void>
+  close(): Promise<void>
+}
+
+export type OpenNodeJournalReturnType = NodeJournal
+
+/** The journal file of a state folder. */
+export const journalPath = (stateDir: string) => join(stateDir, 'journal.jsonl')
+
+/**
+ * Opens (or creates) a prover node's journal and replays it. A last line torn by a crash (even
+ * kill -9) is cut off first; every other line was flushed before the node acted on it.
+ *
+ * @throws {NodeStateError} When a line is not a journal record, or the journal belongs to another
+ *   account, market or chain (one state folder per node: pass another `--state`).
+ */
+export async function openNodeJournal({ stateDir, identity, logger = silentLogger }: OpenNodeJournalParameters): Promise<OpenNodeJournalReturnType> {
+  await mkdir(stateDir, { recursive: true })
+  const path = journalPath(stateDir)
+  const state = await readNodeJournal(path, logger)
+  const known = state.identity
+  if (identity && known) {
+    const same = known.address.toLowerCase() === identity.address.toLowerCase() && known.market.toLowerCase() === identity.market.toLowerCase() && known.chainId === identity.chainId
+    if (!same) {
+      throw new NodeStateError(`The journal in ${stateDir} belongs to ${known.address} on market ${known.market} (chain ${known.chainId}), not ${identity.address} on ${identity.market} (chain ${identity.chainId}).`, {
+        details: 'Each node account and market needs its own state folder: pass another --state.',
+      })
+    }
+  }
+  const out = await openJsonlAppender(path)
+  return {
+    path,
+    state,
+    async append(record) {
+      await out.append(record)
+      applyJournalRecord(state, record)
+    },
+    close: () => out.close(),
+  }
+}
+
+/**
+ * Replays a journal file into its state without opening it for writing (what `glassbox node status` shows).
+ * A missing file is an empty journal.
+ */
+export async function readNodeJournal(path: string, logger: Logger = silentLogger): Promise<NodeJournalState> {
+  const { droppedBytes } = await repairJsonlTail(path)
+  if (droppedBytes) logger.warn(`${path}: cut off a torn last line (${droppedBytes} bytes) left by a crash`)
+  const state = emptyJournalState()
+  try {
+    for await (const { lineNumber, value } of readJsonl(path)) {
+      if (!value || typeof value !== 'object' || typeof (value as { t?: unknown }).t !== 'string') {
+        throw new NodeStateError(`${path}:${lineNumber} is not a node journal record.`, { details: 'The state folder holds something else: pass another --state.' })
+      }
+      applyJournalRecord(state, value as JournalRecord)
+    }
+  } catch (error) {
+    if (error instanceof NodeStateError) throw error
+    if ((error as { cause?: { code?: string } }).cause?.code === 'ENOENT') return state
+    throw new NodeStateError(`Cannot replay the node journal ${path}.`, { details: error instanceof Error ? error.message : String(error), cause: error })
+  }
+  return state
+}
