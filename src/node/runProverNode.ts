@@ -1,5 +1,6 @@
 import { getAddress, id as keccakText } from 'ethers'
 import { readRequest, type ReadRequestReturnType } from '../chain/readRequest.js'
+import { scrubChainText } from '../chain/scrubChainText.js'
 import type { ChainContext } from '../chain/registerModel.js'
 import { ChainError, GlassboxError, InputError, MarketRefusalError, ProveError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
@@ -156,7 +157,9 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
           if (t.lockGas > 0n) costs.observeGas(model.modelId, t.lockGas + result.gasUsed)
           tracked.delete(requestId)
         } catch (error) {
-          t.attempts++
+          // A refusal counts against the request; a chain that cannot be reached does not (the
+          // node retries it once the RPC answers, however long that takes).
+          if (error instanceof MarketRefusalError || error instanceof InputError) t.attempts++
           t.nextCheck = 0n
           const message = error instanceof GlassboxError ? error.shortMessage : String(error)
           if (error instanceof ProveError || t.attempts >= 5) {
@@ -342,8 +345,9 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
       } catch (error) {
         if (error instanceof ChainError || !(error instanceof GlassboxError)) {
           metrics.rpcErrors.inc()
-          const why = error instanceof GlassboxError ? error.shortMessage : error instanceof Error ? error.message.split('\n')[0] : String(error)
-          logger.warn(`RPC at ${chain.rpcUrl} failed (${why}); retrying in ${backoffMs / 1000} s`)
+          const raw = error instanceof GlassboxError ? error.shortMessage : error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
+          const why = scrubChainText(raw, { rpcUrls: chain.secretRpcUrls })
+          logger.warn(`RPC at ${chain.rpcUrl} is failing (${why}); retrying in ${backoffMs / 1000} s${failing ? '' : ' (the node carries on when it answers)'}`)
           failing = true
           await new Promise((resolve) => setTimeout(resolve, backoffMs))
           backoffMs = Math.min(backoffMs * 2, 30_000)
