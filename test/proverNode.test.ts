@@ -166,4 +166,30 @@ describe('prover nodes on anvil', () => {
     const summary = JSON.parse(restarted.stdout()) as { fulfilled: number; proofs: number; duplicateProofs: number; starts: number }
     expect(summary).toMatchObject({ fulfilled: 1, proofs: 1, duplicateProofs: 0, starts: 2 })
   }, 240_000)
+
+  it('metrics, node status, and an RPC that goes away (said by its URL, no key printed; SIGTERM still stops it)', async () => {
+    const state = makeTempDir('glassbox-node-metrics-')
+    const node = cliNode(state, key(2), ['--metrics-port', '0'])
+    await until('metrics served', () => /metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/.test(node.stderr()))
+    const url = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(node.stderr())![1]!
+    const { requestId } = await post(inputs[7]!)
+    await waitForFulfilment({ buildDir, chain: requester, requestId, timeoutMs: 120_000 })
+    await until('the fulfilment counted', async () => /glassbox_node_requests_fulfilled_total 1\b/.test(await (await fetch(url)).text()))
+    const metrics = await (await fetch(url)).text()
+    for (const name of ['requests_seen_total', 'requests_locked_total 1', 'requests_slashed_total 0', 'earnings_wei_total', 'proofs_total 1', 'proofs_per_minute']) expect(metrics).toContain(`glassbox_node_${name}`)
+
+    const status = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'node', 'status', '--state', state, '--json'], { cwd: ROOT })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`node status exited ${code}`))))
+    })
+    expect(JSON.parse(status)).toMatchObject({ fulfilled: 1, locked: 1, duplicateProofs: 0, open: [] })
+
+    await anvil.stop()
+    await until('the RPC failure reported', () => /RPC at http:\/\/127\.0\.0\.1:\d+ is failing \(.*\); retrying in 1 s/.test(node.stderr()))
+    node.child.kill('SIGTERM')
+    expect(await node.exited, node.stderr()).toBe(0)
+    expect(node.stderr() + node.stdout()).not.toContain(key(2).slice(2))
+  }, 240_000)
 })

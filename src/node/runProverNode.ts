@@ -328,6 +328,13 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
 
     parameters.onReady?.({ address: me, market: market.address, ...(metricsPort !== undefined ? { metricsPort } : {}) })
     logger.info(`node ${me} serving ${models.map((m) => m.name).join(', ')} on market ${market.address} via ${chain.rpcUrl} (cost floor ${priceFloor} wei, ${pricePerSecond} wei/s; stake limit ${maxLocked} locked)`)
+    // Stopped and holding nothing: a node that cannot reach its RPC then has nothing to finish.
+    const idle = () => jobs.size === 0 && ![...tracked.keys()].some((k) => HOLDING.includes(stateOf(k) ?? 'seen'))
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms)
+        wake = () => (clearTimeout(timer), resolve())
+      })
     let backoffMs = 1_000
     let failing = false
     let announcedStop = false
@@ -349,17 +356,13 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
           const why = scrubChainText(raw, { rpcUrls: chain.secretRpcUrls })
           logger.warn(`RPC at ${chain.rpcUrl} is failing (${why}); retrying in ${backoffMs / 1000} s${failing ? '' : ' (the node carries on when it answers)'}`)
           failing = true
-          await new Promise((resolve) => setTimeout(resolve, backoffMs))
+          const wait = backoffMs
           backoffMs = Math.min(backoffMs * 2, 30_000)
-          continue
-        }
-        throw error
+          if (!(signal?.aborted && idle())) await sleep(wait)
+        } else throw error
       }
-      if (signal?.aborted && jobs.size === 0 && ![...tracked.keys()].some((k) => HOLDING.includes(stateOf(k) ?? 'seen'))) break
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs)
-        wake = () => (clearTimeout(timer), resolve())
-      })
+      if (signal?.aborted && idle()) break
+      await sleep(pollMs)
     }
     await Promise.all(jobs.values())
     await journal.append({ t: 'stop', at: new Date().toISOString(), reason: 'signal' })
