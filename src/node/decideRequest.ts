@@ -40,6 +40,8 @@ export type DecideRequestReturnType = Decision
 
 /** Seconds kept in hand for the transactions around a proof. */
 const TX_MARGIN_SECONDS = 5
+/** How soon a request that does not pay now is looked at again. */
+const RECONSIDER_SECONDS = 30n
 /** A proof is planned at three times its measured time: a busy machine is slower. */
 const PROOF_SAFETY = 3
 
@@ -90,13 +92,14 @@ export function decideRequest(p: DecideRequestParameters): DecideRequestReturnTy
       if (now > lockDeadline) return { action: 'drop', state: 'gone', reason: 'open past its lock deadline: nobody can lock it' }
       if (p.draining) return { action: 'wait', reason: 'stopping: no new work' }
       if (now + planned > lockDeadline) return { action: 'drop', state: 'skipped', reason: `cannot prove before the lock deadline (a proof is planned at ${planned} s)` }
-      if (terms.maxPrice < p.cost) return { action: 'drop', state: 'skipped', reason: `pays at most ${terms.maxPrice} wei, below this node's cost ${p.cost}` }
+      // Gas prices and proving times move: look again later rather than give up.
+      if (terms.maxPrice < p.cost) return { action: 'wait', reason: `pays at most ${terms.maxPrice} wei, below this node's cost ${p.cost}`, until: now + RECONSIDER_SECONDS }
       const price = auctionPrice(terms, now)
       if (price < p.cost) {
         // The first second at which the rising price covers the cost.
         const span = terms.maxPrice - terms.minPrice
         const at = terms.createdAt + ((p.cost - terms.minPrice) * terms.rampSeconds + span - 1n) / span
-        if (at + planned > lockDeadline) return { action: 'drop', state: 'skipped', reason: `the price reaches this node's cost ${p.cost} too close to the lock deadline` }
+        if (at + planned > lockDeadline) return { action: 'wait', reason: `the price reaches this node's cost ${p.cost} too close to the lock deadline`, until: now + RECONSIDER_SECONDS }
         return { action: 'wait', reason: `price ${price} wei below cost ${p.cost}`, until: at }
       }
       if (now + planned + BigInt(Math.ceil(p.backlogSeconds)) > lockDeadline) return { action: 'wait', reason: 'busy: would not finish before the lock deadline' }

@@ -204,6 +204,15 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
         serveLate,
         lateDelaySeconds: lateDelay(requestId),
       })
+      const answered = request.fulfilment
+      if (answered && getAddress(answered.prover) === me) {
+        // Fulfilled by this node before a crash let it journal so: record it now, with its pay.
+        await setState(requestId, 'fulfilled', { payout: answered.payout, late: answered.late, txHash: answered.txHash })
+        metrics.fulfilled.inc()
+        metrics.earnings.inc(Number(answered.payout))
+        tracked.delete(requestId)
+        return
+      }
       switch (decision.action) {
         case 'drop':
           await setState(requestId, decision.state, { reason: decision.reason })
