@@ -205,7 +205,7 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
         lateDelaySeconds: lateDelay(requestId),
       })
       const answered = request.fulfilment
-      if (answered && getAddress(answered.prover) === me) {
+      if (answered && getAddress(answered.prover) === me && HOLDING.includes(stateOf(requestId) ?? 'seen')) {
         // Fulfilled by this node before a crash let it journal so: record it now, with its pay.
         await setState(requestId, 'fulfilled', { payout: answered.payout, late: answered.late, txHash: answered.txHash })
         metrics.fulfilled.inc()
