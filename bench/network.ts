@@ -64,7 +64,7 @@ type RunningNode = { name: string; address: string; stateDir: string; child: Chi
 function startNode(spec: (typeof NODES)[number], index: number, rpcUrl: string, builds: string[], workDir: string): RunningNode {
   const stateDir = join(workDir, `node-${spec.name}`)
   const privateKey = key(index + 1)
-  const args = [BIN, 'node', '--rpc', rpcUrl, '--models', builds.join(','), '--state', stateDir, '--stake', STAKE.toString(), '--workers', String(spec.workers), '--price-floor', spec.floor, '--price-per-second', spec.perSecond, '--poll', '250', '--late-jitter', '10', '--json']
+  const args = [BIN, 'node', '--rpc', rpcUrl, '--models', builds.join(','), '--state', stateDir, '--stake', STAKE.toString(), '--workers', String(spec.workers), '--price-floor', spec.floor, '--price-per-second', spec.perSecond, '--poll', '250', '--late-slot', '10', '--json']
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, GLASSBOX_PRIVATE_KEY: privateKey }, stdio: ['ignore', 'ignore', 'pipe'] })
   const node: RunningNode = { name: spec.name, address: new Wallet(privateKey).address, stateDir, child, stderr: '', exited: new Promise((r) => child.once('exit', (code) => r(code))) }
   child.stderr!.on('data', (d: Buffer) => (node.stderr += d.toString()))

@@ -109,4 +109,6 @@ export { decideRequest, auctionPrice, type Decision, type DecideRequestParameter
 export { createCostModel, type CostModel, type CreateCostModelParameters } from './node/createCostModel.js'
 export { createNodeMetrics, type NodeMetrics } from './node/createNodeMetrics.js'
 export { readMarketEvents, type MarketEventLog } from './node/readMarketEvents.js'
+export { lateTurn, type LateTurnParameters } from './node/lateTurn.js'
+export { withdrawEarnings, type WithdrawEarningsParameters } from './node/withdrawEarnings.js'
 export type { JournalRecord, NodeRequestState, NodeJournalState } from './node/nodeJournal.js'

@@ -25,7 +25,10 @@ export type DecideRequestParameters = {
   draining: boolean
   /** Answer requests other provers locked and missed (for the price and half their collateral). */
   serveLate: boolean
-  /** Seconds after a missed lock deadline this node waits before answering it (spreads provers out). */
+  /**
+   * Seconds after a missed lock deadline this node waits before answering it: its turn among the
+   * market's provers (see `lateTurn`), so provers do not prove the same request at once.
+   */
   lateDelaySeconds: number
 }
 

@@ -25,6 +25,7 @@ export type JournalRecord =
   | { t: 'proof'; id: string; ms: number; at: string }
   | { t: 'slashed'; id: string; collateral: string; at: string }
   | { t: 'withdraw'; amount: string; to: string; at: string }
+  | { t: 'prover'; address: string }
   | { t: 'stop'; at: string; reason: string }
 
 export type JournalRequest = {
@@ -52,12 +53,14 @@ export type NodeJournalState = {
   proofMs: number[]
   earnedWei: bigint
   withdrawnWei: bigint
+  /** Accounts that ever staked on the market (from `StakeDeposited`): who may answer a missed lock. */
+  provers: Set<string>
   starts: number
   lastStop?: { at: string; reason: string }
 }
 
 export function emptyJournalState(): NodeJournalState {
-  return { models: [], lastBlock: -1, requests: new Map(), proofTimes: [], proofMs: [], earnedWei: 0n, withdrawnWei: 0n, starts: 0 }
+  return { models: [], lastBlock: -1, requests: new Map(), proofTimes: [], proofMs: [], earnedWei: 0n, withdrawnWei: 0n, provers: new Set(), starts: 0 }
 }
 
 /** Applies one journal record to the state (pure but for mutating `state`, which replay owns). */
@@ -98,6 +101,9 @@ export function applyJournalRecord(state: NodeJournalState, record: JournalRecor
     case 'withdraw':
       state.withdrawnWei += BigInt(record.amount)
       break
+    case 'prover':
+      state.provers.add(record.address)
+      break
     case 'stop':
       state.lastStop = { at: record.at, reason: record.reason }
       break
@@ -105,6 +111,26 @@ export function applyJournalRecord(state: NodeJournalState, record: JournalRecor
       record satisfies never
   }
   return state
+}
+
+/** What a `request` record may say besides its state. */
+export type RequestFacts = { model?: string | undefined; price?: bigint; payout?: bigint; late?: boolean; txHash?: string; gas?: bigint; reason?: string }
+
+/** A `request` journal record, stamped now (bigints as decimal strings). */
+export function requestRecord(id: string, state: NodeRequestState, facts: RequestFacts = {}): JournalRecord {
+  return {
+    t: 'request',
+    id,
+    state,
+    at: new Date().toISOString(),
+    ...(facts.model !== undefined ? { model: facts.model } : {}),
+    ...(facts.price !== undefined ? { price: facts.price.toString() } : {}),
+    ...(facts.payout !== undefined ? { payout: facts.payout.toString() } : {}),
+    ...(facts.late !== undefined ? { late: facts.late } : {}),
+    ...(facts.txHash !== undefined ? { txHash: facts.txHash } : {}),
+    ...(facts.gas !== undefined ? { gas: facts.gas.toString() } : {}),
+    ...(facts.reason !== undefined ? { reason: facts.reason } : {}),
+  }
 }
 
 /** True once nothing more will happen to the request for this node. */

@@ -2,10 +2,11 @@ import type { MarketContract } from '../chain/connectMarket.js'
 
 /** The market events a node follows, decoded; `requestId` is set on every one. */
 export type MarketEventLog = {
-  name: 'Requested' | 'Locked' | 'Fulfilled' | 'Expired' | 'Cancelled' | 'Slashed'
-  requestId: bigint
+  name: 'Requested' | 'Locked' | 'Fulfilled' | 'Expired' | 'Cancelled' | 'Slashed' | 'StakeDeposited'
+  /** Every event but `StakeDeposited`. */
+  requestId?: bigint
   blockNumber: number
-  /** Requested: the model; Locked / Fulfilled: the prover; Slashed: the locker. */
+  /** Requested: the model; Locked / Fulfilled / StakeDeposited: the prover; Slashed: the locker. */
   modelId?: string
   account?: string
   /** Slashed: the collateral. */
@@ -22,10 +23,10 @@ export type ReadMarketEventsParameters = {
 
 export type ReadMarketEventsReturnType = MarketEventLog[]
 
-const FOLLOWED = new Set(['Requested', 'Locked', 'Fulfilled', 'Expired', 'Cancelled', 'Slashed'])
+const FOLLOWED = new Set(['Requested', 'Locked', 'Fulfilled', 'Expired', 'Cancelled', 'Slashed', 'StakeDeposited'])
 
 /**
- * Reads the request lifecycle events of a market over a block range, oldest first, in chunks
+ * Reads the request lifecycle events of a market (and stake deposits: who the provers are) over a block range, oldest first, in chunks
  * (nodes limit `eth_getLogs` ranges). Only facts that point at a request: the node reads the
  * request's state from storage before acting, so an event re-read after a reorg, or read twice,
  * changes nothing.
@@ -40,7 +41,13 @@ export async function readMarketEvents({ market, fromBlock, toBlock, chunk = 2_0
     for (const log of logs) {
       const parsed = market.contract.interface.parseLog(log)
       if (!parsed || !FOLLOWED.has(parsed.name)) continue
-      const event: MarketEventLog = { name: parsed.name as MarketEventLog['name'], requestId: BigInt(parsed.args.requestId as bigint), blockNumber: log.blockNumber }
+      const event: MarketEventLog = { name: parsed.name as MarketEventLog['name'], blockNumber: log.blockNumber }
+      if (parsed.name === 'StakeDeposited') {
+        event.account = parsed.args.prover as string
+        events.push(event)
+        continue
+      }
+      event.requestId = BigInt(parsed.args.requestId as bigint)
       if (parsed.name === 'Requested') event.modelId = parsed.args.modelId as string
       if (parsed.name === 'Locked' || parsed.name === 'Fulfilled') event.account = parsed.args.prover as string
       if (parsed.name === 'Slashed') {

@@ -1,4 +1,4 @@
-import { getAddress, id as keccakText } from 'ethers'
+import { getAddress } from 'ethers'
 import { readRequest, type ReadRequestReturnType } from '../chain/readRequest.js'
 import { scrubChainText } from '../chain/scrubChainText.js'
 import type { ChainContext } from '../chain/registerModel.js'
@@ -11,11 +11,13 @@ import type { BackendChoice } from '../prove/selectBackend.js'
 import { createCostModel } from './createCostModel.js'
 import { createNodeMetrics } from './createNodeMetrics.js'
 import { decideRequest } from './decideRequest.js'
-import { isTerminal, type NodeRequestState } from './nodeJournal.js'
+import { isTerminal, requestRecord, type NodeRequestState, type RequestFacts } from './nodeJournal.js'
 import { openNodeJournal, type NodeJournal } from './openNodeJournal.js'
 import { openServedModels, type ServedModel } from './openServedModels.js'
 import { readMarketEvents } from './readMarketEvents.js'
 import { summarizeNodeJournal, type NodeSummary } from './summarizeNodeJournal.js'
+import { withdrawEarnings } from './withdrawEarnings.js'
+import { lateTurn } from './lateTurn.js'
 
 export type RunProverNodeParameters = {
   /** A connected chain (`connectChain`); its `rpcUrl` is the redacted one, for messages. */
@@ -46,8 +48,8 @@ export type RunProverNodeParameters = {
   withdrawTo?: string | undefined
   /** Answer requests other provers locked and missed (default true). */
   serveLate?: boolean | undefined
-  /** Up to this many seconds after a missed lock deadline before answering it, by account (default 20). */
-  lateJitterSeconds?: number | undefined
+  /** Seconds per turn of answering a missed lock, on top of the planned proof time (default 10; see `lateTurn`). */
+  lateSlotSeconds?: number | undefined
   /** Serve Prometheus metrics on 127.0.0.1:port (0: any free port). */
   metricsPort?: number | undefined
   /** Makes a build's executor instead of the local pool (tests, other executors). */
@@ -80,14 +82,20 @@ type Tracked = { model: string; nextCheck: bigint; attempts: number; lockGas: bi
  * @throws {NodeStateError} When the state folder belongs to another account or market.
  */
 export async function runProverNode(parameters: RunProverNodeParameters): Promise<RunProverNodeReturnType> {
-  const { chain, builds, stateDir, pricePerSecond, priceFloor, workers = 1, backend, reorgDepth = 5, serveLate = true, lateJitterSeconds = 20, signal, logger = silentLogger } = parameters
+  const { chain, builds, stateDir, pricePerSecond, priceFloor, workers = 1, backend, reorgDepth = 5, serveLate = true, lateSlotSeconds = 10, signal, logger = silentLogger } = parameters
   const pollMs = parameters.pollMs ?? ((chain.provider as { pollingInterval?: number }).pollingInterval === 100 ? 1_000 : 4_000)
   const me = getAddress(await chain.signer.getAddress())
   const served = await openServedModels({ builds, chain, marketAddress: parameters.marketAddress, workers, backend, createExecutor: parameters.createExecutor, logger })
   const models = [...served.values()]
   const market = models[0]!.context.market
-  let journal: NodeJournal | undefined
-  const metrics = createNodeMetrics({ journal: (journal = await openNodeJournal({ stateDir, identity: { address: me, market: market.address, chainId: String(chain.chainId) }, logger })).state })
+  let journal: NodeJournal
+  try {
+    journal = await openNodeJournal({ stateDir, identity: { address: me, market: market.address, chainId: String(chain.chainId) }, logger })
+  } catch (error) {
+    await Promise.all(models.map((m) => m.executor.close().catch(() => undefined)))
+    throw error
+  }
+  const metrics = createNodeMetrics({ journal: journal.state })
   const withdrawTo = parameters.withdrawTo ?? me
   const maxLocked = parameters.maxLocked ?? 2 * workers * models.length
   try {
@@ -100,6 +108,8 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
     if (held.free + held.locked < stakeTarget) {
       const tx = await market.deposit(stakeTarget - held.free - held.locked)
       logger.info(`deposited ${stakeTarget - held.free - held.locked} wei of stake (gas ${tx.gasUsed})`)
+    } else if (held.free + held.locked === 0n) {
+      logger.warn(`${me} has no stake on the market: it can lock nothing (every lock puts up collateral). Pass --stake <wei>.`)
     }
     const metricsPort = parameters.metricsPort === undefined ? undefined : await metrics.listen(parameters.metricsPort)
     if (metricsPort !== undefined) logger.info(`metrics at http://127.0.0.1:${metricsPort}/metrics`)
@@ -116,22 +126,8 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
     const nudge = () => (wake?.(), (wake = undefined))
     signal?.addEventListener('abort', nudge, { once: true })
     let nextWithdraw = Date.now() + (parameters.withdrawEverySeconds ?? 3_600) * 1000
-    const lateDelay = (requestId: string) => (Number(BigInt(keccakText(`${me}:${requestId}`)) % 1000n) / 1000) * lateJitterSeconds
-    const stateOf = (requestId: string) => journal!.state.requests.get(requestId)?.state
-    const setState = (requestId: string, state: NodeRequestState, extra: { price?: bigint; payout?: bigint; late?: boolean; txHash?: string; gas?: bigint; reason?: string } = {}) =>
-      journal!.append({
-        t: 'request',
-        id: requestId,
-        state,
-        at: new Date().toISOString(),
-        ...(tracked.get(requestId) ? { model: tracked.get(requestId)!.model } : {}),
-        ...(extra.price !== undefined ? { price: extra.price.toString() } : {}),
-        ...(extra.payout !== undefined ? { payout: extra.payout.toString() } : {}),
-        ...(extra.late !== undefined ? { late: extra.late } : {}),
-        ...(extra.txHash !== undefined ? { txHash: extra.txHash } : {}),
-        ...(extra.gas !== undefined ? { gas: extra.gas.toString() } : {}),
-        ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
-      })
+    const stateOf = (requestId: string) => journal.state.requests.get(requestId)?.state
+    const setState = (requestId: string, state: NodeRequestState, facts: RequestFacts = {}) => journal.append(requestRecord(requestId, state, { model: tracked.get(requestId)?.model, ...facts }))
 
     const prove = (requestId: string, model: ServedModel, late: boolean) => {
       const t = tracked.get(requestId)!
@@ -144,7 +140,7 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
             requestId: BigInt(requestId),
             context: model.context,
             executor: model.executorFor(async (record) => {
-              await journal!.append({ t: 'proof', id: requestId, ms: record.ms, at: new Date().toISOString() })
+              await journal.append({ t: 'proof', id: requestId, ms: record.ms, at: new Date().toISOString() })
               metrics.proofs.inc()
               metrics.provingSeconds.observe(record.ms / 1000)
               costs.observeProof(model.modelId, record.ms)
@@ -202,7 +198,7 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
         maxLocked,
         draining: signal?.aborted ?? false,
         serveLate,
-        lateDelaySeconds: lateDelay(requestId),
+        lateDelaySeconds: lateTurn({ requestId: BigInt(requestId), me, locker: request.locker, provers: journal.state.provers }) * (Math.ceil(3 * secondsPerProof) + lateSlotSeconds),
       })
       const answered = request.fulfilment
       if (answered && getAddress(answered.prover) === me && HOLDING.includes(stateOf(requestId) ?? 'seen')) {
@@ -268,23 +264,28 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
 
     const tick = async () => {
       const head = await chain.provider.getBlockNumber()
-      const from = Math.max(firstBlock, journal!.state.lastBlock - reorgDepth + 1)
+      const from = Math.max(firstBlock, journal.state.lastBlock - reorgDepth + 1)
       for (const event of await readMarketEvents({ market, fromBlock: from, toBlock: head })) {
-        const key = event.requestId.toString()
-        if (event.name === 'Requested' && event.modelId && served.has(event.modelId) && !journal!.state.requests.has(key)) {
+        if (event.name === 'StakeDeposited') {
+          const prover = getAddress(event.account!)
+          if (!journal.state.provers.has(prover)) await journal.append({ t: 'prover', address: prover })
+          continue
+        }
+        const key = event.requestId!.toString()
+        if (event.name === 'Requested' && event.modelId && served.has(event.modelId) && !journal.state.requests.has(key)) {
           tracked.set(key, { model: event.modelId, nextCheck: 0n, attempts: 0, lockGas: 0n, inputOk: false, mine: false })
           await setState(key, 'seen')
           metrics.seen.inc()
         } else if (tracked.has(key)) tracked.get(key)!.nextCheck = 0n
-        const mine = journal!.state.requests.get(key)
+        const mine = journal.state.requests.get(key)
         if (event.name === 'Slashed' && event.account && getAddress(event.account) === me && mine && !mine.slashed) {
-          await journal!.append({ t: 'slashed', id: key, collateral: String(event.amount ?? 0n), at: new Date().toISOString() })
+          await journal.append({ t: 'slashed', id: key, collateral: String(event.amount ?? 0n), at: new Date().toISOString() })
           metrics.slashed.inc()
           logger.warn(`request ${key}: slashed ${event.amount} wei of collateral (missed its lock deadline)`)
         }
       }
-      if (head > journal!.state.lastBlock) {
-        await journal!.append({ t: 'block', n: head })
+      if (head > journal.state.lastBlock) {
+        await journal.append({ t: 'block', n: head })
         metrics.lastBlock.set(head)
       }
       const block = await chain.provider.getBlock(head)
@@ -314,24 +315,7 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
       }
       if ((parameters.withdrawEverySeconds ?? 3_600) > 0 && Date.now() >= nextWithdraw && !signal?.aborted) {
         nextWithdraw = Date.now() + (parameters.withdrawEverySeconds ?? 3_600) * 1000
-        await withdrawEarnings()
-      }
-    }
-
-    const withdrawEarnings = async () => {
-      const stake = await market.stakeOf(me)
-      const above = stake.free + stake.locked - stakeTarget
-      const amount = above < stake.free ? above : stake.free
-      if (amount > 0n) {
-        await market.withdrawStake(amount, withdrawTo)
-        await journal!.append({ t: 'withdraw', amount: amount.toString(), to: withdrawTo, at: new Date().toISOString() })
-        logger.info(`withdrew ${amount} wei of earnings to ${withdrawTo}`)
-      }
-      const owed = await market.balanceOf(me)
-      if (owed > 0n) {
-        await market.withdraw(withdrawTo)
-        await journal!.append({ t: 'withdraw', amount: owed.toString(), to: withdrawTo, at: new Date().toISOString() })
-        logger.info(`withdrew ${owed} wei of refunds and slash shares to ${withdrawTo}`)
+        await withdrawEarnings({ market, me, keep: stakeTarget, to: withdrawTo, journal, logger })
       }
     }
 
@@ -379,6 +363,6 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
   } finally {
     await metrics.close()
     await Promise.all(models.map((m) => m.executor.close().catch(() => undefined)))
-    await journal?.close()
+    await journal.close()
   }
 }

@@ -47,9 +47,9 @@ export function nodeCommand(yargs: Argv<GlobalOptions>) {
         .option('withdraw-every', { type: 'number', default: 3600, describe: 'seconds between withdrawals of earnings (0: never)' })
         .option('withdraw-to', { type: 'string', describe: 'where earnings go (default: the node’s account)' })
         .option('serve-late', { type: 'boolean', default: true, describe: 'answer requests other provers locked and missed (--no-serve-late: never)' })
-        .option('late-jitter', { type: 'number', default: 20, describe: 'seconds (at most) after a missed lock deadline before answering, spread by account' })
+        .option('late-slot', { type: 'number', default: 10, describe: 'seconds per turn among provers for answering a missed lock (on top of 3× the proof time)' })
         .option('metrics-port', { type: 'number', describe: 'serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: any free port)' })
-        .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 }, 'max-locked': { min: 1 }, 'reorg-depth': { min: 0, max: 1000 }, poll: { min: 50 }, 'withdraw-every': { min: 0 }, 'metrics-port': { min: 0, max: 65535 }, 'from-block': { min: 0 } })),
+        .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 }, 'max-locked': { min: 1 }, 'reorg-depth': { min: 0, max: 1000 }, poll: { min: 50 }, 'withdraw-every': { min: 0 }, 'metrics-port': { min: 0, max: 65535 }, 'late-slot': { min: 0 }, 'from-block': { min: 0 } })),
     async (argv) => {
       if (!argv.models) throw new UsageError('glassbox node needs --models build/a[,build/b…].')
       if (argv.rpc === undefined) throw new UsageError('glassbox node needs --rpc: the embedded chain only lives inside one command, so no requester could reach it.')
@@ -81,7 +81,7 @@ export function nodeCommand(yargs: Argv<GlobalOptions>) {
           withdrawEverySeconds: argv.withdrawEvery,
           withdrawTo: argv.withdrawTo,
           serveLate: argv.serveLate,
-          lateJitterSeconds: argv.lateJitter,
+          lateSlotSeconds: argv.lateSlot,
           metricsPort: argv.metricsPort,
           signal: controller.signal,
           logger,
