@@ -252,11 +252,13 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
             logger.info(`request ${requestId} (${model.name}) locked at ${tx.price} wei`)
             return prove(requestId, model, false)
           } catch (error) {
-            if (!(error instanceof MarketRefusalError)) throw error
-            // Another prover was first (RequestNotOpen), or the deadline or stake moved: re-read it.
-            await setState(requestId, 'seen', { reason: error.shortMessage })
+            // Another prover was first (RequestNotOpen in the simulation, or a revert when its
+            // lock landed in the same block), or the deadline or stake moved: re-read it. Only
+            // when the chain cannot even be read is this the RPC's failure.
+            if (!(error instanceof MarketRefusalError)) await market.requests(BigInt(requestId)).catch(() => Promise.reject(error))
+            await setState(requestId, 'seen', { reason: error instanceof GlassboxError ? error.shortMessage : String(error) })
             t.nextCheck = 0n
-            logger.debug(`request ${requestId}: ${error.shortMessage}`)
+            logger.debug(`request ${requestId}: lock refused (${error instanceof GlassboxError ? error.shortMessage : String(error)})`)
           }
         }
       }
