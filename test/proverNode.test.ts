@@ -5,7 +5,7 @@
  * Runs the built CLI and library (`npx tsc -p tsconfig.build.json` first).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HDNodeWallet, Mnemonic, Wallet, type TransactionReceipt } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,6 +50,18 @@ function startNode(command: string[], privateKey: string, env: Record<string, st
 
 const cliNode = (stateDir: string, privateKey: string, extra: string[] = []) =>
   startNode([BIN, 'node', '--rpc', anvil.rpcUrl, '--models', buildDir, '--state', stateDir, '--stake', STAKE.toString(), '--price-floor', '1e13', '--price-per-second', '0', '--poll', '200', '--json', ...extra], privateKey)
+
+/** Runs the CLI to its end; resolves with stdout (exit 0), else rejects with stderr. */
+function run(bin: string, args: string[], privateKey: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', GLASSBOX_PRIVATE_KEY: privateKey } })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`glassbox ${args[0]} exited ${code}: ${err}`))))
+  })
+}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -167,23 +179,23 @@ describe('prover nodes on anvil', () => {
     expect(summary).toMatchObject({ fulfilled: 1, proofs: 1, duplicateProofs: 0, starts: 2 })
   }, 240_000)
 
-  it('metrics, node status, and an RPC that goes away (said by its URL, no key printed; SIGTERM still stops it)', async () => {
+  it('request --wait, metrics, node status, and an RPC that goes away (said by its URL, no key printed; SIGTERM still stops it)', async () => {
     const state = makeTempDir('glassbox-node-metrics-')
     const node = cliNode(state, key(2), ['--metrics-port', '0'])
     await until('metrics served', () => /metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/.test(node.stderr()))
     const url = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(node.stderr())![1]!
-    const { requestId } = await post(inputs[7]!)
-    await waitForFulfilment({ buildDir, chain: requester, requestId, timeoutMs: 120_000 })
+    // The requester's side from the command line: request --wait follows it to a verified answer.
+    const inputFile = join(state, 'in.json')
+    await writeFile(inputFile, JSON.stringify({ input: inputs[7] }))
+    const requested = await run(BIN, ['request', buildDir, '--rpc', anvil.rpcUrl, '--input', inputFile, '--max-price', MAX_PRICE.toString(), '--min-price', ((MAX_PRICE * 3n) / 4n).toString(), '--wait', '--wait-timeout', '120', '--json'], key(3))
+    const answer = JSON.parse(requested) as { status: string; prover: string; latencySeconds: number; answer: { output: number[]; class: number } }
+    expect(answer).toMatchObject({ status: 'Fulfilled', prover: new Wallet(key(2)).address, latencySeconds: expect.any(Number) })
+    expect(answer.answer.output).toHaveLength(3)
     await until('the fulfilment counted', async () => /glassbox_node_requests_fulfilled_total 1\b/.test(await (await fetch(url)).text()))
     const metrics = await (await fetch(url)).text()
     for (const name of ['requests_seen_total', 'requests_locked_total 1', 'requests_slashed_total 0', 'earnings_wei_total', 'proofs_total 1', 'proofs_per_minute']) expect(metrics).toContain(`glassbox_node_${name}`)
 
-    const status = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, 'node', 'status', '--state', state, '--json'], { cwd: ROOT })
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`node status exited ${code}`))))
-    })
+    const status = await run(BIN, ['node', 'status', '--state', state, '--json'], '')
     expect(JSON.parse(status)).toMatchObject({ fulfilled: 1, locked: 1, duplicateProofs: 0, open: [] })
 
     await anvil.stop()

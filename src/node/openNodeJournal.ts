@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NodeStateError } from '../errors.js'
 import { openJsonlAppender } from '../io/openJsonlAppender.js'
@@ -40,6 +40,7 @@ export async function openNodeJournal({ stateDir, identity, logger = silentLogge
   await mkdir(stateDir, { recursive: true })
   const path = journalPath(stateDir)
   const state = await readNodeJournal(path, logger)
+  await compactJournal(path, logger)
   const known = state.identity
   if (identity && known) {
     const same = known.address.toLowerCase() === identity.address.toLowerCase() && known.market.toLowerCase() === identity.market.toLowerCase() && known.chainId === identity.chainId
@@ -82,4 +83,35 @@ export async function readNodeJournal(path: string, logger: Logger = silentLogge
     throw new NodeStateError(`Cannot replay the node journal ${path}.`, { details: error instanceof Error ? error.message : String(error), cause: error })
   }
   return state
+}
+
+/** Superseded `block` lines kept at most before the journal is rewritten without them. */
+const MAX_BLOCK_LINES = 1_000
+
+/**
+ * Rewrites a journal without its superseded `block` lines (only the last one counts) once they
+ * pile up, so a node running for months keeps a journal proportional to its work, not to the
+ * chain's length. Written to a temporary file and renamed over the journal: a crash leaves the
+ * old file or the new one, never a mix.
+ */
+async function compactJournal(path: string, logger: Logger): Promise<void> {
+  const records: JournalRecord[] = []
+  let blocks = 0
+  let last: JournalRecord | undefined
+  try {
+    for await (const { value } of readJsonl(path)) {
+      const record = value as JournalRecord
+      if (record.t === 'block') {
+        blocks++
+        last = record
+      } else records.push(record)
+    }
+  } catch {
+    return // a missing file: nothing to compact
+  }
+  if (blocks <= MAX_BLOCK_LINES || !last) return
+  records.push(last)
+  await writeFile(`${path}.tmp`, records.map((r) => `${JSON.stringify(r)}\n`).join(''))
+  await rename(`${path}.tmp`, path)
+  logger.debug(`${path}: compacted ${blocks - 1} superseded block lines`)
 }

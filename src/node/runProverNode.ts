@@ -264,10 +264,13 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
       }
     }
 
+    let lastBlockWrite = 0
+    let readUpTo = -1
     const tick = async () => {
       const head = await chain.provider.getBlockNumber()
-      const from = Math.max(firstBlock, journal.state.lastBlock - reorgDepth + 1)
-      for (const event of await readMarketEvents({ market, fromBlock: from, toBlock: head })) {
+      const from = Math.max(firstBlock, Math.max(readUpTo, journal.state.lastBlock) - reorgDepth + 1)
+      const events = await readMarketEvents({ market, fromBlock: from, toBlock: head })
+      for (const event of events) {
         if (event.name === 'StakeDeposited') {
           const prover = getAddress(event.account!)
           if (!journal.state.provers.has(prover)) await journal.append({ t: 'prover', address: prover })
@@ -286,10 +289,14 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
           logger.warn(`request ${key}: slashed ${event.amount} wei of collateral (missed its lock deadline)`)
         }
       }
-      if (head > journal.state.lastBlock) {
+      // The last block read is journaled when events came with it, else once a minute: a
+      // restart re-reads at most that far back (and the reorg window), a quiet chain writes little.
+      if (head > journal.state.lastBlock && (events.length > 0 || Date.now() - lastBlockWrite > 60_000)) {
         await journal.append({ t: 'block', n: head })
-        metrics.lastBlock.set(head)
+        lastBlockWrite = Date.now()
       }
+      readUpTo = head
+      metrics.lastBlock.set(head)
       const block = await chain.provider.getBlock(head)
       const chainTime = BigInt(block?.timestamp ?? 0)
       // A chain that mines on demand (anvil) keeps its last block's old timestamp; the next
