@@ -179,24 +179,28 @@ describe('prover nodes on anvil', () => {
     expect(summary).toMatchObject({ fulfilled: 1, proofs: 1, duplicateProofs: 0, starts: 2 })
   }, 240_000)
 
-  it('request --wait, metrics, node status, and an RPC that goes away (said by its URL, no key printed; SIGTERM still stops it)', async () => {
+  it('request --wait, metrics, scheduled withdrawals, node status, and an RPC that goes away (said by its URL, no key printed; SIGTERM still stops it)', async () => {
     const state = makeTempDir('glassbox-node-metrics-')
-    const node = cliNode(state, key(2), ['--metrics-port', '0'])
+    const node = cliNode(state, key(2), ['--metrics-port', '0', '--withdraw-every', '1'])
     await until('metrics served', () => /metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/.test(node.stderr()))
     const url = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(node.stderr())![1]!
     // The requester's side from the command line: request --wait follows it to a verified answer.
     const inputFile = join(state, 'in.json')
     await writeFile(inputFile, JSON.stringify({ input: inputs[7] }))
     const requested = await run(BIN, ['request', buildDir, '--rpc', anvil.rpcUrl, '--input', inputFile, '--max-price', MAX_PRICE.toString(), '--min-price', ((MAX_PRICE * 3n) / 4n).toString(), '--wait', '--wait-timeout', '120', '--json'], key(3))
-    const answer = JSON.parse(requested) as { status: string; prover: string; latencySeconds: number; answer: { output: number[]; class: number } }
+    const answer = JSON.parse(requested) as { status: string; prover: string; latencySeconds: number; answer: { output: number[]; class: number }; fulfilment: { payout: string } }
     expect(answer).toMatchObject({ status: 'Fulfilled', prover: new Wallet(key(2)).address, latencySeconds: expect.any(Number) })
     expect(answer.answer.output).toHaveLength(3)
     await until('the fulfilment counted', async () => /glassbox_node_requests_fulfilled_total 1\b/.test(await (await fetch(url)).text()))
     const metrics = await (await fetch(url)).text()
     for (const name of ['requests_seen_total', 'requests_locked_total 1', 'requests_slashed_total 0', 'earnings_wei_total', 'proofs_total 1', 'proofs_per_minute']) expect(metrics).toContain(`glassbox_node_${name}`)
 
-    const status = await run(BIN, ['node', 'status', '--state', state, '--json'], '')
-    expect(JSON.parse(status)).toMatchObject({ fulfilled: 1, locked: 1, duplicateProofs: 0, open: [] })
+    // Earnings above --stake are withdrawn on schedule (every second here).
+    await until('earnings withdrawn', async () => (await market.stakeOf(answer.prover)).free === STAKE)
+    await until('the withdrawal journaled', async () => (await readFile(journalPath(state), 'utf8')).includes('"t":"withdraw"'))
+    const status = JSON.parse(await run(BIN, ['node', 'status', '--state', state, '--json'], '')) as { withdrawnWei: string }
+    expect(status).toMatchObject({ fulfilled: 1, locked: 1, duplicateProofs: 0, open: [] })
+    expect(BigInt(status.withdrawnWei)).toBeGreaterThanOrEqual(BigInt(answer.fulfilment.payout))
 
     await anvil.stop()
     await until('the RPC failure reported', () => /RPC at http:\/\/127\.0\.0\.1:\d+ is failing \(.*\); retrying in 1 s/.test(node.stderr()))
