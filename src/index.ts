@@ -111,4 +111,5 @@ export { createNodeMetrics, type NodeMetrics } from './node/createNodeMetrics.js
 export { readMarketEvents, type MarketEventLog } from './node/readMarketEvents.js'
 export { lateTurn, type LateTurnParameters } from './node/lateTurn.js'
 export { withdrawEarnings, type WithdrawEarningsParameters } from './node/withdrawEarnings.js'
+export { fulfilForNode, type FulfilForNodeParameters, type FulfilForNodeReturnType } from './node/fulfilForNode.js'
 export type { JournalRecord, NodeRequestState, NodeJournalState } from './node/nodeJournal.js'

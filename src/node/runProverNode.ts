@@ -2,9 +2,8 @@ import { getAddress } from 'ethers'
 import { readRequest, type ReadRequestReturnType } from '../chain/readRequest.js'
 import { scrubChainText } from '../chain/scrubChainText.js'
 import type { ChainContext } from '../chain/registerModel.js'
-import { ChainError, GlassboxError, InputError, MarketRefusalError, ProveError } from '../errors.js'
+import { ChainError, GlassboxError, InputError, MarketRefusalError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
-import { fulfilRequest } from '../market/fulfilRequest.js'
 import { verifyRequestInput } from '../market/verifyRequestInput.js'
 import type { ProveExecutor } from '../prove/proveExecutor.js'
 import type { BackendChoice } from '../prove/selectBackend.js'
@@ -17,6 +16,7 @@ import { openServedModels, type ServedModel } from './openServedModels.js'
 import { readMarketEvents } from './readMarketEvents.js'
 import { summarizeNodeJournal, type NodeSummary } from './summarizeNodeJournal.js'
 import { withdrawEarnings } from './withdrawEarnings.js'
+import { fulfilForNode } from './fulfilForNode.js'
 import { lateTurn } from './lateTurn.js'
 
 export type RunProverNodeParameters = {
@@ -132,42 +132,21 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
     const prove = (requestId: string, model: ServedModel, late: boolean) => {
       const t = tracked.get(requestId)!
       const job = (async () => {
-        await setState(requestId, 'proving', { late })
-        try {
-          const result = await fulfilRequest({
-            buildDir: model.buildDir,
-            chain,
-            requestId: BigInt(requestId),
-            context: model.context,
-            executor: model.executorFor(async (record) => {
-              await journal.append({ t: 'proof', id: requestId, ms: record.ms, at: new Date().toISOString() })
-              metrics.proofs.inc()
-              metrics.provingSeconds.observe(record.ms / 1000)
-              costs.observeProof(model.modelId, record.ms)
-            }),
-            logger,
-          })
-          await setState(requestId, 'fulfilled', { payout: result.payout, late: result.late, txHash: result.txHash, gas: result.gasUsed })
-          metrics.fulfilled.inc()
-          metrics.earnings.inc(Number(result.payout))
-          if (t.lockGas > 0n) costs.observeGas(model.modelId, t.lockGas + result.gasUsed)
+        const done = await fulfilForNode({ requestId, model, chain, late, lockGas: t.lockGas, journal, metrics, costs, logger })
+        if (done.outcome === 'fulfilled') return void tracked.delete(requestId)
+        // A refusal counts against the request; a chain that cannot be reached does not (the
+        // node retries it once the RPC answers, however long that takes).
+        if (done.outcome === 'retry' && done.refused) t.attempts++
+        t.nextCheck = 0n
+        if (done.outcome === 'failed' || t.attempts >= 5) {
+          await setState(requestId, 'failed', { reason: done.reason })
+          metrics.failed.inc()
           tracked.delete(requestId)
-        } catch (error) {
-          // A refusal counts against the request; a chain that cannot be reached does not (the
-          // node retries it once the RPC answers, however long that takes).
-          if (error instanceof MarketRefusalError || error instanceof InputError) t.attempts++
-          t.nextCheck = 0n
-          const message = error instanceof GlassboxError ? error.shortMessage : String(error)
-          if (error instanceof ProveError || t.attempts >= 5) {
-            await setState(requestId, 'failed', { reason: message })
-            metrics.failed.inc()
-            tracked.delete(requestId)
-            logger.warn(`request ${requestId}: ${message}; given up`)
-          } else {
-            // Back to what the chain says: the next poll re-reads it (someone else may have answered).
-            await setState(requestId, t.mine ? 'locked' : 'seen', { reason: message })
-            logger.warn(`request ${requestId}: ${message}; will look again`)
-          }
+          logger.warn(`request ${requestId}: ${done.reason}; given up`)
+        } else {
+          // Back to what the chain says: the next poll re-reads it (someone else may have answered).
+          await setState(requestId, t.mine ? 'locked' : 'seen', { reason: done.reason })
+          logger.warn(`request ${requestId}: ${done.reason}; will look again`)
         }
       })().finally(() => {
         jobs.delete(requestId)
