@@ -1,8 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NodeStateError } from '../errors.js'
 import { openJsonlAppender } from '../io/openJsonlAppender.js'
-import { readJsonl } from '../io/readJsonl.js'
 import { repairJsonlTail } from '../io/repairJsonlTail.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { applyJournalRecord, emptyJournalState, type JournalRecord, type NodeJournalState } from './nodeJournal.js'
@@ -39,7 +38,7 @@ export const journalPath = (stateDir: string) => join(stateDir, 'journal.jsonl')
 export async function openNodeJournal({ stateDir, identity, logger = silentLogger }: OpenNodeJournalParameters): Promise<OpenNodeJournalReturnType> {
   await mkdir(stateDir, { recursive: true })
   const path = journalPath(stateDir)
-  const state = await readNodeJournal(path, logger)
+  const state = await repairAndRead(path, logger)
   await compactJournal(path, logger)
   const known = state.identity
   if (identity && known) {
@@ -63,26 +62,48 @@ export async function openNodeJournal({ stateDir, identity, logger = silentLogge
 }
 
 /**
- * Replays a journal file into its state without opening it for writing (what `glassbox node status` shows).
- * A missing file is an empty journal.
+ * Replays a journal file into its state without writing to it, so it is safe on the journal of a
+ * running node (what `glassbox node status` shows): a last line without its newline is being
+ * written (or was torn by a crash) and is left out. A missing file is an empty journal.
+ *
+ * @throws {NodeStateError} When a line is not a journal record.
  */
-export async function readNodeJournal(path: string, logger: Logger = silentLogger): Promise<NodeJournalState> {
+export async function readNodeJournal(path: string): Promise<NodeJournalState> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyJournalState()
+    throw error
+  }
+  const lines = text.split('\n')
+  lines.pop() // after the last newline: empty, or a line not yet whole
+  return replay(lines, path)
+}
+
+function replay(lines: readonly string[], path: string): NodeJournalState {
+  const state = emptyJournalState()
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch {
+      value = undefined
+    }
+    if (!value || typeof value !== 'object' || typeof (value as { t?: unknown }).t !== 'string') {
+      throw new NodeStateError(`${path}:${i + 1} is not a node journal record.`, { details: 'The state folder holds something else: pass another --state.' })
+    }
+    applyJournalRecord(state, value as JournalRecord)
+  })
+  return state
+}
+
+/** Cuts a torn last line (the node's own journal, before it appends), then replays it. */
+async function repairAndRead(path: string, logger: Logger): Promise<NodeJournalState> {
   const { droppedBytes } = await repairJsonlTail(path)
   if (droppedBytes) logger.warn(`${path}: cut off a torn last line (${droppedBytes} bytes) left by a crash`)
-  const state = emptyJournalState()
-  try {
-    for await (const { lineNumber, value } of readJsonl(path)) {
-      if (!value || typeof value !== 'object' || typeof (value as { t?: unknown }).t !== 'string') {
-        throw new NodeStateError(`${path}:${lineNumber} is not a node journal record.`, { details: 'The state folder holds something else: pass another --state.' })
-      }
-      applyJournalRecord(state, value as JournalRecord)
-    }
-  } catch (error) {
-    if (error instanceof NodeStateError) throw error
-    if ((error as { cause?: { code?: string } }).cause?.code === 'ENOENT') return state
-    throw new NodeStateError(`Cannot replay the node journal ${path}.`, { details: error instanceof Error ? error.message : String(error), cause: error })
-  }
-  return state
+  return readNodeJournal(path)
 }
 
 /** Superseded `block` lines kept at most before the journal is rewritten without them. */
@@ -98,16 +119,19 @@ async function compactJournal(path: string, logger: Logger): Promise<void> {
   const records: JournalRecord[] = []
   let blocks = 0
   let last: JournalRecord | undefined
+  let text: string
   try {
-    for await (const { value } of readJsonl(path)) {
-      const record = value as JournalRecord
-      if (record.t === 'block') {
-        blocks++
-        last = record
-      } else records.push(record)
-    }
+    text = await readFile(path, 'utf8')
   } catch {
     return // a missing file: nothing to compact
+  }
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    const record = JSON.parse(line) as JournalRecord
+    if (record.t === 'block') {
+      blocks++
+      last = record
+    } else records.push(record)
   }
   if (blocks <= MAX_BLOCK_LINES || !last) return
   records.push(last)

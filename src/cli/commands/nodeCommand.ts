@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Argv } from 'yargs'
 import { formatEther } from 'ethers'
-import { UsageError } from '../../errors.js'
+import { NodeStateError, UsageError } from '../../errors.js'
 import { journalPath, readNodeJournal } from '../../node/openNodeJournal.js'
 import { runProverNode } from '../../node/runProverNode.js'
 import { summarizeNodeJournal, type NodeSummary } from '../../node/summarizeNodeJournal.js'
@@ -27,7 +28,9 @@ export function nodeCommand(yargs: Argv<GlobalOptions>) {
           'Summarize a node’s journal: requests by state, locks, fulfilments, slashes, proofs, earnings',
           (s) => s.option('state', { type: 'string', describe: 'the node’s state folder (default: ~/.local/state/glassbox/node)' }),
           async (argv) => {
-            const state = await readNodeJournal(journalPath(argv.state ?? defaultStateDir()))
+            const path = journalPath(argv.state ?? defaultStateDir())
+            if (!existsSync(path)) throw new NodeStateError(`No node journal at ${path}.`, { details: 'Pass the --state folder the node runs with (default ~/.local/state/glassbox/node).' })
+            const state = await readNodeJournal(path)
             const summary = summarizeNodeJournal(state)
             printResult(argv.json, summary, () => describeSummary(summary))
           },
