@@ -61,7 +61,10 @@ export function nodeCommand(yargs: Argv<GlobalOptions>) {
       // First SIGTERM / Ctrl-C: no new locks; what is locked is proven and fulfilled (the market
       // has no unlock). A second one exits at once: the journal lets a restart finish it.
       const releaseInterrupts = claimInterrupts((signal) => {
-        if (controller.signal.aborted) process.exit(130)
+        if (controller.signal.aborted) {
+          process.stderr.write(`\n${signal}: exiting now. The journal keeps what this node holds: run the same command again to prove and fulfil it.\n`)
+          process.exit(130)
+        }
         logger.warn(`${signal}: stopping (finishing the requests this node holds; press again to exit at once, a restart resumes them)`)
         controller.abort()
       })
