@@ -151,7 +151,7 @@ describe('prover nodes on anvil', () => {
     expect(await requester.provider.getBalance(market.address)).toBe(stakes + refund)
   }, 240_000)
 
-  it('a node SIGKILLed mid-proof resumes from its journal: proves and fulfils, never locks twice', async () => {
+  it('a node SIGKILLed mid-proof resumes from its journal and, stopped at once, still proves and fulfils what it holds; never locks twice', async () => {
     const state = makeTempDir('glassbox-node-victim-')
     const victim = startNode([CHILD, anvil.rpcUrl, buildDir, state], key(1), { GLASSBOX_TEST_HANG_PROOFS: '1' })
     await until('the victim serving', () => /serving iris/.test(victim.stderr()))
@@ -164,13 +164,16 @@ describe('prover nodes on anvil', () => {
     const onChain = await market.requests(requestId)
     expect(onChain.status).toBe('Locked')
 
+    // Restarted, and told to stop as soon as it has read its journal: a SIGTERM takes no new work
+    // but finishes what the node holds (the market has no unlock), so it proves and fulfils first.
     const restarted = cliNode(state, key(1))
-    const answer = await waitForFulfilment({ buildDir, chain: requester, requestId, timeoutMs: 120_000 })
-    expect(answer.prover).toBe(onChain.locker)
-    expect(answer.fulfilment?.late).toBe(false)
+    await until('the journal resumed', () => new RegExp(`resuming: 1 request\\(s\\) in progress .*\\(${requestId}\\)`).test(restarted.stderr()))
     restarted.child.kill('SIGTERM')
     expect(await restarted.exited, restarted.stderr()).toBe(0)
-    expect(restarted.stderr()).toMatch(new RegExp(`resuming: 1 request\\(s\\) in progress .*\\(${requestId}\\)`))
+    expect(restarted.stderr()).toMatch(new RegExp(`stopping: no new locks; finishing 1 locked request\\(s\\) \\(${requestId}\\)`))
+    const answer = await waitForFulfilment({ buildDir, chain: requester, requestId, timeoutMs: 10_000 })
+    expect(answer.prover).toBe(onChain.locker)
+    expect(answer.fulfilment?.late).toBe(false)
 
     expect(await eventsOf('Locked', requestId)).toHaveLength(1)
     const lines = (await readFile(journalPath(state), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { t: string; id?: string; state?: string })
