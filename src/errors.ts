@@ -183,3 +183,9 @@ export class WeightSetError extends GlassboxError {
   override readonly name = 'WeightSetError' as const
   override readonly code = 'GLASSBOX_WEIGHT_SET' as const
 }
+
+/** A prover node's state folder cannot be used: its journal belongs to another account, market or chain, or is malformed. */
+export class NodeStateError extends GlassboxError {
+  override readonly name = 'NodeStateError' as const
+  override readonly code = 'GLASSBOX_NODE_STATE' as const
+}

@@ -104,3 +104,18 @@ export { lockRequest, type LockRequestParameters, type LockRequestReturnType } f
 export { fulfilRequest, type FulfilRequestParameters, type FulfilRequestReturnType } from './market/fulfilRequest.js'
 export { openMarketModel, type OpenMarketModelParameters, type OpenMarketModelReturnType } from './market/marketContext.js'
 export { verifyRequestInput, type VerifyRequestInputOptions } from './market/verifyRequestInput.js'
+export { waitForFulfilment, type WaitForFulfilmentParameters, type WaitForFulfilmentReturnType } from './market/waitForFulfilment.js'
+export { decodeFulfilment, type DecodedAnswer } from './market/decodeFulfilment.js'
+
+// node/ (the unattended prover node: journal, cost model, decisions, metrics)
+export { runProverNode, type RunProverNodeParameters, type RunProverNodeReturnType } from './node/runProverNode.js'
+export { openNodeJournal, readNodeJournal, journalPath, type NodeJournal, type OpenNodeJournalParameters } from './node/openNodeJournal.js'
+export { summarizeNodeJournal, type NodeSummary } from './node/summarizeNodeJournal.js'
+export { decideRequest, auctionPrice, type Decision, type DecideRequestParameters } from './node/decideRequest.js'
+export { createCostModel, type CostModel, type CreateCostModelParameters } from './node/createCostModel.js'
+export { createNodeMetrics, type NodeMetrics } from './node/createNodeMetrics.js'
+export { readMarketEvents, type MarketEventLog } from './node/readMarketEvents.js'
+export { lateTurn, type LateTurnParameters } from './node/lateTurn.js'
+export { withdrawEarnings, type WithdrawEarningsParameters } from './node/withdrawEarnings.js'
+export { fulfilForNode, type FulfilForNodeParameters, type FulfilForNodeReturnType } from './node/fulfilForNode.js'
+export type { JournalRecord, NodeRequestState, NodeJournalState } from './node/nodeJournal.js'

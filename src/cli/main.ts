@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: async () => (await import('./commands/demoCommand.js')).demoCommand,
   weights: async () => (await import('./commands/weightsCommand.js')).weightsCommand,
   worker: async () => (await import('./commands/workerCommand.js')).workerCommand,
+  node: async () => (await import('./commands/nodeCommand.js')).nodeCommand,
 }
 
 /** The modules to load: the named command's alone, or all of them (help, a typo to suggest a command for, none given). */

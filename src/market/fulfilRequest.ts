@@ -7,9 +7,10 @@ import type { ChainContext } from '../chain/registerModel.js'
 import { ChainError, ProveError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { proveBatch } from '../prove/proveBatch.js'
+import type { ProveExecutorFactory } from '../prove/proveExecutor.js'
 import { dequantizeInput, quantizeInput } from '../quantize/quantizeInput.js'
 import { readProofs } from '../verify/readProofs.js'
-import { openMarketModel } from './marketContext.js'
+import { openMarketModel, type OpenMarketModelReturnType } from './marketContext.js'
 import { verifyRequestInput } from './verifyRequestInput.js'
 
 export type FulfilRequestParameters = {
@@ -23,6 +24,10 @@ export type FulfilRequestParameters = {
   /** That input's private salt (proven as a private signal, never logged). */
   salt?: bigint | undefined
   marketAddress?: string | undefined
+  /** Where the proof is made (default: a fresh local pool of `workers`); a prover node passes its long-lived pool. */
+  executor?: ProveExecutorFactory | undefined
+  /** The build opened on this chain by {@link openMarketModel}, to skip opening (and checking) it again. */
+  context?: OpenMarketModelReturnType | undefined
   logger?: Logger | undefined
 }
 
@@ -37,6 +42,8 @@ export type FulfilRequestReturnType = {
   class?: number
   txHash: string
   gasUsed: bigint
+  /** Witness + proof time of the proof, in ms (the record's `ms`). */
+  proofMs: number
   /** The model is marked as a dev (insecure) setup on-chain. */
   dev: boolean
 }
@@ -51,8 +58,8 @@ export type FulfilRequestReturnType = {
  *   to another prover for now.
  * @throws {MarketRefusalError} When the market refuses the proof (the message names its error).
  */
-export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, input, salt, marketAddress, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
-  const { model, layout, market, modelId, dev } = await openMarketModel({ buildDir, chain, marketAddress, logger })
+export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, input, salt, marketAddress, executor, context, logger = silentLogger }: FulfilRequestParameters): Promise<FulfilRequestReturnType> {
+  const { model, layout, market, modelId, dev } = context ?? (await openMarketModel({ buildDir, chain, marketAddress, logger }))
   const request = await readRequest({ market, requestId })
   if (request.terms.modelId !== modelId) throw new ChainError(`Request ${requestId} is for model ${request.terms.modelId}, not ${buildDir} (${modelId}).`)
   if (request.status !== 'Locked') throw new ChainError(`Request ${requestId} is ${request.status}: only a locked request can be fulfilled.`)
@@ -73,7 +80,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, i
     const line = { id: `request-${requestId}`, input: dequantizeInput(model, values), ...(salt ? { salt: salt.toString() } : {}) }
     await writeFile(inputsPath, `${JSON.stringify(line)}\n`, { mode: 0o600 })
     logger.info(`proving request ${requestId} for ${me}…`)
-    const proved = await proveBatch({ buildDir, inputsPath, outPath, prover: me, workers, logger })
+    const proved = await proveBatch({ buildDir, inputsPath, outPath, prover: me, workers, logger, ...(executor ? { executor } : {}) })
     if (proved.failures.length) throw new ProveError(`Proving request ${requestId} failed.`, { details: proved.failures[0]!.message })
     const record = (await readProofs(outPath))[0]
     if (!record) throw new ProveError(`Proving request ${requestId} wrote no proof.`)
@@ -87,7 +94,7 @@ export async function fulfilRequest({ buildDir, chain, requestId, workers = 1, i
     const outputs = layout.freeIndices.map((i) => publicSignals[i]!)
     const tx = await market.fulfil(requestId, request.terms, proof, outputs)
     logger.info(`request ${requestId} fulfilled${tx.late ? ' late (the locker was slashed)' : ''}: ${tx.payout} wei paid into the free stake of ${me} (gas ${tx.gasUsed})`)
-    const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed, dev }
+    const result: FulfilRequestReturnType = { requestId, payout: tx.payout, late: tx.late, statement: tx.statement, output: record.output, txHash: tx.txHash, gasUsed: tx.gasUsed, proofMs: record.ms, dev }
     if (record.class !== undefined) result.class = record.class
     return result
   } finally {

@@ -1,13 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import type { Argv } from 'yargs'
-import { connectMarket } from '../../chain/connectMarket.js'
-import { readDeployment } from '../../chain/deploymentFile.js'
-import { readManifest } from '../../artifacts/manifest.js'
-import { decodeFulfilmentOutputs } from '../../chain/decodeFulfilmentOutputs.js'
-import { readRequest } from '../../chain/readRequest.js'
-import { ChainError, InputError } from '../../errors.js'
+import { InputError } from '../../errors.js'
 import { randomSalt } from '../../chain/requestInput.js'
 import { requestInference } from '../../market/requestInference.js'
+import { waitForFulfilment } from '../../market/waitForFulfilment.js'
 import { readPrivateInput } from '../readPrivateInput.js'
 import { chainOptions, openChain, parseWei } from '../chainOptions.js'
 import type { GlobalOptions } from '../globalOptions.js'
@@ -66,28 +62,18 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
           logger,
         })
         if (result.dev) logger.warn('this model is marked as a DEV setup on-chain: whoever made its key can forge answers. Do not pay real money for them.')
-        let final: Awaited<ReturnType<typeof readRequest>> | undefined
-        if (argv.wait) {
-          const market = connectMarket({ address: (await readRequestMarket(argv.registry, argv.build, chain)) as string, provider: chain.provider })
-          const deadline = Date.now() + argv.waitTimeout * 1000
-          while (true) {
-            const state = await readRequest({ market, requestId: result.requestId })
-            if (['Fulfilled', 'Cancelled', 'Expired'].includes(state.status)) {
-              final = state
-              break
-            }
-            if (Date.now() > deadline) throw new ChainError(`Request ${result.requestId} is still ${state.status} after ${argv.waitTimeout} s.`, { details: `Check later with glassbox status ${result.requestId} --build ${argv.build}.` })
-            await new Promise((r) => setTimeout(r, chain.embedded ? 500 : 5_000))
-          }
-        }
-        const answer = final?.fulfilment ? await describeAnswer(argv.build, final.fulfilment.outputs) : undefined
-        printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer } : {}) }, () =>
+        const waited = argv.wait
+          ? await waitForFulfilment({ buildDir: argv.build, chain, requestId: result.requestId, marketAddress: argv.registry, timeoutMs: argv.waitTimeout * 1000, logger })
+          : undefined
+        const final = waited?.request
+        const answer = waited?.answer
+        printResult(argv.json, { ...result, ...(final ? { status: final.status, fulfilment: final.fulfilment, answer, prover: waited?.prover, latencySeconds: waited?.latencySeconds } : {}) }, () =>
           [
             `request   ${result.requestId} (gas ${result.gasUsed}, ${result.private ? `private: no input posted; input and salt in ${argv.secretOut}, hand it to the prover off-chain` : `${result.inputBytes} bytes of input`})`,
             `input     hash ${result.inputHash}`,
             `price     ${result.terms.minPrice} → ${result.terms.maxPrice} wei over ${result.terms.rampSeconds} s; collateral ${result.terms.collateral} wei`,
             `deadlines lock by +${result.terms.lockWindow} s, fulfil by +${result.terms.fulfilWindow} s`,
-            ...(final ? [`status    ${final.status}${final.fulfilment ? ` by ${final.fulfilment.prover}${final.fulfilment.late ? ' (late)' : ''}` : ''}`] : []),
+            ...(final ? [`status    ${final.status}${final.fulfilment ? ` by ${final.fulfilment.prover}${final.fulfilment.late ? ' (late)' : ''}, verified; ${waited?.latencySeconds ?? '?'} s after the request` : ''}`] : []),
             ...(answer ? [`answer    [${answer.output.map((v) => v.toFixed(4)).join(', ')}]${answer.class !== undefined ? ` class ${answer.class}` : ''}`] : []),
           ].join('\n'),
         )
@@ -96,17 +82,6 @@ export function requestCommand(yargs: Argv<GlobalOptions>) {
       }
     },
   )
-}
-
-async function readRequestMarket(explicit: string | undefined, buildDir: string, chain: { chainId: bigint; embedded: boolean }): Promise<string | undefined> {
-  if (explicit) return explicit
-  return (await readDeployment(buildDir, chain))?.market
-}
-
-/** The answer of a fulfilment in the model's terms: outputs dequantized, and the class. */
-async function describeAnswer(buildDir: string, signals: readonly bigint[]): Promise<{ output: number[]; class?: number }> {
-  const { output, class: predicted } = decodeFulfilmentOutputs(await readManifest(buildDir), signals)
-  return predicted === undefined ? { output } : { output, class: predicted }
 }
 
 /** The secret of a private request, as one inputs.jsonl line (owner-only; never overwrites a file). */
