@@ -117,3 +117,18 @@ describe('lateTurn', () => {
     expect(firsts.size).toBeGreaterThan(1)
   })
 })
+
+describe('createCostModel', () => {
+  it('prices the measured proving time above the floor, plus the measured lifecycle gas', async () => {
+    const { createCostModel } = await import('./createCostModel.js')
+    const costs = createCostModel({ pricePerSecond: 1000n, priceFloor: 500n, smoothing: 0.5 })
+    expect(costs.cost('m', 2n)).toBe(500n + 400_000n * 2n) // nothing measured: the floor and the default gas
+    costs.observeProof('m', 2000)
+    expect(costs.secondsPerProof('m')).toBe(2)
+    expect(costs.cost('m', 0n)).toBe(2000n)
+    costs.observeProof('m', 4000) // moving average: 2 + 0.5·(4 − 2) = 3 s
+    costs.observeGas('m', 300_000n)
+    expect(costs.cost('m', 1n)).toBe(3000n + 300_000n)
+    expect(costs.secondsPerProof('other')).toBeUndefined()
+  })
+})
