@@ -16,11 +16,21 @@ export type ServedModel = {
   modelId: string
   context: OpenMarketModelReturnType
   executor: ProveExecutor
-  /** An executor factory over the shared pool for one fulfilment (`fulfilRequest({ executor })`), reporting each proof it makes. */
+  /**
+   * An executor factory over the shared pool for one fulfilment (`fulfilRequest({ executor })`),
+   * reporting each proof it makes. A proof already made for the same task (id, input hash,
+   * prover) is handed back instead of proving again: a fulfil that failed after its proof (an
+   * RPC hiccup, a transaction not mined in time) retries with the same proof.
+   */
   executorFor(onProof: (record: ProofRecord) => Promise<void>): ProveExecutorFactory
+  /** Drops the kept proof of a task once its request is settled (fulfilled, failed or gone). */
+  forgetProof(taskId: string): void
   /** Witness + proof time of the calibration proof made at start-up, ms. */
   calibrationMs: number
 }
+
+/** Proofs a node keeps per model for retries (it holds at most a few requests at once). */
+const MAX_KEPT_PROOFS = 64
 
 export type OpenServedModelsParameters = {
   builds: readonly string[]
@@ -57,6 +67,8 @@ export async function openServedModels({ builds, chain, marketAddress, workers, 
       }
       if (served.has(context.modelId)) throw new ChainError(`${buildDir} and ${served.get(context.modelId)!.buildDir} are the same model (${context.modelId}).`)
       const executor = createExecutor?.(buildDir, me) ?? createPoolExecutor({ buildDir, workers, backend: selectBackend(backend, { logger }), prover: me, logger })
+      // Proofs made and not yet settled, by task: a retried fulfil reuses its proof.
+      const proven = new Map<string, ProofRecord>()
       const model: ServedModel = {
         buildDir,
         name: context.manifest.name,
@@ -69,13 +81,24 @@ export async function openServedModels({ builds, chain, marketAddress, workers, 
           workers: executor.workers,
           threadsPerWorker: executor.threadsPerWorker,
           async run(task, options) {
+            const key = `${task.id}\n${task.inputSha256}\n${task.prover}`
+            const kept = proven.get(key)
+            if (kept) return { ok: true, record: kept }
             const result = await executor.run(task, options)
-            if (result.ok) await onProof(result.record)
+            if (result.ok) {
+              proven.set(key, result.record)
+              // Bounded: a node holds few requests at once; the oldest kept proof goes first.
+              if (proven.size > MAX_KEPT_PROOFS) proven.delete(proven.keys().next().value!)
+              await onProof(result.record)
+            }
             return result
           },
           // The pool outlives each fulfilment; the node closes it when it stops.
           async close() {},
         }),
+        forgetProof: (taskId) => {
+          for (const key of proven.keys()) if (key.startsWith(`${taskId}\n`)) proven.delete(key)
+        },
         calibrationMs: 0,
       }
       served.set(context.modelId, model)

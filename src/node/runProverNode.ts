@@ -133,6 +133,8 @@ export async function runProverNode(parameters: RunProverNodeParameters): Promis
       const t = tracked.get(requestId)!
       const job = (async () => {
         const done = await fulfilForNode({ requestId, model, chain, late, lockGas: t.lockGas, journal, metrics, costs, logger })
+        // A retry keeps the proof made (the next attempt sends it again); a settled request drops it.
+        if (done.outcome !== 'retry') model.forgetProof(`request-${requestId}`)
         if (done.outcome === 'fulfilled') return void tracked.delete(requestId)
         // A refusal counts against the request; a chain that cannot be reached does not (the
         // node retries it once the RPC answers, however long that takes).
