@@ -60,11 +60,11 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[], floa
       const out: bigint[] = new Array(layer.outFeatures)
       const exact = float64 ? exactInFloat64(layer, x, layer.inFeatures) : null
       if (exact) {
-        const { weight, bias } = asFloat64(layer)
+        const { weight, bias, x: xf } = exact
         for (let j = 0; j < layer.outFeatures; j++) {
           let acc = bias[j]!
           const row = j * layer.inFeatures
-          for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * exact[i]!
+          for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * xf[i]!
           out[j] = BigInt(acc)
         }
       } else {
@@ -149,7 +149,7 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: bool
   const acc: bigint[] = new Array(outC * oh * ow)
   const exact = float64 ? exactInFloat64(layer, x, perGroupIn * kh * kw) : null
   if (exact) {
-    const { weight, bias } = asFloat64(layer)
+    const { weight, bias, x: xf } = exact
     for (let m = 0; m < outC; m++) {
       const firstIn = Math.floor(m / perGroupOut) * perGroupIn
       for (let y = 0; y < oh; y++) {
@@ -160,7 +160,7 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: bool
             for (let i = iFrom; i < iTo; i++) {
               const wRow = ((m * perGroupIn + c) * kh + i) * kw
               const xRow = ((firstIn + c) * height + h0 + i) * width + w0
-              for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * exact[xRow + j]!
+              for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * xf[xRow + j]!
             }
           }
           acc[(m * oh + y) * ow + xx] = BigInt(a)
@@ -219,10 +219,6 @@ const FLOAT64_EXACT = 2 ** 53
 type Float64Weights = { weight: Float64Array; bias: Float64Array; maxWeight: number; maxBias: number }
 const float64Cache = new WeakMap<readonly string[], Float64Weights | null>()
 
-function asFloat64(layer: { weight: readonly string[]; bias: readonly string[] }): Float64Weights {
-  return float64Weights(layer)!
-}
-
 function float64Weights(layer: { weight: readonly string[]; bias: readonly string[] }): Float64Weights | null {
   let cached = float64Cache.get(layer.weight)
   if (cached === undefined) {
@@ -237,8 +233,8 @@ function float64Weights(layer: { weight: readonly string[]; bias: readonly strin
   return cached
 }
 
-/** The input as doubles when every sum of `terms` products (plus a bias) is exact in float64; otherwise null. */
-function exactInFloat64(layer: { weight: readonly string[]; bias: readonly string[] }, x: readonly bigint[], terms: number): Float64Array | null {
+/** The layer's weights and the input as doubles when every sum of `terms` products (plus a bias) is exact in float64; otherwise null. */
+function exactInFloat64(layer: { weight: readonly string[]; bias: readonly string[] }, x: readonly bigint[], terms: number): { weight: Float64Array; bias: Float64Array; x: Float64Array } | null {
   const weights = float64Weights(layer)
   if (!weights) return null
   let maxX = 0n
@@ -247,7 +243,7 @@ function exactInFloat64(layer: { weight: readonly string[]; bias: readonly strin
     if (a > maxX) maxX = a
   }
   if (weights.maxBias + terms * weights.maxWeight * Number(maxX) >= FLOAT64_EXACT / 2) return null
-  return Float64Array.from(x, Number)
+  return { weight: weights.weight, bias: weights.bias, x: Float64Array.from(x, Number) }
 }
 
 // BigInt's >> is an arithmetic shift, i.e. floor division, as in the circuit.
