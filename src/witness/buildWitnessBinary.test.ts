@@ -1,6 +1,8 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256Tree } from '../artifacts/sha256Tree.js'
 import { CompileError } from '../errors.js'
@@ -58,6 +60,13 @@ describe('generateCppWitnessSource + buildWitnessBinary', () => {
     await expect(runner.run({ value: String(1 << 20) })).rejects.toThrow(/exited/) // hi = 4096: the assert aborts the process
     expect(Buffer.from(await runner.run({ value: '42' })).equals(Buffer.from(wtns))).toBe(false) // a new process after the crash
     await runner.close()
+
+    // One-shot mode, circom's arguments: the same witness, exit 0 (circom's own main aborts with a double free here).
+    await writeFile(join(work, 'input.json'), JSON.stringify({ value: String(256 + 7) }))
+    await promisify(execFile)(a.binary, [join(work, 'input.json'), join(work, 'out.wtns')])
+    expect(Buffer.from(await readFile(join(work, 'out.wtns'))).equals(Buffer.from(wtns))).toBe(true)
+    await writeFile(join(work, 'partial.json'), JSON.stringify({}))
+    await expect(promisify(execFile)(a.binary, [join(work, 'partial.json'), join(work, 'none.wtns')])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not all inputs have been set/) })
   })
 
   it('fails with a CompileError naming the missing source', async () => {

@@ -42,7 +42,7 @@ export type WitnessBinaryInfo = {
 export const WITNESS_INFO_FILE = 'witness.json'
 
 /** Bumped when the build itself changes (flags, the server main), so old cache entries are not reused. */
-const RECIPE_VERSION = 'r2'
+const RECIPE_VERSION = 'r3'
 
 export type BuildWitnessBinaryParameters = {
   /** circom's C++ output (circuit.cpp, circuit.dat, main.cpp, calcwit.*, fr.*). */
