@@ -14,6 +14,8 @@ export type CreatePoolExecutorParameters = {
   buildDir: string
   /** Worker threads. */
   workers: number
+  /** Prover threads per native worker (default: the cores shared out, see `threadsPerWorker`). */
+  threadsPerWorker?: number
   /** The backend that runs (already resolved, see `selectBackend`). */
   backend: BackendName
   witness?: WitnessKind
@@ -46,6 +48,7 @@ export const DEFAULT_RETRIES = 2
 export function createPoolExecutor({
   buildDir,
   workers,
+  threadsPerWorker: plannedThreads,
   backend,
   witness = 'native',
   prover,
@@ -55,7 +58,7 @@ export function createPoolExecutor({
   filename,
   weights,
 }: CreatePoolExecutorParameters): ProveExecutor {
-  const proverThreads = threadsPerWorker(backend, workers, availableParallelism())
+  const proverThreads = plannedThreads ?? threadsPerWorker(backend, workers, availableParallelism())
   const perWorker = 2
   const pool = new Piscina<ProveTask, ProveTaskResult>({
     ...(filename ? { filename, ...(filename.endsWith('.ts') ? { execArgv: ['--import', 'tsx'] } : {}) } : workerEntry()),

@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events'
-import { availableParallelism } from 'node:os'
+import { stat } from 'node:fs/promises'
+import { availableParallelism, freemem } from 'node:os'
 import { resolve } from 'node:path'
+import { buildPaths } from '../artifacts/buildPaths.js'
 import { verifyArtifacts } from '../artifacts/manifest.js'
 import { ArtifactError, InputError } from '../errors.js'
 import { countLines } from '../io/countLines.js'
@@ -30,7 +32,9 @@ import { loadProvingArtifacts } from './provingArtifacts.js'
 import { checkResumedWeights } from './checkResumedWeights.js'
 import { checkWeightCommitment } from '../weights/checkWeightCommitment.js'
 import { ResumeMismatchError } from './resumeMismatchError.js'
-import type { BackendChoice } from './selectBackend.js'
+import type { PoolPlan } from './planPool.js'
+import { planPool } from './planPool.js'
+import type { BackendChoice, BackendName } from './selectBackend.js'
 import { selectBackend } from './selectBackend.js'
 
 export type BatchProgress = {
@@ -56,7 +60,11 @@ export type ProveBatchParameters = {
   outPath: string
   /** JSONL of `{"id", "line", "reason", "kind"}` for inputs that could not be proven (default `<out>.errors.jsonl`). */
   errorsPath?: string
-  /** Worker threads (default: the machine's cores). Native workers share the cores out; snarkjs workers prove single-threaded. */
+  /**
+   * Worker threads. Default: planned by `planPool` — one per core, but no more
+   * than inputs left to prove nor than fit in memory with this key. Native
+   * workers share the cores out as prover threads; snarkjs workers prove single-threaded.
+   */
   workers?: number
   /** `auto` (default): the native prover when its addon is built, snarkjs otherwise. */
   backend?: BackendChoice
@@ -161,7 +169,7 @@ async function runBatch(
     inputsPath,
     outPath,
     errorsPath = errorsPathFor(outPath),
-    workers = availableParallelism(),
+    workers,
     backend: backendChoice = 'auto',
     witness = 'native',
     prover = ZERO_ADDRESS,
@@ -178,7 +186,7 @@ async function runBatch(
   channel: Channel,
 ): Promise<ProveBatchReturnType> {
   const started = performance.now()
-  const limits = [['workers', workers, 1], ['retries', retries, 0], ['taskTimeoutMs', taskTimeoutMs, 0], ['maxFailures', maxFailures, 1], ['maxInFlight', maxInFlight ?? 1, 1]] as const
+  const limits = [['workers', workers ?? 1, 1], ['retries', retries, 0], ['taskTimeoutMs', taskTimeoutMs, 0], ['maxFailures', maxFailures, 1], ['maxInFlight', maxInFlight ?? 1, 1]] as const
   for (const [name, value, min] of limits) {
     if (!(value >= min) || (Number.isFinite(value) && !Number.isInteger(value))) {
       throw new InputError(`${name} must be an integer ≥ ${min}, not ${value}.`)
@@ -211,8 +219,8 @@ async function runBatch(
   const progress: BatchProgress = { done: 0, failed: 0, skipped: 0, alreadyFailed: 0, inFlight: 0, total: undefined }
   const failures: ProveBatchReturnType['failures'] = []
   const emitProgress = () => channel.push({ type: 'progress', progress: { ...progress } })
-  void countLines(inputsPath).then(
-    (lines) => ((progress.total = lines), emitProgress()),
+  const total = countLines(inputsPath).then(
+    (lines) => ((progress.total = lines), emitProgress(), lines),
     () => undefined,
   )
 
@@ -336,11 +344,14 @@ async function runBatch(
       }
       if (!executor) {
         await reportNativeWitness(buildDir, artifacts.manifest, witness, logger)
+        const plan = executorFactory ? undefined : await planLocalPool({ buildDir, backend: description.backend as BackendName, workers, total, fromLine: lineNumber })
+        if (plan) logger.debug(`pool: ${plan.reason}`)
         executor = executorFactory
           ? await executorFactory({ artifacts, vkeySha256, logger })
           : createPoolExecutor({
               buildDir,
-              workers,
+              workers: plan!.workers,
+              threadsPerWorker: plan!.threadsPerWorker,
               backend: description.backend as 'native' | 'snarkjs',
               witness,
               prover: proverAddress,
@@ -403,4 +414,25 @@ function idOf(text: string): string | null {
     const match = /"id"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)
     return match ? match[1]! : null
   }
+}
+
+/** How long the pool plan waits for the input count before planning without it. */
+const COUNT_WAIT_MS = 250
+
+/**
+ * The local pool's workers × threads (see `planPool`), from the inputs left
+ * (lines from `fromLine` on: an upper bound, as some may be proven already)
+ * when the count arrives in time, the key's size and half the free memory.
+ */
+async function planLocalPool({ buildDir, backend, workers, total, fromLine }: { buildDir: string; backend: BackendName; workers: number | undefined; total: Promise<number | undefined>; fromLine: number }): Promise<PoolPlan> {
+  const lines = workers === undefined ? await Promise.race([total, new Promise<undefined>((r) => setTimeout(() => r(undefined), COUNT_WAIT_MS).unref())]) : undefined
+  const keyBytes = (await stat(buildPaths(buildDir).zkey)).size
+  return planPool({
+    backend,
+    cores: availableParallelism(),
+    keyBytes,
+    memoryBytes: freemem() / 2,
+    ...(lines !== undefined ? { inputs: Math.max(1, lines - fromLine + 1) } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+  })
 }

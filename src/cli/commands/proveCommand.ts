@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import type { Argv } from 'yargs'
 import { CheckFailedError, InterruptedError } from '../../errors.js'
 import { DEFAULT_RETRIES, DEFAULT_TASK_TIMEOUT_MS } from '../../prove/createPoolExecutor.js'
@@ -23,7 +22,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .positional('build', { type: 'string', demandOption: true })
         .option('inputs', { type: 'string', demandOption: true, describe: 'JSONL of {"id","input"}, streamed' })
         .option('out', { type: 'string', demandOption: true, describe: 'proofs JSONL (appended; rerun to resume); errors go to <out>.errors.jsonl' })
-        .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (an integer ≥ 1; default: the cores)' })
+        .option('workers', { type: 'number', describe: 'worker threads (an integer ≥ 1; default: one per core, but no more than the inputs left nor than fit in memory with this key)' })
         .option('backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'auto: native when its addon is built, else snarkjs' })
         .option('witness', { choices: ['native', 'wasm'] as const, default: 'native' as const, describe: 'witness generator: native (C++, when built; wasm until then) or wasm' })
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' })
@@ -62,7 +61,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
           buildDir: argv.build,
           inputsPath: argv.inputs,
           outPath: argv.out,
-          workers: argv.workers,
+          ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
           backend: argv.backend,
           witness: argv.witness,
           ...(argv.prover ? { prover: argv.prover } : {}),

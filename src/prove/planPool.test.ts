@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { planPool } from './planPool.js'
+
+const MiB = 2 ** 20
+const GiB = 2 ** 30
+
+describe('planPool', () => {
+  it('gives a batch one native worker per core, the cores shared out', () => {
+    expect(planPool({ backend: 'native', cores: 2, inputs: 64, keyBytes: 2 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 2, threadsPerWorker: 1 })
+    expect(planPool({ backend: 'native', cores: 8, keyBytes: 2 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 8, threadsPerWorker: 1 })
+  })
+
+  it('never starts more workers than inputs left: one proof is one prover with every core', () => {
+    const one = planPool({ backend: 'native', cores: 4, inputs: 1, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })
+    expect(one).toMatchObject({ workers: 1, threadsPerWorker: 4 })
+    expect(one.reason).toMatch(/no more than the 1 input/)
+    expect(planPool({ backend: 'native', cores: 8, inputs: 3, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 3, threadsPerWorker: 2 })
+  })
+
+  it('gives a big key fewer workers with more threads each when memory is short', () => {
+    // 400 MiB of key: ~1.2 GiB per native worker, so 2.5 GiB holds two of them.
+    const plan = planPool({ backend: 'native', cores: 8, inputs: 1000, keyBytes: 400 * MiB, memoryBytes: 2.5 * GiB })
+    expect(plan).toMatchObject({ workers: 2, threadsPerWorker: 4 })
+    expect(plan.reason).toMatch(/fit in/)
+    // Not even one fits: still one worker (the proof may yet succeed; the pool never plans zero).
+    expect(planPool({ backend: 'native', cores: 2, keyBytes: 400 * MiB, memoryBytes: 100 * MiB })).toMatchObject({ workers: 1, threadsPerWorker: 2 })
+  })
+
+  it('keeps snarkjs workers single-threaded', () => {
+    expect(planPool({ backend: 'snarkjs', cores: 4, inputs: 2, keyBytes: 2 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 2, threadsPerWorker: 1 })
+  })
+
+  it('plans only the threads when the user chose the workers', () => {
+    expect(planPool({ backend: 'native', cores: 4, inputs: 1, keyBytes: 2 * MiB, memoryBytes: 8 * GiB, workers: 2 })).toMatchObject({ workers: 2, threadsPerWorker: 2 })
+  })
+})

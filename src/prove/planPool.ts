@@ -1,0 +1,59 @@
+import type { BackendName } from './selectBackend.js'
+
+export type PlanPoolParameters = {
+  backend: BackendName
+  /** Cores this process may use (`os.availableParallelism()`). */
+  cores: number
+  /** Inputs left to prove, when known (an upper bound is fine). */
+  inputs?: number
+  /** Size of the proving key file (`circuit.zkey`). */
+  keyBytes: number
+  /** Memory the pool may take (e.g. half of `os.freemem()`). */
+  memoryBytes: number
+  /** Workers the user asked for: then only the threads are planned. */
+  workers?: number
+}
+
+export type PoolPlan = {
+  workers: number
+  threadsPerWorker: number
+  /** One line on why, for the debug log. */
+  reason: string
+}
+
+/**
+ * A native worker holds the key twice over (the file's bytes and the parsed
+ * points) plus the FFT and MSM buffers of one proof: about three times the
+ * key file, and a fixed part for the runtime and the witness calculator.
+ */
+const NATIVE_BYTES_PER_KEY_BYTE = 3
+const WORKER_BASE_BYTES = 64 * 2 ** 20
+/** snarkjs parses the key into JS objects per proof: it needs more per key byte. */
+const SNARKJS_BYTES_PER_KEY_BYTE = 5
+
+/**
+ * Workers × prover threads for a batch. More workers beat more threads per
+ * worker whenever there are inputs for them: one proof's MSMs and FFTs do not
+ * scale linearly with threads, while separate proofs do, and each worker
+ * overlaps its next witness with its current proof. So the pool gets one
+ * worker per core, but never more workers than inputs left (a 1-proof batch
+ * is one prover with every core, and loads the key once) nor than fit in
+ * memory (big keys get fewer workers with more threads each). snarkjs
+ * workers prove single-threaded.
+ */
+export function planPool({ backend, cores, inputs, keyBytes, memoryBytes, workers }: PlanPoolParameters): PoolPlan {
+  const available = Math.max(1, Math.floor(cores))
+  const perWorker = WORKER_BASE_BYTES + keyBytes * (backend === 'native' ? NATIVE_BYTES_PER_KEY_BYTE : SNARKJS_BYTES_PER_KEY_BYTE)
+  const threadsFor = (n: number) => (backend === 'native' ? Math.max(1, Math.floor(available / n)) : 1)
+  if (workers !== undefined) return { workers, threadsPerWorker: threadsFor(workers), reason: `${workers} worker(s) as asked` }
+  const fitMemory = Math.max(1, Math.floor(memoryBytes / perWorker))
+  const fitInputs = inputs === undefined ? available : Math.max(1, inputs)
+  const chosen = Math.min(available, fitInputs, fitMemory)
+  const limit =
+    chosen === available ? `one per core (${available})` : chosen === fitInputs ? `no more than the ${fitInputs} input(s) left` : `${fitMemory} fit in ${mib(memoryBytes)} MiB at about ${mib(perWorker)} MiB each`
+  return { workers: chosen, threadsPerWorker: threadsFor(chosen), reason: `${chosen} ${backend} worker(s) × ${threadsFor(chosen)} thread(s): ${limit}` }
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20)
+}
