@@ -5,10 +5,11 @@
 //! prover holds it; the most recently loaded one is also kept after its last
 //! prover closes, so a process that runs batch after batch parses it once.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::zkey::{PointChecks, ProvingKey};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 type Slot = Arc<Mutex<Weak<ProvingKey>>>;
@@ -51,18 +52,49 @@ pub fn load(bytes: &[u8], pin: Option<&str>) -> Result<Loaded> {
         }
         None => false,
     };
-    let slot = {
-        let mut map = slots().lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, s| Arc::strong_count(s) > 1 || s.lock().map(|w| w.strong_count() > 0).unwrap_or(false));
-        map.entry(digest).or_default().clone()
-    };
+    let slot = slot_for(digest);
     // Holding the slot while parsing makes a second loader of the same key wait, not parse again.
     let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(key) = weak.upgrade() {
         return Ok(Loaded { key, cached: true, pinned });
     }
     let key = Arc::new(ProvingKey::parse(bytes, if pinned { PointChecks::Pinned } else { PointChecks::Full })?);
+    Ok(Loaded { key: keep(&mut weak, key), cached: false, pinned })
+}
+
+/// Returns the parsed key of the `.zkey` at `path`, which must hash to `pin`
+/// (the manifest's SHA-256). The cache is looked up by the pin before the file
+/// is touched: a key parsed from bytes with this hash is this key, so every
+/// worker after the first takes it without reading, copying or hashing the
+/// file. The first reads it once, straight into Rust, and frees the bytes as
+/// soon as the points are parsed.
+pub fn load_file(path: &Path, pin: &str) -> Result<Loaded> {
+    let digest = parse_hex(pin)?;
+    let slot = slot_for(digest);
+    let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(key) = weak.upgrade() {
+        return Ok(Loaded { key, cached: true, pinned: true });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error { kind: ErrorKind::Io, message: format!("cannot read {}: {e}", path.display()) })?;
+    let actual: [u8; 32] = Sha256::digest(&bytes).into();
+    if actual != digest {
+        return Err(Error::mismatch(format!("{} does not match its pinned SHA-256 (the manifest's): it was changed or corrupted after setup", path.display())));
+    }
+    let key = Arc::new(ProvingKey::parse(&bytes, PointChecks::Pinned)?);
+    drop(bytes);
+    Ok(Loaded { key: keep(&mut weak, key), cached: false, pinned: true })
+}
+
+/// The cache slot of a key hash (slots no loader or key holds any more are dropped first).
+fn slot_for(digest: [u8; 32]) -> Slot {
+    let mut map = slots().lock().unwrap_or_else(|e| e.into_inner());
+    map.retain(|_, s| Arc::strong_count(s) > 1 || s.lock().map(|w| w.strong_count() > 0).unwrap_or(false));
+    map.entry(digest).or_default().clone()
+}
+
+/// Records a freshly parsed key in its slot and as the most recent one.
+fn keep(weak: &mut Weak<ProvingKey>, key: Arc<ProvingKey>) -> Arc<ProvingKey> {
     *weak = Arc::downgrade(&key);
     *recent().lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
-    Ok(Loaded { key, cached: false, pinned })
+    key
 }

@@ -101,7 +101,15 @@ impl NativeProver {
     /// `sha256`: the hash recorded at setup; when given, the bytes must match it.
     #[napi(ts_return_type = "Promise<KeyInfo>")]
     pub fn load_key(&self, zkey: Buffer, sha256: Option<String>) -> AsyncTask<LoadKeyTask> {
-        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), bytes: zkey.to_vec(), pin: sha256 })
+        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), source: KeySource::Bytes { bytes: zkey.to_vec(), pin: sha256 } })
+    }
+
+    /// Loads the `.zkey` at `path`, which must hash to `sha256` (the manifest's).
+    /// The per-process cache is looked up by that hash first, so only the first
+    /// prover of a process reads the file (once, in Rust: no copy through JS).
+    #[napi(ts_return_type = "Promise<KeyInfo>")]
+    pub fn load_key_file(&self, path: String, sha256: String) -> AsyncTask<LoadKeyTask> {
+        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), source: KeySource::File { path: path.into(), pin: sha256 } })
     }
 
     /// Proves one `.wtns` witness; resolves to snarkjs proof JSON and timings.
@@ -119,10 +127,15 @@ impl NativeProver {
     }
 }
 
+/// A key handed over as bytes (pinned or fully checked), or as a pinned file the cache may already hold.
+enum KeySource {
+    Bytes { bytes: Vec<u8>, pin: Option<String> },
+    File { path: std::path::PathBuf, pin: String },
+}
+
 pub struct LoadKeyTask {
     shared: Arc<Shared>,
-    bytes: Vec<u8>,
-    pin: Option<String>,
+    source: KeySource,
 }
 
 impl Task for LoadKeyTask {
@@ -131,8 +144,11 @@ impl Task for LoadKeyTask {
 
     fn compute(&mut self) -> Result<KeyInfo> {
         let started = Instant::now();
-        let (bytes, pin) = (std::mem::take(&mut self.bytes), self.pin.take());
-        let loaded = guarded(&self.shared.pool, || keycache::load(&bytes, pin.as_deref()))?;
+        let source = std::mem::replace(&mut self.source, KeySource::Bytes { bytes: Vec::new(), pin: None });
+        let loaded = guarded(&self.shared.pool, || match &source {
+            KeySource::File { path, pin } => keycache::load_file(path, pin),
+            KeySource::Bytes { bytes, pin } => keycache::load(bytes, pin.as_deref()),
+        })?;
         let key = loaded.key;
         let info = KeyInfo {
             n_vars: key.n_vars as u32,

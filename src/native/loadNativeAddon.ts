@@ -24,6 +24,11 @@ export type NativeAddon = {
     readonly threads: number
     /** Parses a snarkjs .zkey (once per process); with `sha256`, the bytes must match it. */
     loadKey(zkey: Uint8Array, sha256?: string | null): Promise<NativeKeyInfo>
+    /**
+     * Loads the .zkey at `path`, which must hash to `sha256`; the per-process cache is looked up by
+     * that hash first, so only a process's first prover reads the file. Absent from older addons.
+     */
+    loadKeyFile?(path: string, sha256: string): Promise<NativeKeyInfo>
     /** Proves a .wtns witness; every proof is checked against the key before it is returned. */
     prove(wtns: Uint8Array): Promise<NativeProveResult>
     close(): void

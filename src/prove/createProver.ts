@@ -49,7 +49,7 @@ export async function createProver(
     throw new ArtifactError(`${artifacts.buildDir} has no verification key recorded in its manifest.`, { details: `Run \`glassbox setup ${artifacts.buildDir}\` first.` })
   }
   const witnessCalculator = await createWitnessCalculator(artifacts, { prefer: witness, ...(logger ? { logger } : {}) })
-  await backend.loadKey(artifacts.zkey)
+  await loadKey(backend, artifacts)
   // A committed-weights circuit takes the weight set as private input: the same for every inference.
   const weights = artifacts.manifest.weights.visibility === 'committed' ? weightSignals(artifacts.model) : undefined
   let proving: Promise<unknown> = Promise.resolve()
@@ -134,4 +134,20 @@ async function checkPublicSignals(
       })
     }
   }
+}
+
+/**
+ * A backend that reads the key file itself (native: once per process, shared
+ * by its workers) gets the path and the manifest's hash; otherwise the bytes
+ * `loadProvingArtifacts` read and checked.
+ */
+async function loadKey(backend: ProverBackend, artifacts: ProvingArtifacts): Promise<void> {
+  const sha256 = artifacts.manifest.artifacts['zkey']
+  if (backend.loadKeyFile && sha256) return backend.loadKeyFile(artifacts.zkeyPath, sha256)
+  if (artifacts.zkey.length === 0) {
+    throw new ArtifactError(`The proving key ${artifacts.zkeyPath} was not loaded${sha256 ? '' : ' (the manifest records none)'}.`, {
+      details: sha256 ? 'Load the artifacts with `withKey: true` for this backend.' : `Run \`glassbox setup ${artifacts.buildDir}\` first.`,
+    })
+  }
+  return backend.loadKey(artifacts.zkey)
 }

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildExample, examplePath } from '../../test/support/exampleBuild.js'
 import { buildPaths } from '../artifacts/buildPaths.js'
-import { ProveError } from '../errors.js'
+import { ArtifactError, ProveError } from '../errors.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import type { NativeAddon } from '../native/loadNativeAddon.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
@@ -120,6 +121,28 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     // Not a zkey at all, and a truncated one.
     await expect(nativeBackend({ addon: native }).loadKey(new TextEncoder().encode('not a zkey'))).rejects.toThrow(ProveError)
     await expect(nativeBackend({ addon: native }).loadKey(zkey.slice(0, zkey.length - 100))).rejects.toThrow(/truncated/)
+  })
+
+  it('loads a key file by its manifest hash once per process: later provers take it without reading the file', async () => {
+    const sha256 = (await loadProvingArtifacts(irisDir, { withKey: false })).manifest.artifacts['zkey']!
+    const first = await new native.NativeProver(1).loadKeyFile!(buildPaths(irisDir).zkey, sha256)
+    expect(first).toMatchObject({ pinned: true })
+    // Same hash, a path that does not exist: served from the cache, so the file was not touched.
+    const again = new native.NativeProver(1)
+    expect(await again.loadKeyFile!(join(irisDir, 'no-such.zkey'), sha256)).toMatchObject({ cached: true, pinned: true })
+    const proof = JSON.parse((await again.prove(witness)).json) as { publicSignals: string[] }
+    expect(proof.publicSignals.length).toBeGreaterThan(0)
+    again.close()
+
+    // A file that does not hash to the manifest's value is an ArtifactError naming it; a missing one names it too.
+    const tampered = join(irisDir, 'tampered.zkey')
+    const bytes = zkey.slice()
+    bytes[bytes.length - 1]! ^= 0x01
+    await writeFile(tampered, bytes)
+    const otherSha = createHash('sha256').update(zkey).update('other').digest('hex')
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(tampered, otherSha)).rejects.toThrow(ArtifactError)
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(tampered, otherSha)).rejects.toThrow(/tampered\.zkey does not match its hash in the manifest/)
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(join(irisDir, 'missing.zkey'), otherSha)).rejects.toThrow(/cannot read .*missing\.zkey/)
   })
 
   it('refuses a witness of the wrong length or from another circuit with a ProveError', async () => {

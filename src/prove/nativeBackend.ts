@@ -1,5 +1,6 @@
 import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
-import { ProveError } from '../errors.js'
+import { readFile } from 'node:fs/promises'
+import { ArtifactError, ProveError } from '../errors.js'
 import type { NativeAddon, NativeProver } from '../native/loadNativeAddon.js'
 import type { ProverBackend } from './proverBackend.js'
 
@@ -23,21 +24,31 @@ export type NativeBackendOptions = {
  */
 export function nativeBackend({ addon, threads = 1, zkeySha256 }: NativeBackendOptions): ProverBackend {
   let prover: NativeProver | undefined
-  return {
-    name: 'native',
-    async loadKey(zkey) {
-      const next = new addon.NativeProver(threads)
-      try {
-        await next.loadKey(zkey, zkeySha256 ?? null)
-      } catch (cause) {
-        throw new ProveError('The native prover cannot read this proving key.', {
-          details: `${nativeMessage(cause)}. Rerun \`glassbox setup\` to make a fresh circuit.zkey.`,
+  const load = async (read: (next: NativeProver) => Promise<unknown>, path?: string) => {
+    const next = new addon.NativeProver(threads)
+    try {
+      await read(next)
+    } catch (cause) {
+      const message = nativeMessage(cause)
+      if (path && /^\[MISMATCH\]/.test(cause instanceof Error ? cause.message : '')) {
+        throw new ArtifactError(`${path} does not match its hash in the manifest.`, {
+          details: 'The file was changed or belongs to another build; rerun `glassbox setup` for this build folder.',
           cause,
         })
       }
-      prover?.close()
-      prover = next
-    },
+      throw new ProveError('The native prover cannot read this proving key.', {
+        details: `${message}. Rerun \`glassbox setup\` to make a fresh circuit.zkey.`,
+        cause,
+      })
+    }
+    prover?.close()
+    prover = next
+  }
+  return {
+    name: 'native',
+    loadKey: (zkey) => load((next) => next.loadKey(zkey, zkeySha256 ?? null)),
+    // An addon built before loadKeyFile existed takes the bytes, checked against the same hash.
+    loadKeyFile: (path, sha256) => load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path),
     async prove(witness) {
       if (!prover) throw new ProveError('native backend: no proving key loaded.')
       let json: string

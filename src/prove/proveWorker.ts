@@ -10,7 +10,6 @@ import type { ProofRecord } from './proofRecord.js'
 import { loadNativeAddon } from '../native/loadNativeAddon.js'
 import { nativeBackend } from './nativeBackend.js'
 import type { ProverBackend } from './proverBackend.js'
-import type { ProvingArtifacts } from './provingArtifacts.js'
 import { loadProvingArtifacts } from './provingArtifacts.js'
 import type { BackendName } from './selectBackend.js'
 import { snarkjsBackend } from './snarkjsBackend.js'
@@ -29,23 +28,24 @@ let proverPromise: Promise<Prover> | undefined
 
 function getProver(): Promise<Prover> {
   const { buildDir, prover, witness, weightsPath, weightsCommitment } = workerData as ProveWorkerData
-  proverPromise ??= loadProvingArtifacts(buildDir, weightsPath ? { weightsPath } : {}).then((artifacts) => {
+  const backend = workerBackend()
+  // The native backend reads and checks the key file itself, once per process for all workers.
+  proverPromise ??= loadProvingArtifacts(buildDir, { withKey: !backend.loadKeyFile, ...(weightsPath ? { weightsPath } : {}) }).then((artifacts) => {
     // The file may have changed since the main thread checked it: prove only what was checked.
     if (weightsCommitment !== undefined && artifacts.weights.commitment !== weightsCommitment) {
       throw new WeightSetError(`${weightsPath} changed while proving.`, { details: 'Run the same command again (finished proofs are kept).' })
     }
-    return createProver(artifacts, workerBackend(artifacts), { prover, ...(witness ? { witness } : {}), checkInputHash: false })
+    return createProver(artifacts, backend, { prover, ...(witness ? { witness } : {}), checkInputHash: false })
   })
   return proverPromise
 }
 
-function workerBackend(artifacts: ProvingArtifacts): ProverBackend {
+function workerBackend(): ProverBackend {
   const { backend, threads = 1 } = workerData as ProveWorkerData
   // The pool's thread already loaded the addon; loading it here again only fails if it broke in between.
   const addon = backend === 'native' ? loadNativeAddon() : undefined
   if (!addon) return snarkjsBackend({ singleThread: true })
-  const zkeySha256 = artifacts.manifest.artifacts['zkey']
-  return nativeBackend({ addon, threads, ...(zkeySha256 ? { zkeySha256 } : {}) })
+  return nativeBackend({ addon, threads })
 }
 
 export default async function proveTask(task: ProveTask): Promise<ProveTaskResult> {

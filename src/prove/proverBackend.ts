@@ -9,6 +9,13 @@ export type ProverBackend = {
   readonly name: 'snarkjs' | 'native'
   /** Parses/keeps the proving key once; later proofs reuse it. */
   loadKey(zkey: Uint8Array): Promise<void>
+  /**
+   * Loads the key file itself, checked against `sha256` (the manifest's), when
+   * the backend can do better than bytes read by the caller: the native one
+   * reads it once per process and shares the parsed key between its workers.
+   * @throws {ArtifactError} when the file does not hash to `sha256`.
+   */
+  loadKeyFile?(path: string, sha256: string): Promise<void>
   prove(witness: Uint8Array): Promise<{ proof: Groth16Proof; publicSignals: string[] }>
   close(): Promise<void>
 }

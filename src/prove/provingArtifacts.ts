@@ -21,7 +21,9 @@ export type ProvingArtifacts = {
    */
   weights: { visibility: 'constant' | 'committed'; commitment: string; source: string }
   wasm: Uint8Array
+  /** The proving key's bytes; empty when loaded `withKey: false` (a backend with `loadKeyFile` reads `zkeyPath` itself). */
   zkey: Uint8Array
+  zkeyPath: string
 }
 
 /**
@@ -57,5 +59,6 @@ export async function loadProvingArtifacts(
     weights,
     wasm: new Uint8Array(await readFile(paths.wasm)),
     zkey: withKey ? new Uint8Array(await readFile(paths.zkey)) : new Uint8Array(),
+    zkeyPath: paths.zkey,
   }
 }
