@@ -4,8 +4,11 @@ import type { Argv } from 'yargs'
 import { readFile } from 'node:fs/promises'
 import { buildPaths } from '../../artifacts/buildPaths.js'
 import { readManifest } from '../../artifacts/manifest.js'
+import { layerKindOf } from '../../layers/layerTable.js'
+import { weightArraysOf } from '../../layers/weightFields.js'
 import { parseFixedPointModel } from '../../quantize/fixedPointModel.js'
 import { importOnnx } from '../../model/importOnnx.js'
+import { opInputs } from '../../model/ir.js'
 import { loadOnnx } from '../../model/loadOnnx.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { printResult, table } from '../output.js'
@@ -24,8 +27,9 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
         const committed = manifest.weights.visibility === 'committed'
         const rows = manifest.constraints.layers.map((part) => {
           const layer = byName.get(part.name)
-          const params = !layer ? '' : layer.kind === 'dense' || layer.kind === 'conv' ? layer.weight.length + layer.bias.length : layer.kind === 'affine' ? layer.factor.length * 2 : 0
-          const shape = !layer ? '' : layer.kind === 'conv' ? (layer.pool?.outShape ?? layer.convShape).join('×') : String(part.outputs)
+          const weights = layer && weightArraysOf(layer)
+          const params = !layer ? '' : weights ? weights.multiplier.length + weights.addend.length : 0
+          const shape = !layer ? '' : (layerKindOf(layer).outputShape?.(layer)?.join('×') ?? String(part.outputs))
           const fixed = !layer ? '' : `2^${layer.scale}, ${layer.bits} b${'shift' in layer ? `, >>${layer.shift}` : ''}`
           return [part.name, part.kind, shape, fixed, params, ...(committed ? [part.macs ?? ''] : []), part.constraints]
         })
@@ -49,11 +53,11 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
       const ir = importOnnx(await loadOnnx(argv.target), { name: basename(argv.target, extname(argv.target)) })
       const rows = ir.ops.map((op) => {
         const params = op.kind === 'dense' || op.kind === 'conv' ? op.weight.length + op.bias.length : op.kind === 'affine' ? op.scale.length + op.shift.length : 0
-        const input = op.kind === 'concat' ? op.inputs[0]! : op.input
+        const input = opInputs(op)[0]!
         return [op.name, op.kind, `[${(ir.tensors[input] ?? []).join(',')}]`, `[${(ir.tensors[op.output] ?? []).join(',')}]`, params]
       })
       const total = rows.reduce((a, r) => a + Number(r[4]), 0)
-      printResult(argv.json, { name: ir.name, input: ir.input, output: ir.output, ops: ir.ops.map((o) => ({ name: o.name, kind: o.kind, inputs: o.kind === 'concat' ? o.inputs : [o.input], output: o.output })) }, () =>
+      printResult(argv.json, { name: ir.name, input: ir.input, output: ir.output, ops: ir.ops.map((o) => ({ name: o.name, kind: o.kind, inputs: opInputs(o), output: o.output })) }, () =>
         [`${ir.name} (${ir.producer}, opset ${ir.opsetVersion}): input ${ir.input.name} [${ir.input.shape.join(', ')}] → output ${ir.output.name} [${ir.output.shape.join(', ')}]`, table(['op', 'kind', 'in', 'out', 'params'], rows), `${total} parameters`].join('\n'),
       )
     },
