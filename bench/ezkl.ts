@@ -8,7 +8,8 @@
  *
  * Options: --models a,b (folders under examples/), --proofs N (per system, default 3), --accuracy
  * N (first N test inputs for accuracy, default 32), --ezkl-target resources|accuracy (ezkl's
- * calibration target, default resources), --python PATH (the interpreter that creates the venv,
+ * calibration target, default resources), --ezkl-max-logrows N (calibrate_settings' max_logrows;
+ * default ezkl's own choice), --python PATH (the interpreter that creates the venv,
  * default python3.11, else python3).
  *
  * ezkl is installed on first use into bench/.ezkl/venv (gitignored) from PyPI; when that fails or
@@ -17,7 +18,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Interface } from 'ethers'
@@ -34,7 +35,8 @@ import { readProofs } from '../src/verify/readProofs.js'
 import { cachedPtauFiles, prefixedLogger, round, timed, writeFirstLines } from './measure.js'
 import { fileStamp, machineInfo } from './report.js'
 import { EZKL_VERSION, ensureEzkl, isUnavailable, runPipeline, type EzklEnvironment } from './ezklEnvironment.js'
-import { ezklMarkdown, type AccuracyFigures, type EzklBenchReport, type ModelComparison, type OnChainFigures, type SideFigures } from './ezklReport.js'
+import { accuracyOf, median, type Reference, type TestLine } from './ezklFigures.js'
+import { ezklMarkdown, type EzklBenchReport, type ModelComparison, type OnChainFigures, type SideFigures } from './ezklReport.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SELF = fileURLToPath(import.meta.url)
@@ -56,36 +58,11 @@ function option(name: string, fallback: string): string {
   return at > 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
 }
 
-const median = (values: readonly number[]): number => {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-const argmax = (values: readonly number[]): number => values.reduce((best, v, i) => (v > values[best]! ? i : best), 0)
-
-type TestLine = { id: string; input: number[]; label: number }
-type Reference = { id: string; output: number[]; class: number }
-
 async function readJsonl<T>(path: string): Promise<T[]> {
   return (await readFile(path, 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as T)
-}
-
-function accuracyOf(outputs: readonly number[][], tests: readonly TestLine[], references: readonly Reference[]): AccuracyFigures {
-  let correct = 0
-  let agree = 0
-  let maxAbsError = 0
-  outputs.forEach((output, i) => {
-    const cls = argmax(output)
-    if (cls === tests[i]!.label) correct++
-    if (cls === references[i]!.class) agree++
-    output.forEach((v, j) => (maxAbsError = Math.max(maxAbsError, Math.abs(v - references[i]!.output[j]!))))
-  })
-  return { samples: outputs.length, labelAccuracy: correct / outputs.length, floatAgreement: agree / outputs.length, maxAbsError }
 }
 
 /** Deploys a verifier, checks every proof with `eth_call` and measures one `verifyProof` transaction's gas from its receipt. */
@@ -137,6 +114,7 @@ async function benchGlassbox(name: string, m: ModelInputs, work: string, chain: 
 
   logger.info('prove (child process, 1 worker)…')
   const proofsPath = join(work, 'glassbox-proofs.jsonl')
+  const loadBefore = loadavg()[0]!
   const child = await runGlassboxProveChild(buildDir, m.proofInputs, proofsPath)
   const records = await readProofs(proofsPath)
   if (child.failures || records.length === 0) throw new Error(`${child.failures} of the glassbox proofs failed`)
@@ -178,6 +156,7 @@ async function benchGlassbox(name: string, m: ModelInputs, work: string, chain: 
       medianMs: round(median(records.map((r) => r.ms)), 1),
       rssBeforeMiB: round(child.rssBeforeKiB / 1024, 1),
       peakRssMiB: round(child.peakRssKiB / 1024, 1),
+      loadBefore: round(loadBefore),
     },
     // Groth16 on BN254, uncompressed as the EVM takes it: A (G1) + B (G2) + C (G1) = 8 words.
     proofBytes: 8 * 32,
@@ -213,7 +192,7 @@ type EzklBuild = {
 type EzklProve = { runs: { ms: number; witnessMs: number; proveMs: number; proofBytes: number; instances: number }[]; medianMs: number; rssBeforeKiB: number; peakRssKiB: number }
 type EzklVerify = { checks: { valid: boolean; ms: number; calldataPath: string; calldataBytes: number }[] }
 
-async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEnvironment, target: string, chain: ConnectChainReturnType): Promise<SideFigures> {
+async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEnvironment, tuning: { target: string; maxLogrows: number | undefined }, chain: ConnectChainReturnType): Promise<SideFigures> {
   const dir = join(work, 'ezkl')
   await mkdir(dir, { recursive: true })
   const asArray = async (jsonl: string, out: string) => writeFile(out, JSON.stringify((await readJsonl<{ input: number[] }>(jsonl)).map((l) => l.input)))
@@ -230,12 +209,13 @@ async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEn
     env,
     PIPELINE,
     'build',
-    ['--dir', dir, '--model', join(m.dir, 'model.onnx'), '--calibration', calibration, '--srs-cache', join(EZKL_CACHE, 'srs'), '--input-visibility', VISIBILITY.input, '--param-visibility', VISIBILITY.params, '--output-visibility', VISIBILITY.output, '--target', target],
+    ['--dir', dir, '--model', join(m.dir, 'model.onnx'), '--calibration', calibration, '--srs-cache', join(EZKL_CACHE, 'srs'), '--input-visibility', VISIBILITY.input, '--param-visibility', VISIBILITY.params, '--output-visibility', VISIBILITY.output, '--target', tuning.target, ...(tuning.maxLogrows ? ['--max-logrows', String(tuning.maxLogrows)] : [])],
     result('build'),
   )
   log(`${name}: ezkl witness for accuracy…`)
   const witness = await runPipeline<{ outputs: number[][] }>(env, PIPELINE, 'witness', ['--dir', dir, '--inputs', accuracyInputs], result('witness'))
   log(`${name}: ezkl prove…`)
+  const loadBefore = loadavg()[0]!
   const prove = await runPipeline<EzklProve>(env, PIPELINE, 'prove', ['--dir', dir, '--inputs', proofInputs], result('prove'))
   log(`${name}: ezkl verify…`)
   const verify = await runPipeline<EzklVerify>(env, PIPELINE, 'verify', ['--dir', dir, '--count', String(prove.runs.length)], result('verify'))
@@ -285,6 +265,7 @@ async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEn
       medianMs: round(prove.medianMs, 1),
       rssBeforeMiB: round(prove.rssBeforeKiB / 1024, 1),
       peakRssMiB: round(prove.peakRssKiB / 1024, 1),
+      loadBefore: round(loadBefore),
     },
     proofBytes: runs[0]!.proofBytes,
     publicValues: runs[0]!.instances,
@@ -349,6 +330,9 @@ async function main(): Promise<number> {
   const proofs = Number(option('proofs', '3'))
   const accuracy = Number(option('accuracy', '32'))
   const target = option('ezkl-target', 'resources')
+  const maxLogrowsOption = option('ezkl-max-logrows', '')
+  const maxLogrows = maxLogrowsOption === '' ? undefined : Number(maxLogrowsOption)
+  if (maxLogrows !== undefined && (!Number.isInteger(maxLogrows) || maxLogrows < 1 || maxLogrows > 26)) throw new Error(`--ezkl-max-logrows must be an integer in 1..26, got ${maxLogrowsOption}`)
   if (!Number.isInteger(proofs) || proofs < 1) throw new Error(`--proofs must be a positive integer, got ${option('proofs', '')}`)
   if (!Number.isInteger(accuracy) || accuracy < 1) throw new Error(`--accuracy must be a positive integer, got ${option('accuracy', '')}`)
   if (target !== 'resources' && target !== 'accuracy') throw new Error(`--ezkl-target is resources or accuracy, got ${target}`)
@@ -395,7 +379,7 @@ async function main(): Promise<number> {
       log(`${name}: glassbox…`)
       const glassbox = await attempt('glassbox', () => benchGlassbox(name, inputs, modelWork, chain))
       log(`${name}: ezkl…`)
-      const ezkl = await attempt('ezkl', () => benchEzkl(name, inputs, modelWork, env, target, chain))
+      const ezkl = await attempt('ezkl', () => benchEzkl(name, inputs, modelWork, env, { target, maxLogrows }, chain))
       results.push({ model: name, floatAccuracy: float, glassbox, ezkl })
       // Keys are hundreds of MB for ezkl: drop each model's work folder once measured.
       await rm(modelWork, { recursive: true, force: true })
@@ -410,7 +394,7 @@ async function main(): Promise<number> {
     finishedAt: finished.toISOString(),
     totalSeconds: round((finished.getTime() - started.getTime()) / 1000, 1),
     machine,
-    ezkl: { version: env.version, python: env.pythonVersion, target, visibility: VISIBILITY },
+    ezkl: { version: env.version, python: env.pythonVersion, target, maxLogrows: maxLogrows ?? null, visibility: VISIBILITY },
     memoryMethod: MEMORY_METHOD,
     results,
   }

@@ -38,7 +38,7 @@ export type SideFigures = {
   /** glassbox: the dev ptau; ezkl: the dev SRS from gen_srs. Seconds when generated in this run. */
   parameters: { power: number; generated: boolean; seconds?: number }
   provingKeyBytes: number
-  prove: { proofs: number; msPerProof: number[]; medianMs: number; rssBeforeMiB: number; peakRssMiB: number }
+  prove: { proofs: number; msPerProof: number[]; medianMs: number; rssBeforeMiB: number; peakRssMiB: number; /** 1-minute load average just before proving: the machine is shared. */ loadBefore: number }
   proofBytes: number
   publicValues: number
   verify: { valid: number; total: number; msPerProof: number }
@@ -55,7 +55,7 @@ export type ModelComparison = {
 }
 
 export type EzklBenchReport = Omit<BenchReport, 'results'> & {
-  ezkl: { version: string; python: string; target: string; visibility: { input: string; params: string; output: string } }
+  ezkl: { version: string; python: string; target: string; maxLogrows: number | null; visibility: { input: string; params: string; output: string } }
   memoryMethod: string
   results: ModelComparison[]
 }
@@ -95,6 +95,7 @@ const SPECS: Spec[] = [
   { label: fixed('dev ptau / SRS'), cell: params },
   { label: fixed('proving key MiB'), cell: (s) => num(s.provingKeyBytes / 2 ** 20, 1), value: (s) => s.provingKeyBytes },
   { label: (g, e) => `ms per proof, median of ${g?.prove.proofs ?? '–'} / ${e?.prove.proofs ?? '–'} (witness + proof)`, cell: (s) => num(s.prove.medianMs), value: (s) => s.prove.medianMs },
+  { label: fixed('load average (1 min) before proving'), cell: (s) => num(s.prove.loadBefore, 1) },
   { label: fixed('prover process peak RSS MiB'), cell: (s) => num(s.prove.peakRssMiB), value: (s) => s.prove.peakRssMiB },
   { label: fixed('&nbsp;&nbsp;of which while proving (peak − RSS before)'), cell: (s) => num(whileProving(s)), value: whileProving },
   { label: fixed('proof bytes (without public values)'), cell: (s) => num(s.proofBytes), value: (s) => s.proofBytes },
@@ -139,7 +140,7 @@ export function ezklMarkdown(report: EzklBenchReport, notes: readonly string[]):
     '',
     `Machine: ${m.cpuModel} × ${m.cpuCount}, ${m.totalMemoryGiB} GiB, ${m.os}, Node ${m.node}, Python ${report.ezkl.python}, load average at start ${m.loadAverageAtStart.join(' / ')}. Total run ${report.totalSeconds.toFixed(0)} s.`,
     '',
-    `ezkl: input ${report.ezkl.visibility.input}, params ${report.ezkl.visibility.params}, output ${report.ezkl.visibility.output}; calibrate_settings target \`${report.ezkl.target}\`; local dev SRS from gen_srs. Memory: ${report.memoryMethod}.`,
+    `ezkl: input ${report.ezkl.visibility.input}, params ${report.ezkl.visibility.params}, output ${report.ezkl.visibility.output}; calibrate_settings target \`${report.ezkl.target}\`, max_logrows ${report.ezkl.maxLogrows ?? "ezkl's default"}; local dev SRS from gen_srs. Memory: ${report.memoryMethod}.`,
     '',
     ...report.results.map(modelTable),
     ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),

@@ -6,7 +6,7 @@ Each subcommand is one phase in its own process, so that the peak RSS a phase re
 inflated by key generation, nor the other way round.
 
   check                     import ezkl; write its version
-  build   --model --calibration --dir [--srs-cache] [--input-visibility …] [--target …]
+  build   --model --calibration --dir --srs-cache [--input-visibility …] [--target …] [--max-logrows N]
                             gen_settings, calibrate_settings, compile_circuit, gen_srs (local,
                             cached by logrows), setup, create_evm_verifier
   witness --dir --inputs    gen_witness per input: the circuit's outputs, for accuracy
@@ -117,7 +117,8 @@ def command_build(args):
     log("gen_settings…")
     _, seconds["genSettings"] = timed(ezkl.gen_settings, p["model"], p["settings"], py_run_args=run_args)
     log(f"calibrate_settings (target {args.target})…")
-    _, seconds["calibrate"] = timed(ezkl.calibrate_settings, calibration, p["model"], p["settings"], args.target)
+    limit = {"max_logrows": args.max_logrows} if args.max_logrows else {}
+    _, seconds["calibrate"] = timed(ezkl.calibrate_settings, calibration, p["model"], p["settings"], args.target, **limit)
     log("compile_circuit…")
     _, seconds["compileCircuit"] = timed(ezkl.compile_circuit, p["model"], p["compiled"], p["settings"])
     with open(p["settings"], encoding="utf8") as source:
@@ -264,6 +265,7 @@ def main():
     build.add_argument("--param-visibility", default="fixed")
     build.add_argument("--output-visibility", default="public")
     build.add_argument("--target", default="resources", choices=["resources", "accuracy"])
+    build.add_argument("--max-logrows", type=int, default=None, help="calibrate_settings' max_logrows (default: ezkl's own)")
     witness = sub.add_parser("witness")
     witness.add_argument("--inputs", required=True)
     prove = sub.add_parser("prove")
