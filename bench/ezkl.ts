@@ -9,7 +9,7 @@
  * Options: --models a,b (folders under examples/), --proofs N (per system, default 3), --accuracy
  * N (first N test inputs for accuracy, default 32), --ezkl-target resources|accuracy (ezkl's
  * calibration target, default resources), --ezkl-max-logrows N (calibrate_settings' max_logrows;
- * default ezkl's own choice), --python PATH (the interpreter that creates the venv,
+ * default ezkl's own choice), --ezkl-cache DIR (the venv and SRS cache, default bench/.ezkl), --python PATH (the interpreter that creates the venv,
  * default python3.11, else python3).
  *
  * ezkl is installed on first use into bench/.ezkl/venv (gitignored) from PyPI; when that fails or
@@ -42,7 +42,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SELF = fileURLToPath(import.meta.url)
 const KEYS_DIR = join(ROOT, 'keys')
 const RESULTS_DIR = join(ROOT, 'bench', 'results')
-const EZKL_CACHE = join(ROOT, 'bench', '.ezkl')
+const DEFAULT_EZKL_CACHE = join(ROOT, 'bench', '.ezkl')
 const PIPELINE = join(ROOT, 'bench', 'ezkl_pipeline.py')
 const MiB = 1024 * 1024
 /** EIP-170: the largest runtime bytecode mainnet accepts. */
@@ -192,7 +192,7 @@ type EzklBuild = {
 type EzklProve = { runs: { ms: number; witnessMs: number; proveMs: number; proofBytes: number; instances: number }[]; medianMs: number; rssBeforeKiB: number; peakRssKiB: number }
 type EzklVerify = { checks: { valid: boolean; ms: number; calldataPath: string; calldataBytes: number }[] }
 
-async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEnvironment, tuning: { target: string; maxLogrows: number | undefined }, chain: ConnectChainReturnType): Promise<SideFigures> {
+async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEnvironment, tuning: { target: string; maxLogrows: number | undefined; srsCache: string }, chain: ConnectChainReturnType): Promise<SideFigures> {
   const dir = join(work, 'ezkl')
   await mkdir(dir, { recursive: true })
   const asArray = async (jsonl: string, out: string) => writeFile(out, JSON.stringify((await readJsonl<{ input: number[] }>(jsonl)).map((l) => l.input)))
@@ -209,7 +209,7 @@ async function benchEzkl(name: string, m: ModelInputs, work: string, env: EzklEn
     env,
     PIPELINE,
     'build',
-    ['--dir', dir, '--model', join(m.dir, 'model.onnx'), '--calibration', calibration, '--srs-cache', join(EZKL_CACHE, 'srs'), '--input-visibility', VISIBILITY.input, '--param-visibility', VISIBILITY.params, '--output-visibility', VISIBILITY.output, '--target', tuning.target, ...(tuning.maxLogrows ? ['--max-logrows', String(tuning.maxLogrows)] : [])],
+    ['--dir', dir, '--model', join(m.dir, 'model.onnx'), '--calibration', calibration, '--srs-cache', tuning.srsCache, '--input-visibility', VISIBILITY.input, '--param-visibility', VISIBILITY.params, '--output-visibility', VISIBILITY.output, '--target', tuning.target, ...(tuning.maxLogrows ? ['--max-logrows', String(tuning.maxLogrows)] : [])],
     result('build'),
   )
   log(`${name}: ezkl witness for accuracy…`)
@@ -338,12 +338,13 @@ async function main(): Promise<number> {
   if (target !== 'resources' && target !== 'accuracy') throw new Error(`--ezkl-target is resources or accuracy, got ${target}`)
   for (const name of models) if (!existsSync(join(ROOT, 'examples', name, 'model.onnx'))) throw new Error(`examples/${name}/model.onnx does not exist (--models takes folder names under examples/).`)
 
+  const cacheDir = resolve(option('ezkl-cache', DEFAULT_EZKL_CACHE))
   const explicitPython = process.argv.includes('--python')
   const basePython = option('python', 'python3.11')
-  let env = await ensureEzkl({ cacheDir: EZKL_CACHE, basePython, pipelineScript: PIPELINE, log })
+  let env = await ensureEzkl({ cacheDir, basePython, pipelineScript: PIPELINE, log })
   // No python3.11 on PATH (spawn failed): try python3 unless the user named an interpreter.
   if (isUnavailable(env) && !explicitPython && /exited with -1/.test(env.failed)) {
-    env = await ensureEzkl({ cacheDir: EZKL_CACHE, basePython: 'python3', pipelineScript: PIPELINE, log })
+    env = await ensureEzkl({ cacheDir, basePython: 'python3', pipelineScript: PIPELINE, log })
   }
   if (isUnavailable(env)) {
     process.stdout.write(
@@ -351,7 +352,7 @@ async function main(): Promise<number> {
     )
     return 0
   }
-  log(`ezkl ${env.version} (Python ${env.pythonVersion}) in bench/.ezkl/venv`)
+  log(`ezkl ${env.version} (Python ${env.pythonVersion}) in ${join(cacheDir, 'venv')}`)
 
   const started = new Date()
   const machine = machineInfo()
@@ -379,7 +380,7 @@ async function main(): Promise<number> {
       log(`${name}: glassbox…`)
       const glassbox = await attempt('glassbox', () => benchGlassbox(name, inputs, modelWork, chain))
       log(`${name}: ezkl…`)
-      const ezkl = await attempt('ezkl', () => benchEzkl(name, inputs, modelWork, env, { target, maxLogrows }, chain))
+      const ezkl = await attempt('ezkl', () => benchEzkl(name, inputs, modelWork, env, { target, maxLogrows, srsCache: join(cacheDir, 'srs') }, chain))
       results.push({ model: name, floatAccuracy: float, glassbox, ezkl })
       // Keys are hundreds of MB for ezkl: drop each model's work folder once measured.
       await rm(modelWork, { recursive: true, force: true })
