@@ -22,7 +22,6 @@ pragma circom 2.1.0;
 //   that the templates cannot see because they do not know their inputs' widths.
 
 include "poseidon.circom";
-include "tensorOps.circom";
 
 // Decomposes `value` (a field element) into n bits, constraining each to be 0/1
 // and their weighted sum to equal `value`. This proves 0 <= value < 2^n.

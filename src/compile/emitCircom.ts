@@ -3,6 +3,7 @@ import { planOutputPacking } from '../artifacts/planOutputPacking.js'
 import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
+import { layerKindOf } from '../layers/layerTable.js'
 import { weightLayout } from '../weights/weightLayout.js'
 import { convChannelGeometry } from './convChannelGeometry.js'
 import { emitCommittedLayer, emitWeightCommitment } from './emitCommittedWeights.js'
@@ -126,6 +127,7 @@ export function emitCircom(
     `// Fixed point: ${model.bits}-bit activations, ${model.weightBits}-bit weights${layout ? ' (committed: private signals, public Poseidon commitment)' : ''}; input scale 2^${model.input.scale}, output scale 2^${model.output.scale}.`,
     '',
     'include "glassbox.circom";',
+    ...libraryIncludes(model),
     ...(layout ? ['include "committed.circom";'] : []),
     '',
     ...functions,
@@ -136,6 +138,15 @@ export function emitCircom(
     `component main {public [${publicInputs}]} = GlassboxModel();`,
     '',
   ].join('\n')
+}
+
+/** The template files beyond glassbox.circom that the model's layer kinds instantiate. */
+function libraryIncludes(model: FixedPointModel): string[] {
+  const files = new Set<string>()
+  for (const layer of model.layers) {
+    if (layer.kind === 'binary' || layer.kind === 'matmul') for (const t of layerKindOf(layer).templates) if (t.file !== 'glassbox.circom') files.add(t.file)
+  }
+  return [...files].sort().map((file) => `include "${file}";`)
 }
 
 function emitLayer(layer: FixedLayer, index: number, sources: string[], t: string, functions: string[]): string[] {
@@ -200,6 +211,9 @@ function emitLayer(layer: FixedLayer, index: number, sources: string[], t: strin
         const shift = layer.upshift[which]!
         return `    ${t}[${i}] <== ${sources[which]}[${at}]${shift ? ` * ${2n ** BigInt(shift)}` : ''};`
       })
+    case 'binary':
+    case 'matmul':
+      return layerKindOf(layer).emit(layer, { component: name, sources, target: t, addFunctions: (lines) => functions.push(...lines) })
     default:
       return layer satisfies never
   }
@@ -250,6 +264,9 @@ function describe(layer: FixedLayer): string {
       return `leaky ReLU, alpha ${layer.alpha}/2^${layer.alphaShift}`
     case 'pwl':
       return `${layer.fn} as ${layer.knots.length} hinges, ${rescale({ ...layer, relu: false })}`
+    case 'binary':
+    case 'matmul':
+      return layerKindOf(layer).describe(layer)
     default:
       return layer satisfies never
   }

@@ -8,13 +8,17 @@
  */
 import { z } from 'zod'
 import type { Op } from '../model/ir.js'
+import { binaryLayer } from './binary.js'
 import { denseLayer } from './dense.js'
 import type { LayerKind, Quantizer } from './layerKind.js'
+import { matmulLayer } from './matmul.js'
 import { reluLayer } from './relu.js'
 
 const table = {
   dense: denseLayer,
   relu: reluLayer,
+  binary: binaryLayer,
+  matmul: matmulLayer,
 }
 
 type TableEntry = (typeof table)[keyof typeof table]
@@ -43,6 +47,8 @@ type QuantizersOf<P extends Op['kind']> = { [K in LayerKindName]: P extends OpsO
 export const opLayerKinds: { readonly [P in Op['kind']]: QuantizersOf<P> } = {
   dense: 'dense',
   relu: 'relu',
+  binary: 'binary',
+  matmul: 'matmul',
 } as never
 
 /** The kind object of a layer, typed for that layer. */
@@ -59,4 +65,4 @@ export function quantizerOf<P extends Op['kind']>(op: Extract<Op, { kind: P }>):
 }
 
 /** The zod schema of any fixed-point layer (model.json `layers[]`), the union of the table's schemas. */
-export const fixedLayerSchema = z.discriminatedUnion('kind', [layerTable.dense.schema, layerTable.relu.schema])
+export const fixedLayerSchema = z.discriminatedUnion('kind', [layerTable.dense.schema, layerTable.relu.schema, layerTable.binary.schema, layerTable.matmul.schema])

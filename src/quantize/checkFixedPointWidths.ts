@@ -1,6 +1,7 @@
 import { QuantizeError } from '../errors.js'
 import type { FixedLayer, FixedPointModel } from './fixedPointModel.js'
 import { layerInputs, MAX_DECOMPOSITION_BITS } from './fixedPointModel.js'
+import { layerKindOf } from '../layers/layerTable.js'
 
 /**
  * The largest |accumulator| a template may decompose: with it, every value a
@@ -120,6 +121,18 @@ export function checkFixedPointWidths(model: FixedPointModel, { committedWidths 
         }
         break
       }
+      case 'binary':
+      case 'matmul':
+        layerKindOf(layer).checkWidths(layer, {
+          where,
+          inputBits: inBits,
+          committedWidths: committedWidths?.get(layerIndex),
+          fail: (message, details) => fail(where, message, details),
+          decomposition: (n, what, details) => width(where, n, what, details),
+          accumulator,
+          sameAsInput,
+        })
+        break
       default:
         layer satisfies never
     }

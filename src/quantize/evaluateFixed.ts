@@ -1,4 +1,5 @@
 import { GlassboxError, InputError, RangeOverflowError } from '../errors.js'
+import { layerKindOf } from '../layers/layerTable.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from './fixedPointModel.js'
 import { forEachWindow, padSources, windowBounds } from '../model/windows.js'
 
@@ -103,6 +104,9 @@ function evaluateLayer(layer: FixedLayer, read: (name: string) => bigint[], floa
       const x = read(layer.input)
       return layer.source.map((s) => x[s]!)
     }
+    case 'binary':
+    case 'matmul':
+      return layerKindOf(layer).evaluate(layer, layer.inputs.map(read), { float64 })
     case 'concat': {
       const xs = layer.inputs.map(read)
       return layer.source.map(([which, at]) => xs[which]![at]! << BigInt(layer.upshift[which]!))

@@ -1,5 +1,8 @@
 import { z } from 'zod'
 import { QuantizeError } from '../errors.js'
+import { binarySchema } from '../layers/binary.js'
+import { matmulSchema } from '../layers/matmul.js'
+import { layerKindOf } from '../layers/layerTable.js'
 
 /**
  * The fixed-point IR (`model.json`). Every tensor is a vector of integers q
@@ -150,6 +153,8 @@ export const fixedLayerSchema = z.discriminatedUnion('kind', [
   piecewiseLinearLayer,
   permuteLayer,
   concatLayer,
+  binarySchema,
+  matmulSchema,
 ])
 
 const tensorSpec = z.object({ name: z.string(), shape: z.array(z.number().int().positive()), scale, bits })
@@ -203,7 +208,7 @@ export type FixedInputSpec = z.infer<typeof inputSpec>
 
 /** The tensors a layer reads. */
 export function layerInputs(layer: FixedLayer): readonly string[] {
-  return layer.kind === 'concat' ? layer.inputs : [layer.input]
+  return 'inputs' in layer ? layer.inputs : [layer.input]
 }
 
 /** Size of a layer's output vector. */
@@ -229,6 +234,9 @@ export function layerOutputSize(layer: FixedLayer): number {
     case 'permute':
     case 'concat':
       return layer.source.length
+    case 'binary':
+    case 'matmul':
+      return layerKindOf(layer).outputSize(layer)
     default:
       return layer satisfies never
   }

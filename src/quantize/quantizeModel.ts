@@ -3,7 +3,9 @@ import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { evaluateFloat } from '../model/evaluateFloat.js'
 import type { ConvOp, MaxPoolOp, ModelIR, Op } from '../model/ir.js'
-import { shapeSize } from '../model/ir.js'
+import { opInputs, shapeSize } from '../model/ir.js'
+import type { QuantizeContext } from '../layers/layerKind.js'
+import { layerTable } from '../layers/layerTable.js'
 import { checkCalibrationSet } from './checkCalibrationSet.js'
 import { checkFixedPointWidths } from './checkFixedPointWidths.js'
 import type { InputScaling } from './chooseInputScales.js'
@@ -115,6 +117,21 @@ export function quantizeModel(
     return () => s
   }
 
+  // What the layer modules of src/layers/ quantize with.
+  const layerContext: QuantizeContext = {
+    bits,
+    weightBits,
+    scaleOf: inputScale,
+    bitsOf: (name) => bitsOf.get(name) ?? fail(`Tensor "${name}" is read before it is produced.`),
+    shapeOf: (name) => ir.tensors[name] ?? fail(`The IR has no shape for tensor "${name}".`),
+    sizeOf: (name) => sizeOf(ir, name),
+    scaleFor,
+    calibratedMaxAbs: (name) => maxAbs.get(name) ?? 0,
+    soleConsumer,
+    fuse: (op) => fused.add(op),
+    linearWeights: (values, input, column, where) => weightsFor(values, perFeature(input, column), where),
+  }
+
   for (const op of ir.ops) {
     if (fused.has(op)) continue
     let layer: FixedLayer
@@ -204,6 +221,12 @@ export function quantizeModel(
       case 'tanh':
         layer = fitPiecewiseLinear(op, { inputScale: inputScale(op.input), inputBits: bitsOf.get(op.input)!, bits, size: sizeOf(ir, op.input) })
         break
+      case 'binary':
+        layer = layerTable.binary.quantize.binary(op, layerContext)
+        break
+      case 'matmul':
+        layer = layerTable.matmul.quantize.matmul(op, layerContext)
+        break
       default:
         layer = op satisfies never
     }
@@ -231,6 +254,10 @@ export function quantizeModel(
   checkCalibrationFits(model, calibration)
   logger.debug(`quantized ${ir.name}: ${bits}-bit activations, ${weightBits}-bit weights, ${layers.length} layers`)
   return model
+}
+
+function fail(message: string): never {
+  throw new QuantizeError(message)
 }
 
 /** A tensor's widest allowed signed width: its consumers compare it in one bit more. */
@@ -269,7 +296,7 @@ function quantizeConv(op: ConvOp, { sIn, weights, preScale, bits, soleConsumer, 
 function consumerMap(ops: readonly Op[]): Map<string, Op[]> {
   const map = new Map<string, Op[]>()
   for (const op of ops) {
-    for (const name of op.kind === 'concat' ? op.inputs : [op.input]) map.set(name, [...(map.get(name) ?? []), op])
+    for (const name of opInputs(op)) map.set(name, [...(map.get(name) ?? []), op])
   }
   return map
 }
