@@ -98,7 +98,10 @@ describe('the layer table changes nothing glassbox produces', () => {
     expect(digest(model, calibration.slice(0, 3))).toMatchSnapshot()
   })
 
-  it('covers every layer kind', () => {
-    expect([...kindsSeen].sort()).toEqual(Object.keys(layerTable).sort())
+  it('covers every layer kind that existed before the move', () => {
+    // Kinds added after the move have no pre-move output to regress against; their own module
+    // tests (src/layers/<kind>.test.ts) pin circuit, cost and evaluation.
+    const addedAfterMove = new Set(['binary', 'matmul'])
+    expect([...kindsSeen].sort()).toEqual(Object.keys(layerTable).filter((kind) => !addedAfterMove.has(kind)).sort())
   })
 })

@@ -9,12 +9,14 @@
 import { z } from 'zod'
 import type { Op } from '../model/ir.js'
 import { affineLayer } from './affine.js'
+import { binaryLayer } from './binary.js'
 import { clipLayer } from './clip.js'
 import { concatLayer } from './concat.js'
 import { convLayer } from './conv.js'
 import { denseLayer } from './dense.js'
 import type { LayerKind, Quantizer } from './layerKind.js'
 import { leakyReluLayer } from './leakyrelu.js'
+import { matmulLayer } from './matmul.js'
 import { maxPoolLayer } from './maxpool.js'
 import { padLayer } from './pad.js'
 import { permuteLayer } from './permute.js'
@@ -33,6 +35,8 @@ const table = {
   pwl: piecewiseLinearLayer,
   permute: permuteLayer,
   concat: concatLayer,
+  binary: binaryLayer,
+  matmul: matmulLayer,
 }
 
 type TableEntry = (typeof table)[keyof typeof table]
@@ -69,6 +73,8 @@ export const opLayerKinds: { readonly [P in Op['kind']]: QuantizersOf<P> } = {
   tanh: 'pwl',
   permute: 'permute',
   concat: 'concat',
+  binary: 'binary',
+  matmul: 'matmul',
 }
 
 /** The kind object of a layer, typed for that layer. */
@@ -97,6 +103,8 @@ export const fixedLayerSchema = z.discriminatedUnion('kind', [
   layerTable.pwl.schema,
   layerTable.permute.schema,
   layerTable.concat.schema,
+  layerTable.binary.schema,
+  layerTable.matmul.schema,
 ])
 
 // The schema union and the table name the same kinds (a kind left out of the list above fails here).
