@@ -2,7 +2,9 @@ import { QuantizeError, RangeOverflowError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { evaluateFloat } from '../model/evaluateFloat.js'
-import type { ConvOp, MaxPoolOp, ModelIR, Op } from '../model/ir.js'
+import type { QuantizeContext } from '../layers/layerKind.js'
+import { quantizerOf } from '../layers/layerTable.js'
+import type { ModelIR, Op } from '../model/ir.js'
 import { shapeSize } from '../model/ir.js'
 import { checkCalibrationSet } from './checkCalibrationSet.js'
 import { checkFixedPointWidths } from './checkFixedPointWidths.js'
@@ -10,8 +12,7 @@ import type { InputScaling } from './chooseInputScales.js'
 import { chooseInputScales } from './chooseInputScales.js'
 import { evaluateFixed } from './evaluateFixed.js'
 import type { FixedInputSpec, FixedLayer, FixedPointModel } from './fixedPointModel.js'
-import { FIXED_POINT_FORMAT, MAX_DECOMPOSITION_BITS, SCALE_LIMIT } from './fixedPointModel.js'
-import { fitPiecewiseLinear } from './piecewiseLinear.js'
+import { FIXED_POINT_FORMAT, SCALE_LIMIT } from './fixedPointModel.js'
 import { quantizeInput } from './quantizeInput.js'
 import type { QuantizedLinearWeights } from './quantizeLinearWeights.js'
 import { quantizeLinearWeights } from './quantizeLinearWeights.js'
@@ -115,98 +116,30 @@ export function quantizeModel(
     return () => s
   }
 
+  const context: QuantizeContext = {
+    bits,
+    weightBits,
+    scaleOf: inputScale,
+    bitsOf(name) {
+      const b = bitsOf.get(name)
+      if (b === undefined) throw new QuantizeError(`Tensor "${name}" is read before it is produced.`)
+      return b
+    },
+    shapeOf(name) {
+      const shape = ir.tensors[name]
+      if (!shape) throw new QuantizeError(`The IR has no shape for tensor "${name}".`)
+      return shape
+    },
+    sizeOf: (name) => sizeOf(ir, name),
+    scaleFor,
+    calibratedMaxAbs: (name) => maxAbs.get(name) ?? 0,
+    soleConsumer,
+    fuse: (op) => fused.add(op),
+    linearWeights: (values, input, column, where) => weightsFor(values, perFeature(input, column), where),
+  }
   for (const op of ir.ops) {
     if (fused.has(op)) continue
-    let layer: FixedLayer
-    switch (op.kind) {
-      case 'dense':
-      case 'affine': {
-        const next = soleConsumer(op.output)
-        const relu = next?.kind === 'relu'
-        if (relu) fused.add(next)
-        const sIn = inputScale(op.input)
-        const { productScale, ints } =
-          op.kind === 'dense'
-            ? weightsFor(op.weight, perFeature(op.input, (k) => k % op.inFeatures), op.name)
-            : weightsFor(op.scale, perFeature(op.input, (k) => k), op.name)
-        const { outputScale, shift } = rescaleFor(productScale, scaleFor(op.output, op.name))
-        const output = relu ? next.output : op.output
-        layer =
-          op.kind === 'dense'
-            ? {
-                kind: 'dense', name: op.name, input: op.input, output, scale: outputScale, bits, shift, relu,
-                inFeatures: op.inFeatures, outFeatures: op.outFeatures, weightScale: productScale - sIn,
-                weight: ints, bias: biasInts(op.bias, productScale, shift),
-              }
-            : {
-                kind: 'affine', name: op.name, input: op.input, output, scale: outputScale, bits, shift, relu,
-                size: op.scale.length, factorScale: productScale - sIn, factor: ints, offset: biasInts(op.shift, productScale, shift),
-              }
-        break
-      }
-      case 'conv': {
-        const [inC, h, w] = op.inShape
-        const perIn = inC / op.group
-        const perOut = op.outShape[0] / op.group
-        const kernelSize = op.kernel[0] * op.kernel[1]
-        // Weight k multiplies input channel ⌊m / perOut⌋·perIn + c (m its output channel, c its channel in the group).
-        const channelOf = (k: number) => {
-          const m = Math.floor(k / (perIn * kernelSize))
-          return (Math.floor(m / perOut) * perIn + (Math.floor(k / kernelSize) % perIn)) * h * w
-        }
-        const weights = weightsFor(op.weight, perFeature(op.input, channelOf), op.name)
-        layer = quantizeConv(op, { sIn: inputScale(op.input), weights, preScale: scaleFor(op.output, op.name), bits, soleConsumer, fused })
-        break
-      }
-      case 'relu':
-        layer = { kind: 'relu', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, size: sizeOf(ir, op.input) }
-        break
-      case 'maxpool':
-        layer = { kind: 'maxpool', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, inShape: [...op.inShape], outShape: [...op.outShape], kernel: [...op.kernel], stride: [...op.stride], pads: [...op.pads] }
-        break
-      case 'pad':
-        layer = { kind: 'pad', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, inShape: [...op.inShape], outShape: [...op.outShape], pads: [...op.pads] }
-        break
-      case 'permute':
-        layer = { kind: 'permute', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!, source: Array.from(op.source) }
-        break
-      case 'concat': {
-        const scales = op.inputs.map(inputScale)
-        const common = Math.max(...scales)
-        const upshift = scales.map((s) => common - s)
-        const outBits = Math.max(...op.inputs.map((name, i) => bitsOf.get(name)! + upshift[i]!))
-        if (outBits > MAX_TENSOR_BITS) {
-          throw new QuantizeError(`Concat "${op.name}" joins tensors at scales 2^${Math.min(...scales)} to 2^${common}: shifted to the common scale its values would be ${outBits}-bit, more than a sound BN254 circuit compares (${MAX_TENSOR_BITS}).`, {
-            details: 'Its branches have wildly different ranges: check the weights feeding them, or use fewer --bits.',
-          })
-        }
-        const source: [number, number][] = []
-        for (let i = 0; i < op.source.length; i += 2) source.push([op.source[i]!, op.source[i + 1]!])
-        layer = { kind: 'concat', name: op.name, inputs: [...op.inputs], output: op.output, scale: common, bits: outBits, upshift, source }
-        break
-      }
-      case 'clip': {
-        const s = inputScale(op.input)
-        const b = bitsOf.get(op.input)!
-        const bound = (v: number): string | null => (Number.isFinite(v) ? clampInt(Math.round(v * 2 ** s), b).toString() : null)
-        layer = { kind: 'clip', name: op.name, input: op.input, output: op.output, scale: s, bits: b, size: sizeOf(ir, op.input), min: bound(op.min), max: bound(op.max) }
-        break
-      }
-      case 'leakyrelu': {
-        const alphaShift = 8
-        layer = {
-          kind: 'leakyrelu', name: op.name, input: op.input, output: op.output, scale: inputScale(op.input), bits: bitsOf.get(op.input)!,
-          size: sizeOf(ir, op.input), alpha: String(Math.round(op.alpha * 2 ** alphaShift)), alphaShift,
-        }
-        break
-      }
-      case 'sigmoid':
-      case 'tanh':
-        layer = fitPiecewiseLinear(op, { inputScale: inputScale(op.input), inputBits: bitsOf.get(op.input)!, bits, size: sizeOf(ir, op.input) })
-        break
-      default:
-        layer = op satisfies never
-    }
+    const layer = quantizerOf(op)(op, context)
     layers.push(layer)
     scaleOf.set(layer.output, layer.scale)
     bitsOf.set(layer.output, layer.bits)
@@ -233,39 +166,6 @@ export function quantizeModel(
   return model
 }
 
-/** A tensor's widest allowed signed width: its consumers compare it in one bit more. */
-const MAX_TENSOR_BITS = MAX_DECOMPOSITION_BITS - 1
-
-type ConvContext = {
-  sIn: number
-  weights: QuantizedLinearWeights
-  preScale: number
-  bits: number
-  soleConsumer: (tensor: string) => Op | undefined
-  fused: Set<Op>
-}
-
-/** conv [→ relu] [→ maxpool] [→ relu]: relu and max pool commute with each other and with the rescale. */
-function quantizeConv(op: ConvOp, { sIn, weights, preScale, bits, soleConsumer, fused }: ConvContext): FixedLayer {
-  let output = op.output
-  let relu = false
-  let pool: MaxPoolOp | undefined
-  for (let next = soleConsumer(output); next && (next.kind === 'relu' || next.kind === 'maxpool'); next = soleConsumer(output)) {
-    if (next.kind === 'relu' && !relu) relu = true
-    else if (next.kind === 'maxpool' && !pool) pool = next
-    else break
-    fused.add(next)
-    output = next.output
-  }
-  const { outputScale, shift } = rescaleFor(weights.productScale, preScale)
-  return {
-    kind: 'conv', name: op.name, input: op.input, output, scale: outputScale, bits, shift, relu,
-    inShape: [...op.inShape], convShape: [...op.outShape], kernel: [...op.kernel], stride: [...op.stride], pads: [...op.pads], group: op.group,
-    weightScale: weights.productScale - sIn, weight: weights.ints, bias: biasInts(op.bias, weights.productScale, shift),
-    ...(pool ? { pool: { kernel: [...pool.kernel], stride: [...pool.stride], pads: [...pool.pads], outShape: [...pool.outShape] } } : {}),
-  } as FixedLayer
-}
-
 function consumerMap(ops: readonly Op[]): Map<string, Op[]> {
   const map = new Map<string, Op[]>()
   for (const op of ops) {
@@ -278,23 +178,6 @@ function sizeOf(ir: ModelIR, tensor: string): number {
   const shape = ir.tensors[tensor]
   if (!shape) throw new QuantizeError(`The IR has no shape for tensor "${tensor}".`)
   return shapeSize(shape)
-}
-
-/** The product scale can only be rescaled down: if the wanted output scale is finer, settle for the product's. */
-function rescaleFor(productScale: number, wantedScale: number): { outputScale: number; shift: number } {
-  const outputScale = Math.min(productScale, wantedScale)
-  return { outputScale, shift: productScale - outputScale }
-}
-
-// Adding 2^(shift-1) before the floor division makes the rescale round to nearest.
-function biasInts(values: Float64Array, scale: number, shift: number): string[] {
-  const rounding = shift > 0 ? 1n << BigInt(shift - 1) : 0n
-  return Array.from(values, (v) => (BigInt(Math.round(v * 2 ** scale)) + rounding).toString())
-}
-
-function clampInt(v: number, bits: number): number {
-  const limit = 2 ** (bits - 1)
-  return Math.max(-limit, Math.min(limit - 1, v))
 }
 
 /** Max |value| of every tensor over the calibration set, from the float evaluator's trace. */
