@@ -3,6 +3,7 @@ import { planOutputPacking } from '../artifacts/planOutputPacking.js'
 import { checkFixedPointWidths } from '../quantize/checkFixedPointWidths.js'
 import type { FixedConvLayer, FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerInputs, layerOutputSize } from '../quantize/fixedPointModel.js'
+import { layerKindOf } from '../layers/layerTable.js'
 import { weightLayout } from '../weights/weightLayout.js'
 import { convChannelGeometry } from './convChannelGeometry.js'
 import { emitCommittedLayer, emitWeightCommitment } from './emitCommittedWeights.js'
@@ -126,6 +127,7 @@ export function emitCircom(
     `// Fixed point: ${model.bits}-bit activations, ${model.weightBits}-bit weights${layout ? ' (committed: private signals, public Poseidon commitment)' : ''}; input scale 2^${model.input.scale}, output scale 2^${model.output.scale}.`,
     '',
     'include "glassbox.circom";',
+    ...(model.layers.some((l) => l.kind === 'softmax' || l.kind === 'layernorm') ? ['include "nonlinear.circom";'] : []),
     ...(layout ? ['include "committed.circom";'] : []),
     '',
     ...functions,
@@ -200,6 +202,9 @@ function emitLayer(layer: FixedLayer, index: number, sources: string[], t: strin
         const shift = layer.upshift[which]!
         return `    ${t}[${i}] <== ${sources[which]}[${at}]${shift ? ` * ${2n ** BigInt(shift)}` : ''};`
       })
+    case 'softmax':
+    case 'layernorm':
+      return layerKindOf(layer).emit(layer, { component: name, sources, target: t, addFunctions: (lines) => functions.push(...lines, '') })
     default:
       return layer satisfies never
   }
@@ -250,6 +255,9 @@ function describe(layer: FixedLayer): string {
       return `leaky ReLU, alpha ${layer.alpha}/2^${layer.alphaShift}`
     case 'pwl':
       return `${layer.fn} as ${layer.knots.length} hinges, ${rescale({ ...layer, relu: false })}`
+    case 'softmax':
+    case 'layernorm':
+      return layerKindOf(layer).describe(layer)
     default:
       return layer satisfies never
   }

@@ -1,5 +1,6 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerOutputSize } from '../quantize/fixedPointModel.js'
+import { layerKindOf } from '../layers/layerTable.js'
 import { forEachWindow, padSources } from '../model/windows.js'
 import type { OutputPacking } from '../artifacts/manifest.js'
 import { planOutputPacking } from '../artifacts/planOutputPacking.js'
@@ -174,6 +175,9 @@ function layerConstraints(layer: FixedLayer, o1: boolean): number {
     case 'permute':
     case 'concat':
       return 0
+    case 'softmax':
+    case 'layernorm':
+      return layerKindOf(layer).constraints(layer, { o1, constantsOf: () => undefined })
     default:
       return layer satisfies never
   }

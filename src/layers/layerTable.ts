@@ -14,12 +14,14 @@ import { concatLayer } from './concat.js'
 import { convLayer } from './conv.js'
 import { denseLayer } from './dense.js'
 import type { LayerKind, Quantizer } from './layerKind.js'
+import { layerNormLayer } from './layernorm.js'
 import { leakyReluLayer } from './leakyrelu.js'
 import { maxPoolLayer } from './maxpool.js'
 import { padLayer } from './pad.js'
 import { permuteLayer } from './permute.js'
 import { piecewiseLinearLayer } from './pwl.js'
 import { reluLayer } from './relu.js'
+import { softmaxLayer } from './softmax.js'
 
 const table = {
   dense: denseLayer,
@@ -33,6 +35,8 @@ const table = {
   pwl: piecewiseLinearLayer,
   permute: permuteLayer,
   concat: concatLayer,
+  softmax: softmaxLayer,
+  layernorm: layerNormLayer,
 }
 
 type TableEntry = (typeof table)[keyof typeof table]
@@ -69,6 +73,10 @@ export const opLayerKinds: { readonly [P in Op['kind']]: QuantizersOf<P> } = {
   tanh: 'pwl',
   permute: 'permute',
   concat: 'concat',
+  softmax: 'softmax',
+  layernorm: 'layernorm',
+  gelu: 'pwl',
+  erf: 'pwl',
 }
 
 /** The kind object of a layer, typed for that layer. */
@@ -97,6 +105,8 @@ export const fixedLayerSchema = z.discriminatedUnion('kind', [
   layerTable.pwl.schema,
   layerTable.permute.schema,
   layerTable.concat.schema,
+  layerTable.softmax.schema,
+  layerTable.layernorm.schema,
 ])
 
 // The schema union and the table name the same kinds (a kind left out of the list above fails here).

@@ -28,7 +28,7 @@ function layerFor({ axisSize, inner = 1, outer = 1, s = 4, S = 6 }: { axisSize: 
   }
 }
 const read = (t: CircuitTester, w: readonly bigint[], n: number) => Array.from({ length: n }, (_, i) => t.read(w, `main.out[${i}]`))
-const randomValues = (random: () => number, n: number) => Array.from({ length: n }, () => BigInt(Math.floor(random(0, 1) * 256) - 128))
+const randomValues = (random: (lo?: number, hi?: number) => number, n: number) => Array.from({ length: n }, () => BigInt(Math.floor(random(0, 1) * 256) - 128))
 
 describe('softmax layer', () => {
   it('equals the integer evaluator on random groups along a middle axis (2 × 3 × 2)', async () => {
