@@ -127,7 +127,7 @@ export function emitCircom(
     `// Fixed point: ${model.bits}-bit activations, ${model.weightBits}-bit weights${layout ? ' (committed: private signals, public Poseidon commitment)' : ''}; input scale 2^${model.input.scale}, output scale 2^${model.output.scale}.`,
     '',
     'include "glassbox.circom";',
-    ...(model.layers.some((l) => l.kind === 'softmax' || l.kind === 'layernorm') ? ['include "nonlinear.circom";'] : []),
+    ...libraryIncludes(model),
     ...(layout ? ['include "committed.circom";'] : []),
     '',
     ...functions,
@@ -138,6 +138,15 @@ export function emitCircom(
     `component main {public [${publicInputs}]} = GlassboxModel();`,
     '',
   ].join('\n')
+}
+
+/** The template files beyond glassbox.circom that the model's layer kinds instantiate. */
+function libraryIncludes(model: FixedPointModel): string[] {
+  const files = new Set<string>()
+  for (const layer of model.layers) {
+    if (layer.kind === 'binary' || layer.kind === 'matmul' || layer.kind === 'softmax' || layer.kind === 'layernorm') for (const t of layerKindOf(layer).templates) if (t.file !== 'glassbox.circom') files.add(t.file)
+  }
+  return [...files].sort().map((file) => `include "${file}";`)
 }
 
 function emitLayer(layer: FixedLayer, index: number, sources: string[], t: string, functions: string[]): string[] {
@@ -205,6 +214,9 @@ function emitLayer(layer: FixedLayer, index: number, sources: string[], t: strin
     case 'softmax':
     case 'layernorm':
       return layerKindOf(layer).emit(layer, { component: name, sources, target: t, addFunctions: (lines) => functions.push(...lines, '') })
+    case 'binary':
+    case 'matmul':
+      return layerKindOf(layer).emit(layer, { component: name, sources, target: t, addFunctions: (lines) => functions.push(...lines) })
     default:
       return layer satisfies never
   }
@@ -257,6 +269,8 @@ function describe(layer: FixedLayer): string {
       return `${layer.fn} as ${layer.knots.length} hinges, ${rescale({ ...layer, relu: false })}`
     case 'softmax':
     case 'layernorm':
+    case 'binary':
+    case 'matmul':
       return layerKindOf(layer).describe(layer)
     default:
       return layer satisfies never

@@ -1,11 +1,11 @@
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { layerOutputSize } from '../quantize/fixedPointModel.js'
-import { layerKindOf } from '../layers/layerTable.js'
 import { forEachWindow, padSources } from '../model/windows.js'
 import type { OutputPacking } from '../artifacts/manifest.js'
 import { planOutputPacking } from '../artifacts/planOutputPacking.js'
 import type { InputVisibility, OutputSignals, WeightVisibility } from './emitCircom.js'
 import { estimateCommittedWeights } from './estimateCommittedWeights.js'
+import { layerKindOf } from '../layers/layerTable.js'
 
 /** `macs`: the layer's multiply-accumulates, each one constraint, when its weights are committed (included in `constraints`). */
 export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number; macs?: number }
@@ -142,6 +142,9 @@ function kindOf(layer: FixedLayer): string {
       return layer.kind + (layer.relu ? '+relu' : '')
     case 'conv':
       return `conv${layer.pool ? '+maxpool' : ''}${layer.relu ? '+relu' : ''}`
+    case 'binary':
+    case 'matmul':
+      return layerKindOf(layer).costKind(layer)
     default:
       return layer.kind
   }
@@ -177,6 +180,8 @@ function layerConstraints(layer: FixedLayer, o1: boolean): number {
       return 0
     case 'softmax':
     case 'layernorm':
+    case 'binary':
+    case 'matmul':
       return layerKindOf(layer).constraints(layer, { o1, constantsOf: () => undefined })
     default:
       return layer satisfies never

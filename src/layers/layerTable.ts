@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import type { Op } from '../model/ir.js'
 import { affineLayer } from './affine.js'
+import { binaryLayer } from './binary.js'
 import { clipLayer } from './clip.js'
 import { concatLayer } from './concat.js'
 import { convLayer } from './conv.js'
@@ -16,6 +17,7 @@ import { denseLayer } from './dense.js'
 import type { LayerKind, Quantizer } from './layerKind.js'
 import { layerNormLayer } from './layernorm.js'
 import { leakyReluLayer } from './leakyrelu.js'
+import { matmulLayer } from './matmul.js'
 import { maxPoolLayer } from './maxpool.js'
 import { padLayer } from './pad.js'
 import { permuteLayer } from './permute.js'
@@ -37,6 +39,8 @@ const table = {
   concat: concatLayer,
   softmax: softmaxLayer,
   layernorm: layerNormLayer,
+  binary: binaryLayer,
+  matmul: matmulLayer,
 }
 
 type TableEntry = (typeof table)[keyof typeof table]
@@ -77,6 +81,8 @@ export const opLayerKinds: { readonly [P in Op['kind']]: QuantizersOf<P> } = {
   layernorm: 'layernorm',
   gelu: 'pwl',
   erf: 'pwl',
+  binary: 'binary',
+  matmul: 'matmul',
 }
 
 /** The kind object of a layer, typed for that layer. */
@@ -107,6 +113,8 @@ export const fixedLayerSchema = z.discriminatedUnion('kind', [
   layerTable.concat.schema,
   layerTable.softmax.schema,
   layerTable.layernorm.schema,
+  layerTable.binary.schema,
+  layerTable.matmul.schema,
 ])
 
 // The schema union and the table name the same kinds (a kind left out of the list above fails here).

@@ -1,5 +1,6 @@
 import { GlassboxError } from '../errors.js'
-import { shapeSize, type ConvOp, type MaxPoolOp, type Op, type PadOp } from './ir.js'
+import { broadcastIndex } from './broadcast.js'
+import { shapeSize, type BinaryOp, type ConvOp, type MatMulOp, type MaxPoolOp, type Op, type PadOp } from './ir.js'
 import { erf, gelu, layerNorm, softmax } from './nonlinearKernels.js'
 import { forWindow, windowBounds } from './windows.js'
 
@@ -58,7 +59,8 @@ export function applyOp(op: Op, inputs: readonly Float64Array[]): Float64Array {
     case 'tanh':
       return x.map((v) => Math.tanh(v))
     case 'permute': {
-      expectLength(op, x, op.source.length)
+      // A gather: the output may be smaller (Slice) or larger (Resize) than the input.
+      for (const s of op.source) if (s >= x.length) throw new GlassboxError(`IR permute op "${op.name}" reads element ${s} of its input, which has ${x.length}.`)
       const y = new Float64Array(op.source.length)
       for (let i = 0; i < y.length; i++) y[i] = x[op.source[i]!]!
       return y
@@ -73,6 +75,10 @@ export function applyOp(op: Op, inputs: readonly Float64Array[]): Float64Array {
       return x.map((v) => gelu(v, op.approximate))
     case 'erf':
       return x.map(erf)
+    case 'binary':
+      return binary(op, x, inputs[1] ?? new Float64Array(0))
+    case 'matmul':
+      return matmul(op, x, inputs[1] ?? new Float64Array(0))
     default:
       return op satisfies never
   }
@@ -89,6 +95,36 @@ function expectLength(op: Op, x: Float64Array, expected: number | undefined, ind
     return
   }
   if (x.length !== expected) throw new GlassboxError(`IR ${op.kind} op "${op.name}" expects ${expected} inputs, got ${x.length}.`)
+}
+
+function binary(op: BinaryOp, a: Float64Array, b: Float64Array): Float64Array {
+  expectLength(op, a, shapeSize(op.aShape))
+  expectLength(op, b, shapeSize(op.bShape), 1)
+  const ia = broadcastIndex(op.aShape, op.outShape)
+  const ib = broadcastIndex(op.bShape, op.outShape)
+  const f = op.op === 'add' ? (u: number, v: number) => u + v : op.op === 'sub' ? (u: number, v: number) => u - v : (u: number, v: number) => u * v
+  return Float64Array.from(ia, (i, j) => f(a[i]!, b[ib[j]!]!))
+}
+
+function matmul(op: MatMulOp, a: Float64Array, b: Float64Array): Float64Array {
+  const { m, k, n } = op
+  expectLength(op, a, shapeSize(op.aBatch) * m * k)
+  expectLength(op, b, shapeSize(op.bBatch) * k * n, 1)
+  const ta = broadcastIndex(op.aBatch, op.batch)
+  const tb = broadcastIndex(op.bBatch, op.batch)
+  const y = new Float64Array(ta.length * m * n)
+  for (let t = 0; t < ta.length; t++) {
+    const a0 = ta[t]! * m * k
+    const b0 = tb[t]! * k * n
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0
+        for (let l = 0; l < k; l++) acc += a[a0 + i * k + l]! * b[b0 + l * n + j]!
+        y[(t * m + i) * n + j] = acc
+      }
+    }
+  }
+  return y
 }
 
 function conv(op: ConvOp, x: Float64Array): Float64Array {

@@ -52,3 +52,16 @@ export function broadcastTo(data: Float64Array, dims: readonly number[], target:
 function sameTail(dims: readonly number[], target: readonly number[]): boolean {
   return dims.every((d, i) => d === target[target.length - dims.length + i])
 }
+
+/**
+ * For each element of `target` (row-major), the index of the element of a
+ * tensor of shape `dims` that broadcasting reads there. `target` must be a
+ * broadcast of `dims` (check with {@link broadcastShapes} first).
+ *
+ * @example
+ * broadcastIndex([2, 1], [2, 3]) // [0, 0, 0, 1, 1, 1]
+ */
+export function broadcastIndex(dims: readonly number[], target: readonly number[]): Int32Array {
+  const iota = Float64Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i)
+  return Int32Array.from(broadcastTo(iota, dims, target))
+}

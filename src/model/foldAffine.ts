@@ -1,8 +1,8 @@
-import type { AffineOp, ConcatOp, DenseOp, ModelIR, Op } from './ir.js'
-import { opInputs } from './ir.js'
+import type { AffineOp, DenseOp, ModelIR, Op, SingleInputOp } from './ir.js'
+import { isMultiInput, opInputs } from './ir.js'
 import { affineThenConv, convThenAffine, padThenConv, padThenPad } from './foldConv.js'
 
-type UnaryOp = Exclude<Op, ConcatOp>
+type UnaryOp = SingleInputOp
 
 /**
  * Folds neighbours together so that the circuit pays for each linear map once
@@ -23,7 +23,8 @@ type UnaryOp = Exclude<Op, ConcatOp>
  *   relu → relu = relu (PyTorch exports ReLU6 as Relu → Clip(0, 6)).
  *
  * A pair folds only when the second op is the first one's sole consumer and
- * the first one's output is not the model output; concat never folds.
+ * the first one's output is not the model output; multi-input ops (concat,
+ * binary, matmul) never fold.
  *
  * @param model - an IR straight from the importer.
  * @returns an equivalent IR (in exact arithmetic) with the pairs folded; `tensors` keeps only names still in use.
@@ -36,10 +37,10 @@ export function foldAffine(model: ModelIR): ModelIR {
     changed = false
     for (let i = 0; i < ops.length && !changed; i++) {
       const first = ops[i]!
-      if (first.kind === 'concat' || first.output === model.output.name) continue
+      if (isMultiInput(first) || first.output === model.output.name) continue
       const consumers = ops.filter((op) => opInputs(op).includes(first.output))
       const second = consumers[0]
-      if (consumers.length !== 1 || !second || second.kind === 'concat') continue
+      if (consumers.length !== 1 || !second || isMultiInput(second)) continue
       const merged = mergePair(first, second)
       if (!merged) continue
       // The merged op takes the second op's place: its input is produced before

@@ -4,7 +4,7 @@ import { dropFinalSoftmax } from './dropFinalSoftmax.js'
 import { foldAffine } from './foldAffine.js'
 import { fuseOnnxPatterns } from './fuseOnnxPatterns.js'
 import { graphSignature } from './graphSignature.js'
-import { opInputs, type ModelIR, type Op, type Shape } from './ir.js'
+import { isMultiInput, opInputs, type ModelIR, type Op, type Shape } from './ir.js'
 import { formatShape, sizeOf, type Value } from './lowering.js'
 import { createLoweringContext, type ImportState } from './loweringContext.js'
 import { ONNX_OP_TABLE, SUPPORTED_OPS } from './onnxOpTable.js'
@@ -141,7 +141,7 @@ function pruneDeadOps(ops: Op[], output: string): Op[] {
 function renameTensor(ops: Op[], from: string, to: string): void {
   for (const op of ops) {
     if (op.output === from) op.output = to
-    if (op.kind === 'concat') op.inputs = op.inputs.map((t) => (t === from ? to : t))
+    if (isMultiInput(op)) Object.assign(op, { inputs: op.inputs.map((t) => (t === from ? to : t)) })
     else if (op.input === from) op.input = to
   }
 }

@@ -1,6 +1,6 @@
 /**
  * glassbox's float graph IR: a topologically ordered DAG of ops over named
- * tensors (a chain, except where `concat` joins branches).
+ * tensors (a chain, except where `concat`, `binary` and `matmul` join branches).
  *
  * The op set is closed and small on purpose; ONNX ops are lowered onto it by
  * the import table (`onnxOpTable.ts`) and views (Reshape, Flatten, Identity,
@@ -156,8 +156,11 @@ export type SmoothActivationOp = {
 }
 
 /**
- * A permutation of the flattened elements (a Transpose that moves data): free
- * in a circuit. `source` has one entry per element (output size = input size).
+ * A gather of the flattened elements by a constant index map: free in a
+ * circuit (wiring). A Transpose that moves data is a permutation (output size
+ * = input size); Slice, Gather and Split with constant indices and Resize
+ * (nearest) on computed tensors select or repeat elements, so the output may
+ * be smaller or larger than the input. `source` has one entry per output element.
  */
 export type PermuteOp = {
   kind: 'permute'
@@ -244,6 +247,44 @@ export type ErfOp = {
   output: string
 }
 
+/**
+ * y = a ∘ b elementwise for two computed tensors (∘ = +, −, ·), with ONNX
+ * (numpy) multidirectional broadcasting: `aShape` and `bShape` broadcast to
+ * `outShape` (see broadcast.ts). Residual connections are `add`; arithmetic
+ * with a constant operand is an `affine` instead.
+ */
+export type BinaryOp = {
+  kind: 'binary'
+  name: string
+  op: 'add' | 'sub' | 'mul'
+  /** [a, b]; both may name the same tensor (x + x, x · x). */
+  inputs: readonly [string, string]
+  output: string
+  aShape: Shape
+  bShape: Shape
+  outShape: Shape
+}
+
+/**
+ * Batched matrix product of two computed tensors (attention's Q·Kᵀ and
+ * scores·V), numpy semantics: a is [...batchA, m, k], b is [...batchB, k, n]
+ * (1-D operands already promoted by the importer), the batch dims broadcast to
+ * `batch` and the output is [...batch, m, n] flattened row-major. A product
+ * with a constant operand is a `dense` instead.
+ */
+export type MatMulOp = {
+  kind: 'matmul'
+  name: string
+  inputs: readonly [string, string]
+  output: string
+  aBatch: Shape
+  bBatch: Shape
+  batch: Shape
+  m: number
+  k: number
+  n: number
+}
+
 export type Op =
   | DenseOp
   | ReluOp
@@ -260,6 +301,8 @@ export type Op =
   | LayerNormOp
   | GeluOp
   | ErfOp
+  | BinaryOp
+  | MatMulOp
 export type OpKind = Op['kind']
 
 export type ModelIR = {
@@ -282,9 +325,18 @@ export type ModelIR = {
   droppedOutputOps?: string[]
 }
 
-/** The tensors an op reads: `inputs` for concat, `[input]` for every other op. */
+/** An op that reads several tensors (`inputs`); every other op reads one (`input`). */
+export type MultiInputOp = Extract<Op, { inputs: readonly string[] }>
+export type SingleInputOp = Exclude<Op, MultiInputOp>
+
+/** Whether the op reads several tensors (concat, binary, matmul). */
+export function isMultiInput(op: Op): op is MultiInputOp {
+  return 'inputs' in op
+}
+
+/** The tensors an op reads, in order: `inputs` for multi-input ops, `[input]` for every other op. */
 export function opInputs(op: Op): readonly string[] {
-  return op.kind === 'concat' ? op.inputs : [op.input]
+  return isMultiInput(op) ? op.inputs : [op.input]
 }
 
 export function shapeSize(shape: Shape): number {

@@ -40,9 +40,10 @@ function lowerArithmetic(ctx: LoweringContext, op: Arithmetic): void {
     return
   }
   if (a.kind === 'dynamic' && b.kind === 'dynamic') {
+    // Add/Sub/Mul of two computed tensors are `binary` ops (lowerBinary.ts); what reaches here is Div.
     ctx.fail(
-      `both inputs of ${op} are computed from the model input; glassbox supports ${op} with one constant operand only.`,
-      'Residual connections and elementwise products of activations are not in glassbox\'s op set. Re-export without them.',
+      `both inputs of ${op} are computed from the model input; glassbox supports ${op} with a constant divisor only.`,
+      'A division of two activations is not in glassbox\'s op set. Re-export dividing by a constant.',
     )
   }
   const [x, c, constFirst] = a.kind === 'dynamic' ? [a, b as ConstValue, false] : [b as DynamicValue, a, true]

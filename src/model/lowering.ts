@@ -3,7 +3,7 @@
  * ONNX op table: what a lowering can read (inputs, attributes) and how it
  * states its results (a constant, a view of a computed tensor, or an IR op).
  */
-import type { ConcatOp, Op } from './ir.js'
+import type { MultiInputOp, SingleInputOp } from './ir.js'
 import type { OnnxAttribute, OnnxNode } from './onnxTypes.js'
 
 /** A tensor whose values are known at import time (initializers, Constant nodes, folded sub-graphs). */
@@ -25,7 +25,10 @@ export type Value = ConstValue | DynamicValue
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** A one-input IR op as a lowering describes it; the context adds its name, input and output tensor. */
-export type UnaryOpBody = DistributiveOmit<Exclude<Op, ConcatOp>, 'name' | 'input' | 'output'>
+export type UnaryOpBody = DistributiveOmit<SingleInputOp, 'name' | 'input' | 'output'>
+
+/** A multi-input IR op (concat, binary, matmul) as a lowering describes it; the context adds its name, inputs and output tensor. */
+export type MultiOpBody = DistributiveOmit<MultiInputOp, 'name' | 'inputs' | 'output'>
 
 export type ApplyOptions = {
   /**
@@ -76,6 +79,8 @@ export type LoweringContext = {
   apply(x: Value, body: UnaryOpBody, shape: number[], options?: ApplyOptions): Value
   /** Emits a concat of computed tensors; `source` as in ConcatOp. */
   emitConcat(xs: DynamicValue[], source: Int32Array, shape: number[]): void
+  /** Emits a multi-input op (binary, matmul) reading computed tensors `xs` in order; sets output 0 (shape `shape`). */
+  emitMulti(xs: DynamicValue[], body: MultiOpBody, shape: number[]): void
   /** Throws a ModelImportError naming this node. */
   fail(problem: string, details?: string): never
 }

@@ -121,6 +121,12 @@ export function createLoweringContext(node: OnnxNode, index: number, state: Impo
       state.pushOp({ kind: 'concat', name: opName, inputs: xs.map((x) => x.tensor), output, source }, shape)
       setOutput(0, { kind: 'dynamic', tensor: output, shape })
     },
+    emitMulti(xs, body, shape) {
+      xs.forEach(checkNotDropped)
+      const output = outputName(0)
+      state.pushOp({ ...body, name: opName, inputs: xs.map((x) => x.tensor), output } as Op, shape)
+      setOutput(0, { kind: 'dynamic', tensor: output, shape })
+    },
     fail,
   }
 }

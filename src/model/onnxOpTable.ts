@@ -4,7 +4,11 @@
  *
  * | ONNX                                   | IR                                                         |
  * |----------------------------------------|------------------------------------------------------------|
- * | Gemm, MatMul                           | dense                                                      |
+ * | Gemm, MatMul with a constant operand   | dense (several rows or a batch: block-structured dense)    |
+ * | MatMul of two computed tensors         | matmul (batched, broadcast batch dims)                     |
+ * | Add/Sub/Mul of two computed tensors    | binary (numpy broadcasting)                                |
+ * | ReduceMean, ReduceSum (any axes)       | dense with constant weights 1/count or 1                   |
+ * | Slice, Gather (constant indices), Split, Resize/Upsample (nearest) on computed tensors | permute (a gather: wiring) |
  * | Conv                                   | conv (dilation 1, any group)                               |
  * | AveragePool, GlobalAveragePool         | depthwise conv 1/d, or sum conv + affine 1/d per position  |
  * | MaxPool, GlobalMaxPool                 | maxpool                                                    |
@@ -25,14 +29,19 @@
 import type { Lowering } from './lowering.js'
 import { lowerClip, lowerFinalLogSoftmax, lowerLeakyRelu, lowerRelu, lowerSigmoid, lowerTanh } from './lowerActivations.js'
 import { lowerConv } from './lowerConv.js'
-import { lowerAdd, lowerBatchNormalization, lowerDiv, lowerMul, lowerSub } from './lowerElementwise.js'
-import { lowerErf, lowerGelu } from './lowerGelu.js'
-import { lowerLayerNormalization } from './lowerLayerNorm.js'
-import { lowerGemm, lowerMatMul } from './lowerLinear.js'
+import { lowerAdd, lowerMul, lowerSub } from './lowerBinary.js'
+import { lowerBatchNormalization, lowerDiv } from './lowerElementwise.js'
+import { lowerGemm } from './lowerLinear.js'
+import { lowerMatMul } from './lowerMatMul.js'
+import { lowerReduceMean, lowerReduceSum } from './lowerReduce.js'
+import { lowerResize } from './lowerResize.js'
+import { lowerGather, lowerSlice, lowerSplit } from './lowerSlicing.js'
 import { lowerPad } from './lowerPad.js'
 import { lowerAveragePool, lowerGlobalAveragePool, lowerGlobalMaxPool, lowerMaxPool } from './lowerPool.js'
+import { lowerCast, lowerConcat, lowerConstantOfShape, lowerShape } from './lowerShapeOps.js'
+import { lowerErf, lowerGelu } from './lowerGelu.js'
+import { lowerLayerNormalization } from './lowerLayerNorm.js'
 import { lowerSoftmax } from './lowerSoftmax.js'
-import { lowerCast, lowerConcat, lowerConstantOfShape, lowerGather, lowerShape, lowerSlice } from './lowerShapeOps.js'
 import { lowerConstant, lowerFlatten, lowerIdentity, lowerReshape, lowerSqueeze, lowerTranspose, lowerUnsqueeze } from './lowerViews.js'
 
 export const ONNX_OP_TABLE: Readonly<Record<string, Lowering>> = {
@@ -82,8 +91,15 @@ export const ONNX_OP_TABLE: Readonly<Record<string, Lowering>> = {
   Constant: lowerConstant,
   ConstantOfShape: lowerConstantOfShape,
   Shape: lowerShape,
+  // → dense (linear maps)
+  ReduceMean: lowerReduceMean,
+  ReduceSum: lowerReduceSum,
+  // → permute (wiring) on computed tensors, constants at import
   Gather: lowerGather,
   Slice: lowerSlice,
+  Split: lowerSplit,
+  Resize: lowerResize,
+  Upsample: lowerResize,
 }
 
 /** The ONNX op types glassbox imports. */

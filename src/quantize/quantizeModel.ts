@@ -5,7 +5,7 @@ import { evaluateFloat } from '../model/evaluateFloat.js'
 import type { QuantizeContext } from '../layers/layerKind.js'
 import { quantizerOf } from '../layers/layerTable.js'
 import type { ModelIR, Op } from '../model/ir.js'
-import { shapeSize } from '../model/ir.js'
+import { opInputs, shapeSize } from '../model/ir.js'
 import { checkCalibrationSet } from './checkCalibrationSet.js'
 import { checkFixedPointWidths } from './checkFixedPointWidths.js'
 import type { InputScaling } from './chooseInputScales.js'
@@ -169,7 +169,7 @@ export function quantizeModel(
 function consumerMap(ops: readonly Op[]): Map<string, Op[]> {
   const map = new Map<string, Op[]>()
   for (const op of ops) {
-    for (const name of op.kind === 'concat' ? op.inputs : [op.input]) map.set(name, [...(map.get(name) ?? []), op])
+    for (const name of opInputs(op)) map.set(name, [...(map.get(name) ?? []), op])
   }
   return map
 }

@@ -1,6 +1,8 @@
 import { WeightSetError } from '../errors.js'
 import type { ModelIR, Op } from '../model/ir.js'
+import { opInputs } from '../model/ir.js'
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
+import { layerInputs } from '../quantize/fixedPointModel.js'
 
 /**
  * Quantizes the weights of a float model (e.g. a fine-tune) at the scales of
@@ -77,8 +79,7 @@ export function structuralDifferences(ir: ModelIR, model: FixedPointModel): stri
       continue
     }
     const at = `layer "${layer.name}"`
-    if (op.kind === 'concat' && layer.kind === 'concat') same(`${at} inputs`, layer.inputs, op.inputs)
-    else if (op.kind !== 'concat' && layer.kind !== 'concat') same(`${at} input tensor`, layer.input, op.input)
+    same(`${at} inputs`, layerInputs(layer), opInputs(op))
     if ('relu' in layer && layer.relu) fusedExpected++
     if (layer.kind === 'conv' && layer.pool) fusedExpected++
     shapeDifferences(layer, op, at, same)

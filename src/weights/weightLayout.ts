@@ -60,7 +60,7 @@ export function weightLayout(model: FixedPointModel): WeightLayout {
   const bitsOf = new Map<string, number>([[model.input.name, model.input.bits]])
   model.layers.forEach((layer, layerIndex) => {
     const at = { layer: layer.name, layerIndex }
-    const inputBits = layer.kind === 'concat' ? 0 : (bitsOf.get(layer.input) ?? model.bits)
+    const inputBits = 'inputs' in layer ? 0 : (bitsOf.get(layer.input) ?? model.bits)
     bitsOf.set(layer.output, layer.bits)
     const biasBits = (terms: number) =>
       Math.min(PACKED_BITS, Math.max((layer as { shift: number }).shift + layer.bits - 1, model.weightBits + inputBits - 2 + Math.ceil(Math.log2(terms))) + 2)

@@ -6,6 +6,7 @@ import { buildPaths } from '../../artifacts/buildPaths.js'
 import { readManifest } from '../../artifacts/manifest.js'
 import { parseFixedPointModel } from '../../quantize/fixedPointModel.js'
 import { importOnnx } from '../../model/importOnnx.js'
+import { opInputs } from '../../model/ir.js'
 import { loadOnnx } from '../../model/loadOnnx.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { printResult, table } from '../output.js'
@@ -49,11 +50,11 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
       const ir = importOnnx(await loadOnnx(argv.target), { name: basename(argv.target, extname(argv.target)) })
       const rows = ir.ops.map((op) => {
         const params = op.kind === 'dense' || op.kind === 'conv' ? op.weight.length + op.bias.length : op.kind === 'affine' ? op.scale.length + op.shift.length : 0
-        const input = op.kind === 'concat' ? op.inputs[0]! : op.input
+        const input = opInputs(op)[0]!
         return [op.name, op.kind, `[${(ir.tensors[input] ?? []).join(',')}]`, `[${(ir.tensors[op.output] ?? []).join(',')}]`, params]
       })
       const total = rows.reduce((a, r) => a + Number(r[4]), 0)
-      printResult(argv.json, { name: ir.name, input: ir.input, output: ir.output, ops: ir.ops.map((o) => ({ name: o.name, kind: o.kind, inputs: o.kind === 'concat' ? o.inputs : [o.input], output: o.output })) }, () =>
+      printResult(argv.json, { name: ir.name, input: ir.input, output: ir.output, ops: ir.ops.map((o) => ({ name: o.name, kind: o.kind, inputs: opInputs(o), output: o.output })) }, () =>
         [`${ir.name} (${ir.producer}, opset ${ir.opsetVersion}): input ${ir.input.name} [${ir.input.shape.join(', ')}] → output ${ir.output.name} [${ir.output.shape.join(', ')}]`, table(['op', 'kind', 'in', 'out', 'params'], rows), `${total} parameters`].join('\n'),
       )
     },

@@ -1,0 +1,141 @@
+import { z } from 'zod'
+import { broadcastIndex } from '../model/broadcast.js'
+import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
+import type { LayerKind } from './layerKind.js'
+import { rescaleAll } from './parts/fixedArithmetic.js'
+import { describeRescale, rescaleFor } from './parts/rescale.js'
+import { intString, layerBaseShape, rescaleShape, size } from './parts/schemaParts.js'
+import { abs } from './parts/widthBounds.js'
+
+/**
+ * The batched product of two computed tensors (attention's Q·Kᵀ and
+ * scores·V): for every batch entry t (the batch dims of a and b broadcast to
+ * `batch`), out[t] = rescale(a[t]·b[t] + offset) with a[t] an m×k and b[t] a
+ * k×n matrix, at the product scale 2^(s_a + s_b) rescaled to the calibrated
+ * output scale (floor division, range-checked, `offset` = 2^(shift−1)), optional fused ReLU.
+ */
+export const matmulSchema = z.object({
+  kind: z.literal('matmul'),
+  ...layerBaseShape,
+  ...rescaleShape,
+  inputs: z.tuple([z.string(), z.string()]),
+  aBatch: z.array(size),
+  bBatch: z.array(size),
+  batch: z.array(size),
+  m: size,
+  k: size,
+  n: size,
+  /** Added to each dot product before the rescale (the rounding offset). */
+  offset: intString,
+})
+
+export type FixedMatMulLayer = z.infer<typeof matmulSchema>
+
+export const matMulRescaleTemplate = circomTemplate('MatMulRescale', 'tensorOps.circom', ['m', 'K', 'n', 'offset', 'k', 'B', 'relu'])
+
+const sizeOfShape = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
+
+/** For each batch entry, the matrix of a and of b it multiplies (batch broadcasting resolved). */
+export function matmulBatches(layer: FixedMatMulLayer): [Int32Array, Int32Array] {
+  return [broadcastIndex(layer.aBatch, layer.batch), broadcastIndex(layer.bBatch, layer.batch)]
+}
+
+// Dot products in float64 are exact while every partial sum stays below 2^53.
+const FLOAT64_EXACT = 2 ** 53
+
+export const matmulLayer: LayerKind<FixedMatMulLayer, 'matmul'> = {
+  kind: 'matmul',
+  schema: matmulSchema,
+  templates: [matMulRescaleTemplate],
+  quantize: {
+    // matmul [→ relu]: the ReLU commutes into the rescale.
+    matmul(op, context) {
+      const next = context.soleConsumer(op.output)
+      const relu = next?.kind === 'relu'
+      if (relu) context.fuse(next)
+      const [a, b] = op.inputs
+      const { outputScale, shift } = rescaleFor(context.scaleOf(a) + context.scaleOf(b), context.scaleFor(op.output, op.name))
+      return {
+        kind: 'matmul', name: op.name, inputs: [a, b], output: relu ? next.output : op.output, scale: outputScale, bits: context.bits, shift, relu,
+        aBatch: [...op.aBatch], bBatch: [...op.bBatch], batch: [...op.batch], m: op.m, k: op.k, n: op.n, offset: (shift > 0 ? 1n << BigInt(shift - 1) : 0n).toString(),
+      }
+    },
+  },
+  inputs: (layer) => layer.inputs,
+  outputSize: (layer) => sizeOfShape(layer.batch) * layer.m * layer.n,
+  evaluate(layer, [a, b], { float64 }) {
+    const { m, k, n } = layer
+    const [ta, tb] = matmulBatches(layer)
+    const offset = BigInt(layer.offset)
+    const acc: bigint[] = new Array(ta.length * m * n)
+    let maxA = 0n
+    let maxB = 0n
+    for (const v of a!) if (abs(v) > maxA) maxA = abs(v)
+    for (const v of b!) if (abs(v) > maxB) maxB = abs(v)
+    const exact = float64 && Number(maxA) * Number(maxB) * k + Number(abs(offset)) < FLOAT64_EXACT / 2
+    const af = exact ? Float64Array.from(a!, Number) : undefined
+    const bf = exact ? Float64Array.from(b!, Number) : undefined
+    for (let t = 0; t < ta.length; t++) {
+      const a0 = ta[t]! * m * k
+      const b0 = tb[t]! * k * n
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let dot: bigint
+          if (af && bf) {
+            let s = 0
+            for (let l = 0; l < k; l++) s += af[a0 + i * k + l]! * bf[b0 + l * n + j]!
+            dot = BigInt(s)
+          } else {
+            dot = 0n
+            for (let l = 0; l < k; l++) dot += a![a0 + i * k + l]! * b![b0 + l * n + j]!
+          }
+          acc[(t * m + i) * n + j] = dot + offset
+        }
+      }
+    }
+    return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
+  },
+  checkWidths(layer, context) {
+    context.decomposition(layer.shift + layer.bits, `the rescale (shift ${layer.shift} + ${layer.bits} bits)`)
+    const [ba, bb] = context.inputBits as [number, number]
+    const bound = BigInt(layer.k) * (1n << BigInt(ba - 1)) * (1n << BigInt(bb - 1)) + abs(BigInt(layer.offset))
+    context.accumulator(bound, `its dot products (${layer.k} terms)`)
+  },
+  emit(layer, { component, sources: [a, b], target }) {
+    const { m, k, n } = layer
+    const [ta, tb] = matmulBatches(layer)
+    const call = instantiateTemplate(matMulRescaleTemplate, { m, K: k, n, offset: layer.offset, k: layer.shift, B: layer.bits, relu: layer.relu ? 1 : 0 })
+    const lines: string[] = []
+    // One component per batch entry, so no generated function grows with the batch.
+    for (let t = 0; t < ta.length; t++) {
+      const c = `${component}b${t}`
+      lines.push(
+        `    component ${c} = ${call};`,
+        `    for (var i = 0; i < ${m}; i++) {`,
+        `        for (var l = 0; l < ${k}; l++) {`,
+        `            ${c}.a[i][l] <== ${a}[${ta[t]! * m * k} + i * ${k} + l];`,
+        '        }',
+        '    }',
+        `    for (var l = 0; l < ${k}; l++) {`,
+        `        for (var j = 0; j < ${n}; j++) {`,
+        `            ${c}.b[l][j] <== ${b}[${tb[t]! * k * n} + l * ${n} + j];`,
+        '        }',
+        '    }',
+        `    for (var i = 0; i < ${m}; i++) {`,
+        `        for (var j = 0; j < ${n}; j++) {`,
+        `            ${target}[${t * m * n} + i * ${n} + j] <== ${c}.out[i][j];`,
+        '        }',
+        '    }',
+      )
+    }
+    return lines
+  },
+  // Per output: k − 1 product signals, the (shift + bits)-bit decomposition whose sum
+  // constraint carries the last product, the ReLU's product; --O1 also keeps the linear output without a ReLU.
+  constraints: (layer, { o1 }) => sizeOfShape(layer.batch) * layer.m * layer.n * (layer.k - 1 + layer.shift + layer.bits + 1 + (layer.relu ? 1 : 0) + (o1 && !layer.relu ? 1 : 0)),
+  describe: (layer) => `matmul [${[...layer.batch, layer.m, layer.k].join('×')}]·[${layer.k}×${layer.n}] of two tensors, ${describeRescale(layer)}`,
+  costKind: (layer) => `matmul${layer.relu ? '+relu' : ''}`,
+  compareStructure(layer, op, same) {
+    if (op.kind === 'matmul') same(`layer "${layer.name}" geometry`, [layer.aBatch, layer.bBatch, layer.m, layer.k, layer.n], [[...op.aBatch], [...op.bBatch], op.m, op.k, op.n])
+  },
+}
