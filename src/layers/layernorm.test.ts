@@ -117,6 +117,21 @@ describe('layernorm layer', () => {
   })
 })
 
+describe('layernorm structure', () => {
+  it('reports a fine-tune that changes γ, β or ε (circuit constants, not a weight set), and nothing for the same op', () => {
+    const original = op(4, [1, 0.5, -0.75, 1.25], [0, 0.25, -0.5, 0.125])
+    const layer = quantize(original, { inputScale: 4, size: 4 })
+    const differences = (o: LayerNormOp) => {
+      const found: string[] = []
+      layerNormLayer.compareStructure(layer, o, (what, a, b) => JSON.stringify(a) !== JSON.stringify(b) && found.push(what))
+      return found
+    }
+    expect(differences(original)).toEqual([])
+    expect(differences(op(4, [1, 0.5, -0.75, 1.5], [0, 0.25, -0.5, 0.125]))).toEqual(['gamma (a circuit constant)'])
+    expect(differences(op(4, [1, 0.5, -0.75, 1.25], [0, 0.25, -0.5, 0.125], 1e-3))).toEqual(['epsilon (a circuit constant)'])
+  })
+})
+
 describe('layernorm approximation error', () => {
   it('is within 2 output steps (2^−s_out) plus the input rounding of the float op', () => {
     const random = seededRandom(11)

@@ -19,6 +19,8 @@ export const layerNormSchema = z.object({
   ...layerBaseShape,
   input: z.string(),
   inputBits: bits,
+  /** The input's scale exponent s (eps depends on it). */
+  inputScale: scale,
   groupSize: size,
   groups: size,
   /** round(N³·2^(2·inputScale)·ε), at least 1. */
@@ -78,6 +80,7 @@ export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
       const inputBits = context.bitsOf(op.input)
       const n = op.groupSize
       const eps = BigInt(Math.max(1, Math.round(n ** 3 * 2 ** (2 * s) * op.epsilon)))
+      // (compareStructure recomputes it the same way)
       const vmaxBits = maxVariance(n, inputBits, eps).toString(2).length
       const sqrtScale = Math.ceil(vmaxBits / 2) + RHO_PRECISION
       const rhoBits = isqrt((1n << BigInt(2 * sqrtScale)) / eps).toString(2).length
@@ -95,7 +98,7 @@ export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
       const rounding = k > 0 ? 1n << BigInt(k - 1) : 0n
       return {
         kind: 'layernorm', name: op.name, input: op.input, output: op.output, scale: outputScale, bits: context.bits,
-        inputBits, groupSize: n, groups: context.sizeOf(op.input) / n, eps: String(eps), sqrtScale, rhoBits,
+        inputBits, inputScale: s, groupSize: n, groups: context.sizeOf(op.input) / n, eps: String(eps), sqrtScale, rhoBits,
         gamma: scaled.map((g) => String(Math.round(g * 2 ** gammaScale))), gammaScale,
         beta: Array.from(op.beta, (b) => String(BigInt(Math.round(b * 2 ** accScale)) + rounding)), shift: k,
       }
@@ -151,9 +154,16 @@ export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
   constraints: (layer, { o1 }) => layer.groups * layerNormGroupConstraints(layer, o1),
   describe: (layer) => `layer norm over ${layer.groups} groups of ${layer.groupSize} (exact mean and variance, proven ⌊2^${layer.sqrtScale}/√v⌋), rescale by 2^${layer.shift} to ${layer.bits} bits`,
   costKind: () => 'layernorm',
+  // γ, β and ε are circuit constants (not a weight set): a fine-tune that changes them needs a new build.
   compareStructure(layer, op, same) {
     if (op.kind !== 'layernorm') return
     same('group size', layer.groupSize, op.groupSize)
+    const n = op.groupSize
+    const accScale = layer.gammaScale + layer.sqrtScale
+    const rounding = layer.shift > 0 ? 1n << BigInt(layer.shift - 1) : 0n
+    same('gamma (a circuit constant)', layer.gamma, Array.from(op.gamma, (g) => String(Math.round(g * Math.sqrt(n) * 2 ** layer.gammaScale))))
+    same('beta (a circuit constant)', layer.beta, Array.from(op.beta, (b) => String(BigInt(Math.round(b * 2 ** accScale)) + rounding)))
+    same('epsilon (a circuit constant)', layer.eps, String(BigInt(Math.max(1, Math.round(n ** 3 * 2 ** (2 * layer.inputScale) * op.epsilon)))))
   },
 }
 

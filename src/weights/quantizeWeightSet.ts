@@ -1,3 +1,4 @@
+import { layerKindOf } from '../layers/layerTable.js'
 import { WeightSetError } from '../errors.js'
 import type { ModelIR, Op } from '../model/ir.js'
 import { opInputs } from '../model/ir.js'
@@ -73,7 +74,7 @@ export function structuralDifferences(ir: ModelIR, model: FixedPointModel): stri
       problems.push(`layer "${layer.name}" (${layer.kind}) is missing from the new model`)
       continue
     }
-    const opKind = op.kind === 'sigmoid' || op.kind === 'tanh' ? 'pwl' : op.kind
+    const opKind = op.kind === 'sigmoid' || op.kind === 'tanh' || op.kind === 'gelu' || op.kind === 'erf' ? 'pwl' : op.kind
     if (opKind !== layer.kind) {
       problems.push(`layer "${layer.name}" is ${layer.kind} in the build, ${op.kind} in the new model`)
       continue
@@ -104,7 +105,8 @@ function shapeDifferences(layer: FixedLayer, op: Op, at: string, same: (what: st
   if (layer.kind === 'maxpool' && op.kind === 'maxpool') same(`${at} window`, [layer.kernel, layer.stride], [op.kernel, op.stride])
   if (layer.kind === 'permute' && op.kind === 'permute') same(`${at} permutation`, layer.source, Array.from(op.source))
   if (layer.kind === 'concat' && op.kind === 'concat') same(`${at} layout`, layer.source.flat(), Array.from(op.source))
-  if (layer.kind === 'pwl' && (op.kind === 'sigmoid' || op.kind === 'tanh')) same(`${at} function`, layer.fn, op.kind)
+  if (layer.kind === 'pwl' && (op.kind === 'sigmoid' || op.kind === 'tanh' || op.kind === 'gelu' || op.kind === 'erf')) same(`${at} function`, layer.fn, op.kind)
+  if (layer.kind === 'softmax' || layer.kind === 'layernorm') layerKindOf(layer).compareStructure(layer, op, (what, a, b) => same(`${at} ${what}`, a, b))
   if (layer.kind === 'clip' && op.kind === 'clip') {
     const bound = (v: number) => (Number.isFinite(v) ? String(Math.max(-(2 ** (layer.bits - 1)), Math.min(2 ** (layer.bits - 1) - 1, Math.round(v * 2 ** layer.scale)))) : null)
     same(`${at} bounds`, [layer.min, layer.max], [bound(op.min), bound(op.max)])
