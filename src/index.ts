@@ -23,11 +23,16 @@ export { quantizeInput, dequantize, dequantizeInput } from './quantize/quantizeI
 export { accuracyReport, type AccuracyReport, type AccuracySample } from './quantize/accuracyReport.js'
 export { runFixedPoint, type RunOutput } from './quantize/runFixedPoint.js'
 export { parseFixedPointModel, type FixedPointModel, type FixedLayer } from './quantize/fixedPointModel.js'
+// field/ (BN254 field elements and the input hash the circuit proves)
+export { toField, fromField, FIELD_ORDER } from './field/fieldElement.js'
+export { poseidonChain, saltedHash, SALTED_HASH_DOMAIN } from './field/poseidonChain.js'
+export { packInput } from './field/packInput.js'
+export { hashInput } from './field/hashInput.js'
+export { parseSalt } from './field/parseSalt.js'
 // compile/
 export { compileModel, weightCommitment, type CompileModelParameters, type CompileModelReturnType } from './compile/compileModel.js'
 export { emitCircom, type InputVisibility, type WeightVisibility, type OutputSignals } from './compile/emitCircom.js'
 export { estimateConstraints, type ConstraintReport } from './compile/estimateConstraints.js'
-export { poseidonChain, toField, fromField, FIELD_ORDER, hashInput, packInput, parseSalt } from './compile/poseidonChain.js'
 export { runCircom } from './compile/runCircom.js'
 // setup/
 export { setupKeys, type SetupKeysParameters, type SetupKeysReturnType } from './setup/setupKeys.js'

@@ -14,7 +14,7 @@ import { quantizeModel } from '../src/quantize/quantizeModel.js'
 import { searchQuantization } from '../src/quantize/searchQuantization.js'
 import { examplePath } from './support/exampleBuild.js'
 
-const EXAMPLES = ['iris', 'digits', 'digits_cnn', 'lenet5', 'pad_avgpool'] as const
+const EXAMPLES = ['iris', 'digits', 'digits_cnn', 'lenet5', 'pad_avgpool', 'residual_cnn'] as const
 
 async function load(name: string) {
   const ir = importOnnx(await loadOnnx(examplePath(name, 'model.onnx')), { name })

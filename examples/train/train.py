@@ -68,7 +68,7 @@ MAX_FILE_BYTES = 3_000_000  # every generated file must stay below this
 ALLOWED_OPS = {
     "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu",
     "Flatten", "Reshape", "Identity", "Constant",
-    # convolutional examples (digits_cnn, lenet5, pad_avgpool)
+    # convolutional examples (digits_cnn, lenet5, pad_avgpool, residual_cnn)
     "Conv", "BatchNormalization", "MaxPool", "AveragePool", "Pad",
     "Shape", "Gather", "Unsqueeze", "Concat",
     # tiny_transformer (opset 17): attention, LayerNormalization, torch's Erf-based GELU, mean pooling
@@ -150,6 +150,47 @@ class DigitsCNN(nn.Module):
         x = self.pool1(torch.relu(self.bn1(self.conv1(x))))   # 8x8 -> 4x4
         x = self.pool2(torch.relu(self.conv2(x)))             # 4x4 -> 2x2
         return self.fc(torch.flatten(x, 1))
+
+
+class ResidualBlock(nn.Module):
+    """relu(x + bn2(conv2(relu(bn1(conv1(x)))))): the ResNet basic block (3x3 convs, padding 1, same channels)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(x + self.bn2(self.conv2(y)))
+
+
+class ResidualCNN(nn.Module):
+    """[1,1,8,8] pixels 0..16 -> x * (1/16) -> Conv(1->8, 3x3, pad 1) -> BatchNorm -> ReLU -> MaxPool 2x2
+    -> two residual blocks (8 channels at 4x4, each conv-bn-relu-conv-bn + skip Add, relu)
+    -> AvgPool 4x4 -> Flatten -> Linear(8->10).
+
+    The skip connection exports as an ONNX Add of two computed tensors.
+    """
+
+    def __init__(self, scale: float, channels: int = 8):
+        super().__init__()
+        self.register_buffer("scale", torch.tensor([scale], dtype=torch.float32))
+        self.stem = nn.Conv2d(1, channels, kernel_size=3, padding=1)
+        self.bn = nn.BatchNorm2d(channels)
+        self.pool = nn.MaxPool2d(2)
+        self.block1 = ResidualBlock(channels)
+        self.block2 = ResidualBlock(channels)
+        self.head = nn.AvgPool2d(4)
+        self.fc = nn.Linear(channels, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x * self.scale
+        x = self.pool(torch.relu(self.bn(self.stem(x))))   # 8x8 -> 4x4
+        x = self.block2(self.block1(x))
+        return self.fc(torch.flatten(self.head(x), 1))
 
 
 class LeNet5(nn.Module):
@@ -433,6 +474,38 @@ def build_digits_cnn() -> Example:
                 "BatchNormalization is in inference form (running mean/var initializers, one output, opset-13 "
                 "attributes epsilon and momentum)",
                 "nn.AvgPool2d(2) exports as Pad (all-zero pads, an 8-element Constant) + AveragePool (pads 0)",
+            ],
+        },
+    )
+    train(model, ex.as_model_input(x_tr), torch.tensor(y_tr), epochs=60, lr=0.005, **CNN_TRAIN_KW)
+    return ex
+
+
+def build_residual_cnn() -> Example:
+    set_determinism(SEED)
+    x, y, classes = digits_images()
+    x_tr, x_te, y_tr, y_te = split(x, y)
+    model = ResidualCNN(1.0 / 16.0)
+    ex = Example(
+        name="residual_cnn",
+        dataset=DIGITS_DATASET + ", as [1, 1, 8, 8] images (flattened row-major CHW in the .jsonl files)",
+        model=model, classes=classes,
+        x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te,
+        n_calibration=64, min_test_accuracy=0.95,
+        input_shape=(1, 1, 8, 8),
+        export_training=torch.onnx.TrainingMode.PRESERVE,
+        required_ops={"Conv", "BatchNormalization", "Add", "MaxPool", "AveragePool", "Flatten"},
+        meta_ops=True,
+        extra_meta={
+            "preprocessing": "x * (1/16) inside the graph",
+            "architecture": "Mul, Conv(1->8, 3x3, pad 1), BatchNormalization, Relu, MaxPool(2x2), "
+                            "2 x [Conv(8->8, 3x3, pad 1), BatchNormalization, Relu, Conv(8->8, 3x3, pad 1), "
+                            "BatchNormalization, Add(skip), Relu], Pad(zeros), AveragePool(4x4), Flatten, Gemm(8->10)",
+            "exportNotes": [
+                "exported with training=TrainingMode.PRESERVE on a model in eval mode, so BatchNormalization "
+                "stays in the graph (glassbox folds it into the preceding Conv)",
+                "each residual connection is an ONNX Add of two computed tensors (the block input and the "
+                "second BatchNormalization's output)",
             ],
         },
     )
@@ -816,6 +889,7 @@ EXAMPLES: Dict[str, Callable[[], Example]] = {
     "digits_cnn": build_digits_cnn,
     "lenet5": build_lenet5,
     "pad_avgpool": build_pad_avgpool,
+    "residual_cnn": build_residual_cnn,
     "tiny_transformer": build_tiny_transformer,
 }
 

@@ -1,4 +1,4 @@
-import { FIELD_ORDER } from '../compile/poseidonChain.js'
+import { FIELD_ORDER } from '../field/fieldElement.js'
 import { VerifyError } from '../errors.js'
 import type { PublicSignalLayout } from './manifest.js'
 

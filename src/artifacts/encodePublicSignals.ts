@@ -1,4 +1,4 @@
-import { toField } from '../compile/poseidonChain.js'
+import { toField } from '../field/fieldElement.js'
 import type { PublicSignalLayout } from './manifest.js'
 import type { PublicStatement } from './decodePublicSignals.js'
 

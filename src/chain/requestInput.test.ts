@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { FIELD_ORDER, hashInput, packInput, poseidonChain, saltedHash } from '../compile/poseidonChain.js'
+import { FIELD_ORDER } from '../field/fieldElement.js'
+import { hashInput } from '../field/hashInput.js'
+import { packInput } from '../field/packInput.js'
+import { poseidonChain, saltedHash } from '../field/poseidonChain.js'
 import { InputError } from '../errors.js'
 import { decodeRequestInput, encodeRequestInput, hashRequestInput, randomSalt } from './requestInput.js'
 

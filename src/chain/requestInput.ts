@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { FIELD_ORDER, hashInput, packInput } from '../compile/poseidonChain.js'
+import { FIELD_ORDER } from '../field/fieldElement.js'
+import { hashInput } from '../field/hashInput.js'
+import { packInput } from '../field/packInput.js'
 import { InputError } from '../errors.js'
 
 /**

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { parseSalt } from '../compile/poseidonChain.js'
+import { parseSalt } from '../field/parseSalt.js'
 import { InputError } from '../errors.js'
 
 /**

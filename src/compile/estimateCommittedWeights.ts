@@ -1,4 +1,4 @@
-import { forWindow } from '../model/windows.js'
+import { layerKindOf } from '../layers/layerTable.js'
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { weightLayout } from '../weights/weightLayout.js'
 import type { ConstraintReport } from './estimateConstraints.js'
@@ -35,21 +35,7 @@ export function estimateCommittedWeights(model: FixedPointModel, { o1 = false }:
   }
 }
 
-/** Multiply-accumulates of a layer with weights: products of a weight and an in-image input (padding costs nothing). */
+/** Multiply-accumulates of a layer with weights: products of a weight and an in-image input (padding costs nothing); 0 for other layers. */
 export function multiplyAccumulates(layer: FixedLayer): number {
-  switch (layer.kind) {
-    case 'dense':
-      return layer.inFeatures * layer.outFeatures
-    case 'affine':
-      return layer.size
-    case 'conv': {
-      const [inC] = layer.inShape
-      const [outC, oh, ow] = layer.convShape
-      let positions = 0
-      for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) forWindow(layer, y, x, () => positions++)
-      return outC * (inC / layer.group) * positions
-    }
-    default:
-      return 0
-  }
+  return layerKindOf(layer).weights?.multiplyAccumulates(layer) ?? 0
 }

@@ -1,11 +1,9 @@
-import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
-import { layerOutputSize } from '../quantize/fixedPointModel.js'
-import { forEachWindow, padSources } from '../model/windows.js'
+import { layerKindOf } from '../layers/layerTable.js'
+import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import type { OutputPacking } from '../artifacts/manifest.js'
 import { planOutputPacking } from '../artifacts/planOutputPacking.js'
 import type { InputVisibility, OutputSignals, WeightVisibility } from './emitCircom.js'
 import { estimateCommittedWeights } from './estimateCommittedWeights.js'
-import { layerKindOf } from '../layers/layerTable.js'
 
 /** `macs`: the layer's multiply-accumulates, each one constraint, when its weights are committed (included in `constraints`). */
 export type ConstraintReport = { name: string; kind: string; outputs: number; constraints: number; macs?: number }
@@ -16,7 +14,8 @@ const POSEIDON_PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65,
 const POSEIDON_LINEAR_O1 = [199, 274, 341, 436, 511, 610, 697, 766, 811, 958, 961, 1106, 1261, 1186, 1329, 1480]
 
 /**
- * Constraints each part of the circuit costs: after circom's --O2 linear
+ * Constraints each part of the circuit costs (each layer's from its kind's
+ * `constraints`, src/layers/): after circom's --O2 linear
  * simplification (only non-linear constraints remain; the default), or at
  * --O1, which keeps the linear ones (one per bit decomposition's sum and per
  * rescaled output). Tests check the totals against compiled R1CS files, so
@@ -39,12 +38,17 @@ export function estimateConstraints(
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const B = model.output.bits
   const parts: ConstraintReport[] = [{ name: 'input range', kind: 'range', outputs: inputSize, constraints: inputSize * (model.input.bits + (o1 ? 2 : 0)) }]
-  const constants = constantPositions(model)
   const committed = weights === 'committed' ? estimateCommittedWeights(model, { o1 }) : undefined
+  // Which values circom sees are constant zeros (padding), carried from layer to layer by the kinds' constantMask.
+  const constants = new Map<string, boolean[]>()
+  const context = { o1, constantsOf: (tensor: string) => constants.get(tensor) }
   for (const layer of model.layers) {
+    const kind = layerKindOf(layer)
     const macs = committed?.macs.get(layer.name)
-    const constraints = layerConstraints(layer, o1) - foldedComparisons(layer, o1, constants) + (macs ?? 0)
-    parts.push({ name: layer.name, kind: kindOf(layer), outputs: layerOutputSize(layer), constraints, ...(macs ? { macs } : {}) })
+    const constraints = kind.constraints(layer, context) + (macs ?? 0)
+    parts.push({ name: layer.name, kind: kind.costKind(layer), outputs: kind.outputSize(layer), constraints, ...(macs ? { macs } : {}) })
+    const mask = kind.constantMask?.(layer, kind.inputs(layer).map((name) => constants.get(name)))
+    if (mask) constants.set(layer.output, mask)
   }
   // With one output the selector is the constant 1: circom drops a constraint.
   if (argmax) parts.push({ name: 'argmax', kind: 'argmax', outputs: 1, constraints: (o1 ? outputSize * (B + 5) + 2 : outputSize * (B + 3)) - (outputSize === 1 ? 1 : 0) })
@@ -75,117 +79,6 @@ export function outputPackingConstraints(words: readonly OutputPacking[], o1 = f
 
 export function totalConstraints(parts: readonly ConstraintReport[]): number {
   return parts.reduce((sum, p) => sum + p.constraints, 0)
-}
-
-/**
- * Which elements of each tensor are constant zeros (padding wired in by a
- * `pad` layer, carried through permutations and concatenations).
- */
-function constantPositions(model: FixedPointModel): Map<string, boolean[]> {
-  const masks = new Map<string, boolean[]>()
-  const maskOf = (name: string, size: number) => masks.get(name) ?? new Array<boolean>(size).fill(false)
-  for (const layer of model.layers) {
-    if (layer.kind === 'pad') {
-      const input = maskOf(layer.input, layer.inShape[0] * layer.inShape[1] * layer.inShape[2])
-      masks.set(layer.output, Array.from(padSources(layer.inShape, layer.outShape, layer.pads), (source) => source < 0 || input[source]!))
-    } else if (layer.kind === 'permute' && masks.has(layer.input)) {
-      const input = masks.get(layer.input)!
-      masks.set(layer.output, layer.source.map((s) => input[s]!))
-    } else if (layer.kind === 'concat' && layer.inputs.some((name) => masks.has(name))) {
-      masks.set(layer.output, layer.source.map(([which, at]) => masks.get(layer.inputs[which]!)?.[at] ?? false))
-    }
-  }
-  return masks
-}
-
-/**
- * Max-pool comparisons whose difference circom can see is zero (a window
- * with one real position repeats it; two constant padding zeros) lose their
- * product under --O2: the select becomes linear and is simplified away.
- * (--O1 keeps it, as a linear constraint.)
- */
-function foldedComparisons(layer: FixedLayer, o1: boolean, constants: Map<string, boolean[]>): number {
-  if (o1) return 0
-  if (layer.kind === 'conv' && layer.pool) {
-    const window = layer.pool.kernel[0] * layer.pool.kernel[1]
-    let folded = 0
-    forEachWindow({ ...layer.pool, inShape: layer.convShape }, (positions) => {
-      if (positions.length === 1) folded += window - 1
-    })
-    return folded
-  }
-  if (layer.kind === 'maxpool') {
-    const window = layer.kernel[0] * layer.kernel[1]
-    const mask = constants.get(layer.input)
-    let folded = 0
-    forEachWindow(layer, (positions) => {
-      if (positions.length === 1) {
-        folded += window - 1
-        return
-      }
-      const padded = [...positions, ...new Array<number>(window - positions.length).fill(positions[0]!)]
-      let runningConstant = mask?.[padded[0]!] ?? false
-      for (let t = 1; t < window; t++) {
-        if (runningConstant && (mask?.[padded[t]!] ?? false)) folded++
-        else runningConstant = false
-      }
-    })
-    return folded
-  }
-  return 0
-}
-
-function kindOf(layer: FixedLayer): string {
-  switch (layer.kind) {
-    case 'dense':
-    case 'affine':
-      return layer.kind + (layer.relu ? '+relu' : '')
-    case 'conv':
-      return `conv${layer.pool ? '+maxpool' : ''}${layer.relu ? '+relu' : ''}`
-    case 'binary':
-    case 'matmul':
-      return layerKindOf(layer).costKind(layer)
-    default:
-      return layer.kind
-  }
-}
-
-function layerConstraints(layer: FixedLayer, o1: boolean): number {
-  const outputs = layerOutputSize(layer)
-  // --O1 keeps each decomposition's sum and each linear output.
-  const sum = o1 ? 1 : 0
-  const rescale = (l: { shift: number; bits: number; relu: boolean }) => l.shift + l.bits + (l.relu ? 1 : 0) + (o1 ? (l.relu ? 1 : 2) : 0)
-  switch (layer.kind) {
-    case 'dense':
-    case 'affine':
-      return outputs * rescale(layer)
-    case 'conv': {
-      // Each max of two accumulators: a (shift + bits + 1)-bit decomposition and one product.
-      const comparisons = layer.pool ? layer.pool.kernel[0] * layer.pool.kernel[1] - 1 : 0
-      return outputs * (comparisons * (layer.shift + layer.bits + 2 + sum) + rescale(layer))
-    }
-    case 'relu':
-      return outputs * (layer.bits + 1 + 2 * sum)
-    case 'maxpool':
-      return outputs * (layer.kernel[0] * layer.kernel[1] - 1) * (layer.bits + 2 + sum)
-    case 'clip':
-      return outputs * ((layer.min === null ? 0 : layer.bits + 2 + sum) + (layer.max === null ? 0 : layer.bits + 2 + sum))
-    case 'leakyrelu':
-      return outputs * (2 * layer.bits + layer.alphaShift + 1 + 2 * sum)
-    case 'pwl':
-      return outputs * (layer.knots.length * (layer.inputBits + 2 + sum) + rescale({ ...layer, relu: false }))
-    case 'pad':
-    case 'permute':
-    case 'concat':
-      return 0
-    case 'softmax':
-    case 'layernorm':
-    case 'binary':
-    case 'matmul':
-      return layerKindOf(layer).constraints(layer, { o1, constantsOf: () => undefined })
-    default:
-      return layer satisfies never
-  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseSalt } from '../compile/poseidonChain.js'
+import { parseSalt } from '../field/parseSalt.js'
 import { InputError } from '../errors.js'
 import { readJsonl } from './readJsonl.js'
 

@@ -43,6 +43,7 @@ export const affineLayer: LayerKind<FixedAffineLayer, 'affine'> = {
       }
     },
   },
+  fusedOps: (layer) => (layer.relu ? 1 : 0),
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
   evaluate(layer, [x]) {

@@ -120,10 +120,18 @@ export const binaryLayer: LayerKind<FixedBinaryLayer, 'binary'> = {
   },
   // add/sub: RescaleOne's cost on a linear accumulator. mul: the decomposition's sum is the
   // product (a quadratic constraint --O2 keeps), and --O1 also keeps the linear output unless a ReLU's product replaces it.
-  constraints(layer, { o1 }) {
+  // A product with an operand circom sees is the constant 0 (padding wired through) is linear, so --O2 drops its constraint.
+  constraints(layer, { o1, constantsOf }) {
     const n = sizeOfShape(layer.outShape)
     if (layer.op !== 'mul') return n * rescaleConstraints(layer, o1)
-    return n * (layer.shift + layer.bits + 1 + (layer.relu ? 1 : 0) + (o1 && !layer.relu ? 1 : 0))
+    const perOutput = layer.shift + layer.bits + 1 + (layer.relu ? 1 : 0) + (o1 && !layer.relu ? 1 : 0)
+    let folded = 0
+    const [maskA, maskB] = [constantsOf(layer.inputs[0]), constantsOf(layer.inputs[1])]
+    if (!o1 && (maskA || maskB)) {
+      const [ia, ib] = binaryIndices(layer)
+      for (let i = 0; i < n; i++) if (maskA?.[ia[i]!] || maskB?.[ib[i]!]) folded++
+    }
+    return n * perOutput - folded
   },
   describe: (layer) => `${layer.op} of [${layer.aShape.join('×')}] and [${layer.bShape.join('×')}] → [${layer.outShape.join('×')}]${layer.op === 'mul' ? '' : ` (upshifts ${layer.upshift.join(', ')})`}, ${describeRescale(layer)}`,
   costKind: (layer) => `${layer.op}${layer.relu ? '+relu' : ''}`,

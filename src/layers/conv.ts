@@ -84,6 +84,7 @@ export const convLayer: LayerKind<FixedConvLayer, 'conv'> = {
       } as FixedConvLayer
     },
   },
+  fusedOps: (layer) => (layer.relu ? 1 : 0) + (layer.pool ? 1 : 0),
   inputs: (layer) => [layer.input],
   outputSize(layer) {
     const [c, h, w] = layer.pool?.outShape ?? layer.convShape

@@ -49,6 +49,7 @@ export const denseLayer: LayerKind<FixedDenseLayer, 'dense'> = {
       }
     },
   },
+  fusedOps: (layer) => (layer.relu ? 1 : 0),
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.outFeatures,
   evaluate(layer, [x], { float64 }) {

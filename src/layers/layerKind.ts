@@ -187,6 +187,8 @@ export type LayerKind<L extends LayerBase, O extends Op['kind'] = never> = {
    * `context.fuse`), e.g. dense + ReLU, conv + ReLU + max pool.
    */
   quantize: { readonly [P in O]: Quantizer<P, L> }
+  /** How many float ops its quantizer fused into this layer (a fine-tune must have them too); absent: none. */
+  fusedOps?(layer: L): number
   /** The tensors it reads (1..n), in the order `evaluate`, `emit` and `checkWidths` receive them. */
   inputs(layer: L): readonly string[]
   /** The number of values it writes. */

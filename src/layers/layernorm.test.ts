@@ -127,8 +127,8 @@ describe('layernorm structure', () => {
       return found
     }
     expect(differences(original)).toEqual([])
-    expect(differences(op(4, [1, 0.5, -0.75, 1.5], [0, 0.25, -0.5, 0.125]))).toEqual(['gamma (a circuit constant)'])
-    expect(differences(op(4, [1, 0.5, -0.75, 1.25], [0, 0.25, -0.5, 0.125], 1e-3))).toEqual(['epsilon (a circuit constant)'])
+    expect(differences(op(4, [1, 0.5, -0.75, 1.5], [0, 0.25, -0.5, 0.125]))).toEqual(['layer "ln" gamma (a circuit constant)'])
+    expect(differences(op(4, [1, 0.5, -0.75, 1.25], [0, 0.25, -0.5, 0.125], 1e-3))).toEqual(['layer "ln" epsilon (a circuit constant)'])
   })
 })
 

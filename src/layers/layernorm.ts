@@ -157,13 +157,13 @@ export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
   // γ, β and ε are circuit constants (not a weight set): a fine-tune that changes them needs a new build.
   compareStructure(layer, op, same) {
     if (op.kind !== 'layernorm') return
-    same('group size', layer.groupSize, op.groupSize)
+    same(`layer "${layer.name}" group size`, layer.groupSize, op.groupSize)
     const n = op.groupSize
     const accScale = layer.gammaScale + layer.sqrtScale
     const rounding = layer.shift > 0 ? 1n << BigInt(layer.shift - 1) : 0n
-    same('gamma (a circuit constant)', layer.gamma, Array.from(op.gamma, (g) => String(Math.round(g * Math.sqrt(n) * 2 ** layer.gammaScale))))
-    same('beta (a circuit constant)', layer.beta, Array.from(op.beta, (b) => String(BigInt(Math.round(b * 2 ** accScale)) + rounding)))
-    same('epsilon (a circuit constant)', layer.eps, String(BigInt(Math.max(1, Math.round(n ** 3 * 2 ** (2 * layer.inputScale) * op.epsilon)))))
+    same(`layer "${layer.name}" gamma (a circuit constant)`, layer.gamma, Array.from(op.gamma, (g) => String(Math.round(g * Math.sqrt(n) * 2 ** layer.gammaScale))))
+    same(`layer "${layer.name}" beta (a circuit constant)`, layer.beta, Array.from(op.beta, (b) => String(BigInt(Math.round(b * 2 ** accScale)) + rounding)))
+    same(`layer "${layer.name}" epsilon (a circuit constant)`, layer.eps, String(BigInt(Math.max(1, Math.round(n ** 3 * 2 ** (2 * layer.inputScale) * op.epsilon)))))
   },
 }
 

@@ -132,7 +132,24 @@ export const matmulLayer: LayerKind<FixedMatMulLayer, 'matmul'> = {
   },
   // Per output: k − 1 product signals, the (shift + bits)-bit decomposition whose sum
   // constraint carries the last product, the ReLU's product; --O1 also keeps the linear output without a ReLU.
-  constraints: (layer, { o1 }) => sizeOfShape(layer.batch) * layer.m * layer.n * (layer.k - 1 + layer.shift + layer.bits + 1 + (layer.relu ? 1 : 0) + (o1 && !layer.relu ? 1 : 0)),
+  // A product with an operand circom sees is the constant 0 (padding wired through) is linear, so --O2 drops its constraint.
+  constraints(layer, { o1, constantsOf }) {
+    const { m, k, n } = layer
+    const perOutput = k - 1 + layer.shift + layer.bits + 1 + (layer.relu ? 1 : 0) + (o1 && !layer.relu ? 1 : 0)
+    const [maskA, maskB] = [constantsOf(layer.inputs[0]), constantsOf(layer.inputs[1])]
+    let folded = 0
+    if (!o1 && (maskA || maskB)) {
+      const [ta, tb] = matmulBatches(layer)
+      for (let t = 0; t < ta.length; t++) {
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            for (let l = 0; l < k; l++) if (maskA?.[ta[t]! * m * k + i * k + l] || maskB?.[tb[t]! * k * n + l * n + j]) folded++
+          }
+        }
+      }
+    }
+    return sizeOfShape(layer.batch) * m * n * perOutput - folded
+  },
   describe: (layer) => `matmul [${[...layer.batch, layer.m, layer.k].join('×')}]·[${layer.k}×${layer.n}] of two tensors, ${describeRescale(layer)}`,
   costKind: (layer) => `matmul${layer.relu ? '+relu' : ''}`,
   compareStructure(layer, op, same) {

@@ -115,8 +115,8 @@ export const softmaxLayer: LayerKind<FixedSoftmaxLayer, 'softmax'> = {
   costKind: () => 'softmax',
   compareStructure(layer, op, same) {
     if (op.kind !== 'softmax') return
-    same('axis size', layer.axisSize, op.axisSize)
-    same('inner stride', layer.inner, op.inner)
+    same(`layer "${layer.name}" axis size`, layer.axisSize, op.axisSize)
+    same(`layer "${layer.name}" inner stride`, layer.inner, op.inner)
   },
 }
 

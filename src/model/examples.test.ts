@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { evaluateFloat } from './evaluateFloat.js'
 import { importOnnx } from './importOnnx.js'
+import { opInputs } from './ir.js'
 import { loadOnnx } from './loadOnnx.js'
 import { createOnnxReference } from './runOnnxReference.js'
 
@@ -41,6 +42,37 @@ describe.each(['iris', 'digits'])('example %s', (name) => {
         actual.forEach((v, i) => {
           expect(Math.abs(v - fromOrt[i]!), `${id} output ${i} vs onnxruntime`).toBeLessThan(1e-4)
           expect(Math.abs(v - fromFile![i]!), `${id} output ${i} vs reference.jsonl`).toBeLessThan(1e-4)
+        })
+      }
+    } finally {
+      await onnx.close()
+    }
+  })
+})
+
+describe('example residual_cnn', () => {
+  const dir = `${examplesDir}residual_cnn/`
+
+  it('imports its two skip connections as binary adds and matches onnxruntime and reference.jsonl on the whole test set', async () => {
+    const ir = importOnnx(await loadOnnx(`${dir}model.onnx`), { name: 'residual_cnn' })
+    expect(ir.ops.map((op) => op.kind)).toEqual(['conv', 'relu', 'maxpool', 'conv', 'relu', 'conv', 'binary', 'relu', 'conv', 'relu', 'conv', 'binary', 'relu', 'conv', 'dense'])
+    // Each block adds its input (the tensor two convs back) to its second conv's output.
+    const adds = ir.ops.filter((op) => op.kind === 'binary')
+    for (const add of adds) {
+      const [skip, branch] = add.inputs
+      expect(ir.ops.find((op) => op.output === branch)?.kind).toBe('conv')
+      expect(ir.ops.filter((op) => op.kind !== 'binary' && opInputs(op).includes(skip)).map((op) => op.kind)).toEqual(['conv'])
+    }
+    const tests = readJsonl<{ id: string; input: number[] }>(`${dir}test.jsonl`)
+    const references = new Map(readJsonl<{ id: string; output: number[] }>(`${dir}reference.jsonl`).map((r) => [r.id, r.output]))
+    const onnx = await createOnnxReference(`${dir}model.onnx`)
+    try {
+      for (const { id, input } of tests) {
+        const actual = evaluateFloat(ir, input).output
+        const fromOrt = await onnx.run(input)
+        actual.forEach((v, i) => {
+          expect(Math.abs(v - fromOrt[i]!), `${id} output ${i} vs onnxruntime`).toBeLessThan(1e-4)
+          expect(Math.abs(v - references.get(id)![i]!), `${id} output ${i} vs reference.jsonl`).toBeLessThan(1e-4)
         })
       }
     } finally {

@@ -1,5 +1,5 @@
 import { getAddress, isAddress } from 'ethers'
-import { FIELD_ORDER, toField } from '../compile/poseidonChain.js'
+import { FIELD_ORDER, toField } from '../field/fieldElement.js'
 import { InputError } from '../errors.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import { quantizeInput } from '../quantize/quantizeInput.js'

@@ -1,5 +1,6 @@
 import { encodePublicSignals } from '../artifacts/encodePublicSignals.js'
-import { fromField, hashInput } from '../compile/poseidonChain.js'
+import { fromField } from '../field/fieldElement.js'
+import { hashInput } from '../field/hashInput.js'
 import { ArtifactError, ProveError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { evaluateFixed } from '../quantize/evaluateFixed.js'
@@ -40,7 +41,7 @@ export async function createProver(
     prover: string
     witness?: WitnessKind
     logger?: Logger
-    /** Check the input-hash signal too (needs Poseidon: pool workers leave it to the main thread, see poseidonChain.ts). */
+    /** Check the input-hash signal too (needs Poseidon: pool workers leave it to the main thread, see field/poseidonChain.ts). */
     checkInputHash?: boolean
   },
 ): Promise<Prover> {

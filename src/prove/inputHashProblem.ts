@@ -1,4 +1,4 @@
-import { hashInput } from '../compile/poseidonChain.js'
+import { hashInput } from '../field/hashInput.js'
 import { quantizeInput } from '../quantize/quantizeInput.js'
 import type { ProofRecord } from './proofRecord.js'
 import type { ProvingArtifacts } from './provingArtifacts.js'
@@ -6,7 +6,7 @@ import type { ProvingArtifacts } from './provingArtifacts.js'
 /**
  * The proven input hash must be Poseidon of this input. Checked on the main
  * thread, because Poseidon's library cannot be loaded in pool workers (see
- * compile/poseidonChain.ts); the workers check every other signal.
+ * field/poseidonChain.ts); the workers check every other signal.
  *
  * @returns Why the record must not be written, or undefined when it is right.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { compileTestCircuit } from '../../test/support/circuitTester.js'
 import { emitCircom } from '../compile/emitCircom.js'
-import { fromField } from '../compile/poseidonChain.js'
+import { fromField } from '../field/fieldElement.js'
 import { QuantizeError } from '../errors.js'
 import { evaluateFloat } from '../model/evaluateFloat.js'
 import type { ModelIR, Op } from '../model/ir.js'

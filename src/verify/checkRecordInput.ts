@@ -1,6 +1,6 @@
 import { decodePublicSignals } from '../artifacts/decodePublicSignals.js'
 import type { Manifest } from '../artifacts/manifest.js'
-import { hashInput } from '../compile/poseidonChain.js'
+import { hashInput } from '../field/hashInput.js'
 import { GlassboxError } from '../errors.js'
 import type { InputRecord } from '../io/readInputs.js'
 import type { ProofRecord } from '../prove/proofRecord.js'

@@ -1,4 +1,4 @@
-import { FIELD_ORDER } from '../compile/poseidonChain.js'
+import { FIELD_ORDER } from '../field/fieldElement.js'
 import { VerifyError } from '../errors.js'
 import { readJsonl } from '../io/readJsonl.js'
 import type { ProofRecord } from '../prove/proofRecord.js'

@@ -1,4 +1,5 @@
 import { WeightSetError } from '../errors.js'
+import { weightArraysOf, withWeightArrays } from '../layers/weightFields.js'
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
 import { architectureHash } from './architectureOf.js'
 import type { WeightSet } from './weightSetFile.js'
@@ -21,21 +22,20 @@ export function applyWeightSet(model: FixedPointModel, set: WeightSet, { source 
   }
   const byName = new Map(set.layers.map((l) => [l.name, l]))
   const layers = model.layers.map((layer): FixedLayer => {
-    if (layer.kind !== 'dense' && layer.kind !== 'conv' && layer.kind !== 'affine') return layer
+    const current = weightArraysOf(layer)
+    if (!current) return layer
     const weights = byName.get(layer.name)
     byName.delete(layer.name)
     if (!weights || weights.kind !== layer.kind) {
       throw new WeightSetError(`${source} has no ${layer.kind} weights for layer "${layer.name}".`, { details: `Found: ${set.layers.map((l) => `${l.name} (${l.kind})`).join(', ')}.` })
     }
-    const same = (field: string, got: readonly string[], want: readonly string[]) => {
+    const { spec } = current
+    const same = (field: string, want: readonly string[]) => {
+      const got = (weights as Record<string, unknown>)[field] as readonly string[]
       if (got.length !== want.length) throw new WeightSetError(`${source}: layer "${layer.name}" has ${got.length} ${field} values, the architecture takes ${want.length}.`)
-      return [...got]
+      return got
     }
-    if (layer.kind === 'affine' && weights.kind === 'affine') return { ...layer, factor: same('factor', weights.factor, layer.factor), offset: same('offset', weights.offset, layer.offset) }
-    if ((layer.kind === 'dense' || layer.kind === 'conv') && weights.kind !== 'affine') {
-      return { ...layer, weight: same('weight', weights.weight, layer.weight), bias: same('bias', weights.bias, layer.bias) } as FixedLayer
-    }
-    throw new WeightSetError(`${source}: layer "${layer.name}" is ${layer.kind} in the build and ${weights.kind} in the set.`)
+    return withWeightArrays(layer, spec, same(spec.multiplier, current.multiplier), same(spec.addend, current.addend))
   })
   if (byName.size > 0) throw new WeightSetError(`${source} has weights for layers this build does not have: ${[...byName.keys()].join(', ')}.`)
   return { ...model, layers }

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
+import type { WeightSegment } from './weightLayout.js'
 import { weightLayout } from './weightLayout.js'
-
-/** The fields of a layer that are its weight set (replaced by their lengths in the architecture). */
-const WEIGHT_FIELDS = ['weight', 'bias', 'factor', 'offset'] as const
 
 /**
  * The architecture of a fixed-point model: everything the circuit is made
@@ -13,7 +11,9 @@ const WEIGHT_FIELDS = ['weight', 'bias', 'factor', 'offset'] as const
  * the circuit). Pure.
  */
 export function architectureOf(model: FixedPointModel): Record<string, unknown> {
-  const weighted = new Set(weightLayout(model).segments.map((s) => `${s.layerIndex}.${s.field}`))
+  // The fields that are the weight set (the layout's segments) are replaced by their lengths.
+  const weighted = new Map<number, WeightSegment[]>()
+  for (const segment of weightLayout(model).segments) weighted.set(segment.layerIndex, [...(weighted.get(segment.layerIndex) ?? []), segment])
   return {
     format: model.format,
     bits: model.bits,
@@ -23,7 +23,7 @@ export function architectureOf(model: FixedPointModel): Record<string, unknown> 
     droppedOutputOps: model.droppedOutputOps,
     layers: model.layers.map((layer, index) => {
       const entry: Record<string, unknown> = { ...layer }
-      for (const field of WEIGHT_FIELDS) if (weighted.has(`${index}.${field}`)) entry[field] = (entry[field] as unknown[]).length
+      for (const { field, count } of weighted.get(index) ?? []) entry[field] = count
       return entry
     }),
   }

@@ -1,4 +1,4 @@
-import { poseidonChain } from '../compile/poseidonChain.js'
+import { poseidonChain } from '../field/poseidonChain.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import { packWeights } from './packWeights.js'
 import { weightLayout, weightValues } from './weightLayout.js'

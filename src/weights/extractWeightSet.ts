@@ -1,3 +1,4 @@
+import { weightArraysOf } from '../layers/weightFields.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import { architectureHash } from './architectureOf.js'
 import { commitWeights } from './commitWeights.js'
@@ -20,8 +21,10 @@ export type ExtractWeightSetOptions = {
 export async function extractWeightSet(model: FixedPointModel, { source = { file: 'model.json' } }: ExtractWeightSetOptions = {}): Promise<WeightSet> {
   const layers: LayerWeights[] = []
   for (const layer of model.layers) {
-    if (layer.kind === 'dense' || layer.kind === 'conv') layers.push({ name: layer.name, kind: layer.kind, weight: [...layer.weight], bias: [...layer.bias] })
-    else if (layer.kind === 'affine') layers.push({ name: layer.name, kind: 'affine', factor: [...layer.factor], offset: [...layer.offset] })
+    const weights = weightArraysOf(layer)
+    if (!weights) continue
+    // The file's entry: the kind and its two arrays under the layer's own field names (weightSetSchema).
+    layers.push({ name: layer.name, kind: layer.kind, [weights.spec.multiplier]: [...weights.multiplier], [weights.spec.addend]: [...weights.addend] } as LayerWeights)
   }
   return {
     format: WEIGHT_SET_FORMAT,

@@ -1,9 +1,10 @@
-import { layerKindOf } from '../layers/layerTable.js'
 import { WeightSetError } from '../errors.js'
-import type { ModelIR, Op } from '../model/ir.js'
+import { layerKindOf, opLayerKinds } from '../layers/layerTable.js'
+import { addendInts } from '../layers/parts/rescale.js'
+import { weightArraysOf, withWeightArrays } from '../layers/weightFields.js'
+import type { ModelIR } from '../model/ir.js'
 import { opInputs } from '../model/ir.js'
 import type { FixedLayer, FixedPointModel } from '../quantize/fixedPointModel.js'
-import { layerInputs } from '../quantize/fixedPointModel.js'
 
 /**
  * Quantizes the weights of a float model (e.g. a fine-tune) at the scales of
@@ -30,11 +31,11 @@ export function quantizeWeightSet(ir: ModelIR, model: FixedPointModel): FixedPoi
   }
   const ops = new Map(ir.ops.map((op) => [op.name, op]))
   const layers = model.layers.map((layer): FixedLayer => {
-    const op = ops.get(layer.name)!
-    if (layer.kind === 'dense' && op.kind === 'dense') return { ...layer, weight: weights(op.weight, layer.weightScale, model.weightBits, layer.name), bias: biases(op.bias, layer.scale + layer.shift, layer.shift) }
-    if (layer.kind === 'conv' && op.kind === 'conv') return { ...layer, weight: weights(op.weight, layer.weightScale, model.weightBits, layer.name), bias: biases(op.bias, layer.scale + layer.shift, layer.shift) }
-    if (layer.kind === 'affine' && op.kind === 'affine') return { ...layer, factor: weights(op.scale, layer.factorScale, model.weightBits, layer.name), offset: biases(op.shift, layer.scale + layer.shift, layer.shift) }
-    return layer
+    const spec = weightArraysOf(layer)?.spec
+    const float = spec?.floatWeights(ops.get(layer.name)!)
+    if (!spec || !float) return layer
+    const shift = spec.shift(layer)
+    return withWeightArrays(layer, spec, weights(float.multiplier, spec.multiplierScale(layer), model.weightBits, layer.name), addendInts(float.addend, layer.scale + shift, shift))
   })
   return { ...model, layers }
 }
@@ -50,12 +51,6 @@ function weights(values: Float64Array, scale: number, bits: number, layer: strin
     }
     return BigInt(q).toString()
   })
-}
-
-// As the quantizer: the rounding offset 2^(shift−1) makes the floor division round to nearest.
-function biases(values: Float64Array, scale: number, shift: number): string[] {
-  const rounding = shift > 0 ? 1n << BigInt(shift - 1) : 0n
-  return Array.from(values, (v) => (BigInt(Math.round(v * 2 ** scale)) + rounding).toString())
 }
 
 /** What keeps `ir` from being the architecture of `model`, as readable lines (empty when it is). */
@@ -74,16 +69,17 @@ export function structuralDifferences(ir: ModelIR, model: FixedPointModel): stri
       problems.push(`layer "${layer.name}" (${layer.kind}) is missing from the new model`)
       continue
     }
-    const opKind = op.kind === 'sigmoid' || op.kind === 'tanh' || op.kind === 'gelu' || op.kind === 'erf' ? 'pwl' : op.kind
-    if (opKind !== layer.kind) {
+    if (opLayerKinds[op.kind] !== layer.kind) {
       problems.push(`layer "${layer.name}" is ${layer.kind} in the build, ${op.kind} in the new model`)
       continue
     }
     const at = `layer "${layer.name}"`
-    same(`${at} inputs`, layerInputs(layer), opInputs(op))
-    if ('relu' in layer && layer.relu) fusedExpected++
-    if (layer.kind === 'conv' && layer.pool) fusedExpected++
-    shapeDifferences(layer, op, at, same)
+    const kind = layerKindOf(layer)
+    const inputs = kind.inputs(layer)
+    if (inputs.length === 1) same(`${at} input tensor`, inputs[0], opInputs(op)[0])
+    else same(`${at} inputs`, inputs, opInputs(op))
+    fusedExpected += kind.fusedOps?.(layer) ?? 0
+    kind.compareStructure(layer, op, same)
   }
   const layerNames = new Set(model.layers.map((l) => l.name))
   const extra = ir.ops.filter((op) => !layerNames.has(op.name))
@@ -93,23 +89,4 @@ export function structuralDifferences(ir: ModelIR, model: FixedPointModel): stri
     problems.push(`the build fuses ${fusedExpected} ReLU/max-pool op(s) into its layers, the new model has ${extra.length} (${extra.map((op) => op.name).join(', ') || 'none'})`)
   }
   return problems
-}
-
-function shapeDifferences(layer: FixedLayer, op: Op, at: string, same: (what: string, a: unknown, b: unknown) => void): void {
-  if (layer.kind === 'dense' && op.kind === 'dense') same(`${at} shape [out, in]`, [layer.outFeatures, layer.inFeatures], [op.outFeatures, op.inFeatures])
-  if (layer.kind === 'conv' && op.kind === 'conv') {
-    same(`${at} geometry`, [layer.inShape, layer.convShape, layer.kernel, layer.stride, layer.pads, layer.group], [op.inShape, op.outShape, op.kernel, op.stride, op.pads, op.group])
-  }
-  if (layer.kind === 'affine' && op.kind === 'affine') same(`${at} size`, layer.size, op.scale.length)
-  if ((layer.kind === 'maxpool' && op.kind === 'maxpool') || (layer.kind === 'pad' && op.kind === 'pad')) same(`${at} geometry`, [layer.inShape, layer.outShape, layer.pads], [op.inShape, op.outShape, op.pads])
-  if (layer.kind === 'maxpool' && op.kind === 'maxpool') same(`${at} window`, [layer.kernel, layer.stride], [op.kernel, op.stride])
-  if (layer.kind === 'permute' && op.kind === 'permute') same(`${at} permutation`, layer.source, Array.from(op.source))
-  if (layer.kind === 'concat' && op.kind === 'concat') same(`${at} layout`, layer.source.flat(), Array.from(op.source))
-  if (layer.kind === 'pwl' && (op.kind === 'sigmoid' || op.kind === 'tanh' || op.kind === 'gelu' || op.kind === 'erf')) same(`${at} function`, layer.fn, op.kind)
-  if (layer.kind === 'softmax' || layer.kind === 'layernorm') layerKindOf(layer).compareStructure(layer, op, (what, a, b) => same(`${at} ${what}`, a, b))
-  if (layer.kind === 'clip' && op.kind === 'clip') {
-    const bound = (v: number) => (Number.isFinite(v) ? String(Math.max(-(2 ** (layer.bits - 1)), Math.min(2 ** (layer.bits - 1) - 1, Math.round(v * 2 ** layer.scale)))) : null)
-    same(`${at} bounds`, [layer.min, layer.max], [bound(op.min), bound(op.max)])
-  }
-  if (layer.kind === 'leakyrelu' && op.kind === 'leakyrelu') same(`${at} slope`, layer.alpha, String(Math.round(op.alpha * 2 ** layer.alphaShift)))
 }

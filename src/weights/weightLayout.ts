@@ -1,10 +1,14 @@
+import type { WeightField } from '../layers/layerKind.js'
+import type { LayerKindName } from '../layers/layerTable.js'
+import { fieldOf, weightArraysOf } from '../layers/weightFields.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
+import { layerInputs } from '../quantize/fixedPointModel.js'
 
 /** Field bits one packed element of the weight commitment may use (p > 2^253, so 253 bits never wrap). */
 export const PACKED_BITS = 253
 
-/** The kinds of fixed-point layer that carry a weight set (model parameters a fine-tune changes). */
-export type WeightedLayerKind = 'dense' | 'conv' | 'affine'
+/** The kinds of fixed-point layer that carry a weight set (model parameters a fine-tune changes): those whose kind has `weights`. */
+export type WeightedLayerKind = LayerKindName
 
 /** One contiguous run of committed values: one array of one layer. */
 export type WeightSegment = {
@@ -12,8 +16,8 @@ export type WeightSegment = {
   layer: string
   layerIndex: number
   kind: WeightedLayerKind
-  /** Which array of the layer: dense/conv `weight` then `bias`, affine `factor` then `offset`. */
-  field: 'weight' | 'bias' | 'factor' | 'offset'
+  /** Which array of the layer: its kind's multiplier then its addend (dense/conv `weight` then `bias`, affine `factor` then `offset`). */
+  field: WeightField
   /** Index of the segment's first value in the flat `weights` signal array. */
   start: number
   count: number
@@ -59,19 +63,17 @@ export function weightLayout(model: FixedPointModel): WeightLayout {
   }
   const bitsOf = new Map<string, number>([[model.input.name, model.input.bits]])
   model.layers.forEach((layer, layerIndex) => {
-    const at = { layer: layer.name, layerIndex }
-    const inputBits = 'inputs' in layer ? 0 : (bitsOf.get(layer.input) ?? model.bits)
+    const inputs = layerInputs(layer)
+    const inputBits = inputs.length === 1 ? (bitsOf.get(inputs[0]!) ?? model.bits) : 0
     bitsOf.set(layer.output, layer.bits)
-    const biasBits = (terms: number) =>
-      Math.min(PACKED_BITS, Math.max((layer as { shift: number }).shift + layer.bits - 1, model.weightBits + inputBits - 2 + Math.ceil(Math.log2(terms))) + 2)
-    if (layer.kind === 'dense' || layer.kind === 'conv') {
-      add({ ...at, kind: layer.kind, field: 'weight', count: layer.weight.length, bits: model.weightBits })
-      const terms = layer.kind === 'dense' ? layer.inFeatures : (layer.inShape[0] / layer.group) * layer.kernel[0] * layer.kernel[1]
-      add({ ...at, kind: layer.kind, field: 'bias', count: layer.bias.length, bits: biasBits(terms) })
-    } else if (layer.kind === 'affine') {
-      add({ ...at, kind: layer.kind, field: 'factor', count: layer.factor.length, bits: model.weightBits })
-      add({ ...at, kind: layer.kind, field: 'offset', count: layer.offset.length, bits: biasBits(1) })
-    }
+    const weights = weightArraysOf(layer)
+    if (!weights) return
+    const { spec } = weights
+    const at = { layer: layer.name, layerIndex, kind: layer.kind }
+    const terms = spec.termsPerAddend(layer)
+    const addendBits = Math.min(PACKED_BITS, Math.max(spec.shift(layer) + layer.bits - 1, model.weightBits + inputBits - 2 + Math.ceil(Math.log2(terms))) + 2)
+    add({ ...at, field: spec.multiplier, count: weights.multiplier.length, bits: model.weightBits })
+    add({ ...at, field: spec.addend, count: weights.addend.length, bits: addendBits })
   })
   return { segments, values: start, elements: packedElements(segments) }
 }
@@ -96,8 +98,7 @@ export function packedElements(segments: readonly Pick<WeightSegment, 'count' | 
 export function weightValues(model: FixedPointModel): bigint[] {
   const values: bigint[] = []
   for (const segment of weightLayout(model).segments) {
-    const layer = model.layers[segment.layerIndex]! as Record<string, unknown>
-    for (const v of layer[segment.field] as string[]) values.push(BigInt(v))
+    for (const v of fieldOf(model.layers[segment.layerIndex]!, segment.field)) values.push(BigInt(v))
   }
   return values
 }

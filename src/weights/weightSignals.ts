@@ -1,4 +1,4 @@
-import { toField } from '../compile/poseidonChain.js'
+import { toField } from '../field/fieldElement.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import { weightValues } from './weightLayout.js'
 

@@ -4,6 +4,8 @@ import type { Argv } from 'yargs'
 import { readFile } from 'node:fs/promises'
 import { buildPaths } from '../../artifacts/buildPaths.js'
 import { readManifest } from '../../artifacts/manifest.js'
+import { layerKindOf } from '../../layers/layerTable.js'
+import { weightArraysOf } from '../../layers/weightFields.js'
 import { parseFixedPointModel } from '../../quantize/fixedPointModel.js'
 import { importOnnx } from '../../model/importOnnx.js'
 import { opInputs } from '../../model/ir.js'
@@ -25,8 +27,9 @@ export function inspectCommand(yargs: Argv<GlobalOptions>) {
         const committed = manifest.weights.visibility === 'committed'
         const rows = manifest.constraints.layers.map((part) => {
           const layer = byName.get(part.name)
-          const params = !layer ? '' : layer.kind === 'dense' || layer.kind === 'conv' ? layer.weight.length + layer.bias.length : layer.kind === 'affine' ? layer.factor.length * 2 : 0
-          const shape = !layer ? '' : layer.kind === 'conv' ? (layer.pool?.outShape ?? layer.convShape).join('×') : String(part.outputs)
+          const weights = layer && weightArraysOf(layer)
+          const params = !layer ? '' : weights ? weights.multiplier.length + weights.addend.length : 0
+          const shape = !layer ? '' : (layerKindOf(layer).outputShape?.(layer)?.join('×') ?? String(part.outputs))
           const fixed = !layer ? '' : `2^${layer.scale}, ${layer.bits} b${'shift' in layer ? `, >>${layer.shift}` : ''}`
           return [part.name, part.kind, shape, fixed, params, ...(committed ? [part.macs ?? ''] : []), part.constraints]
         })
