@@ -59,6 +59,8 @@ describe('the nonlinear ops through quantize and compile', () => {
     }
     const source = emitCircom(fixed, { inputVisibility: 'public', argmax: false })
     expect(source).toContain('include "nonlinear.circom";')
+    // With committed weights, γ/β and the exp/GELU fits stay circuit constants (they are not a weight set).
+    expect(emitCircom(fixed, { weights: 'committed' })).toContain('component layer2g0 = LayerNormGroup(')
     for (const O of [1, 2] as const) {
       const t = await compileTestCircuit(source, { optimization: O })
       expect(t.constraintCount, `--O${O}`).toBe(totalConstraints(estimateConstraints(fixed, { inputVisibility: 'public', argmax: false, optimization: O })))
