@@ -2,9 +2,10 @@ pragma circom 2.1.0;
 
 // glassbox templates for layers over two computed tensors: elementwise
 // add/sub/mul (residual connections, gates) and the matrix product of two
-// activations (attention). Included by glassbox.circom; the conventions there
-// hold (signed B-bit values as field elements, every <-- pinned by ===, no
-// decomposition wider than 252 bits).
+// activations (attention). Self-contained: a generated circuit includes it
+// when one of its layer kinds (src/layers/binary.ts, matmul.ts) uses these
+// templates. The conventions of glassbox.circom hold (signed B-bit values as
+// field elements, every <-- pinned by ===, no decomposition wider than 252 bits).
 //
 // Every output ends in the same proven rescale as RescaleOne: one
 // decomposition of acc + 2^(k+B-1) into k + B boolean bits, whose low k bits
@@ -14,8 +15,9 @@ pragma circom 2.1.0;
 // rounding offset 2^(k-1). The decomposition is written against acc inline,
 // so acc never becomes a signal of its own; for a product, the constraint
 // "bits sum to acc" is itself the quadratic constraint a * b.
-// src/quantize/checkFixedPointWidths.ts (through each layer module) refuses
-// a model whose |acc| could exceed 2^251 before any circom is emitted.
+// checkFixedPointWidths (through each layer kind's checkWidths) refuses a model
+// whose |acc| could exceed 2^251 before any circom is emitted, so acc + 2^(k+B-1)
+// never wraps the field and the decomposition is the integer one.
 
 // out[i] = rescale(a[i] * 2^upA + sign * b[i] * 2^upB + offset), sign = +1 (add) or -1 (sub).
 // The upshifts align the two inputs' scales (free: constant factors).

@@ -52,6 +52,7 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
       'dist/witness/witnessBuildMain.js',
       'bin/glassbox.js',
       'circuits/glassbox.circom',
+      'circuits/tensorOps.circom',
       'contracts/GlassboxRegistry.sol',
       'native/Cargo.toml',
       'native/Cargo.lock',

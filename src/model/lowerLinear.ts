@@ -1,13 +1,15 @@
 /**
- * Gemm and MatMul lower to `dense` (y = W·x + b on the flattened input). The
- * IR's dense op maps one vector to one vector, so the computed operand must
- * be effectively a vector (batch 1, one row); the other operand must be a
- * constant. Both constant: the product is evaluated at import.
+ * Gemm and MatMul lower to `dense` (y = W·x + b on the flattened input); the
+ * other operand must be a constant. Both constant: the product is evaluated
+ * at import. (Several rows and batches of MatMul: lowerMatMul.ts.)
  */
 import { broadcastShapes, broadcastTo } from './broadcast.js'
 import { formatShape, sizeOf, type ConstValue, type LoweringContext } from './lowering.js'
 
-/** Gemm: Y = alpha·A'·B' + beta·C with A' = transA ? Aᵀ : A and B' likewise. */
+/** Dense weights beyond this many entries mean a model far too large to prove; refuse clearly instead. */
+const MAX_DENSE_WEIGHTS = 1 << 24
+
+/** Gemm: Y = alpha·A'·B' + beta·C with A' = transA ? Aᵀ : A and B' likewise; several rows of a computed A become one block-structured dense. */
 export function lowerGemm(ctx: LoweringContext): void {
   const alpha = ctx.attrFloat('alpha', 1)
   const beta = ctx.attrFloat('beta', 1)
@@ -37,10 +39,22 @@ export function lowerGemm(ctx: LoweringContext): void {
     ctx.setConst(0, [m, n], applyRows(weight, rows, biasRows, m, k, n))
     return
   }
-  if (m !== 1) {
-    ctx.fail(`its input ${formatShape(aShape)}${transA ? ' (transposed)' : ''} has ${m} rows; glassbox computes one row (batch size 1).`, 'Export the model with batch size 1 and a vector input to each Gemm.')
+  if (m === 1) {
+    ctx.apply(a, { kind: 'dense', inFeatures: k, outFeatures: n, weight, bias: biasRows }, [1, n])
+    return
   }
-  ctx.apply(a, { kind: 'dense', inFeatures: k, outFeatures: n, weight, bias: biasRows }, [1, n])
+  // Several rows (a token sequence through nn.Linear): one dense over the whole [m][k] input
+  // whose weights are zero across rows, so the circuit still pays one rescale per output.
+  if (m * k * m * n > MAX_DENSE_WEIGHTS) {
+    ctx.fail(`its input ${formatShape(aShape)} times ${formatShape(b.dims)} would need a ${m * n}×${m * k} dense map, more than glassbox lowers (${MAX_DENSE_WEIGHTS} weights).`, 'Use a smaller model.')
+  }
+  const blocks = new Float64Array(m * n * m * k)
+  for (let r = 0; r < m; r++) {
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < k; i++) blocks[(r * n + j) * m * k + (transA ? i * m + r : r * k + i)] = weight[j * k + i]!
+    }
+  }
+  ctx.apply(a, { kind: 'dense', inFeatures: m * k, outFeatures: m * n, weight: blocks, bias: biasRows }, [m, n])
 }
 
 /**

@@ -69,6 +69,17 @@ describe('MatMul of two computed tensors', () => {
     expect(ir.tensors['y']).toEqual([1, 2, 5])
   })
 
+  it.each([0, 1])('a Gemm of several computed rows (transA %i) is one block-structured dense', async (transA) => {
+    const model = buildModel({
+      input: { name: 'x', shape: [3, 4] },
+      output: { name: 'y' },
+      initializers: [tensor('w', [5, transA ? 3 : 4], Array.from({ length: transA ? 15 : 20 }, (_, i) => Math.cos(i))), tensor('c', [5], [1, 2, 3, 4, 5])],
+      nodes: [node('Relu', ['x'], ['r']), node('Gemm', ['r', 'w', 'c'], ['y'], { attributes: [attr.int('transA', transA), attr.int('transB', 1), attr.float('alpha', 0.5)] })],
+    })
+    const ir = await expectParity(model, { name: `gemm-rows-${transA}`, tolerance: 1e-4 })
+    expect(ir.ops).toMatchObject([{ kind: 'relu' }, { kind: 'dense', inFeatures: 12, outFeatures: transA ? 20 : 15 }])
+  })
+
   it('refuses shapes that do not multiply, naming the node', () => {
     const model = buildModel({ input: { name: 'x', shape: [1, 2, 3] }, output: { name: 'y' }, nodes: [node('Relu', ['x'], ['r']), node('MatMul', ['x', 'r'], ['y'], { name: 'bad' })] })
     expect(() => importOnnx(model)).toThrow(/MatMul node "bad".*\[1, 2, 3\] and \[1, 2, 3\] cannot be multiplied/)

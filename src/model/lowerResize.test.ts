@@ -39,6 +39,18 @@ describe('Resize (nearest) on computed tensors', () => {
     expect(ir.tensors['y']).toEqual([1, 1, 3, 8])
   })
 
+  it('Upsample (opset 9, deprecated since 10) nearest is a permute too', async () => {
+    const model = buildModel({
+      opset: 9,
+      input: { name: 'x', shape: [1, 1, 2, 3] },
+      output: { name: 'y' },
+      initializers: [floats('scales', [1, 1, 2, 2])],
+      nodes: [node('Relu', ['x'], ['r']), node('Upsample', ['r', 'scales'], ['y'], { attributes: [attr.string('mode', 'nearest')] })],
+    })
+    const ir = await expectParity(model, { name: 'upsample-9' })
+    expect(ir.tensors['y']).toEqual([1, 1, 4, 6])
+  })
+
   it('refuses linear interpolation, naming the node and what to do', () => {
     const model = buildModel({
       input: { name: 'x', shape: [1, 1, 2, 2] },
