@@ -13,12 +13,22 @@ import { compileLayerCircuit } from '../../test/support/layerCircuit.js'
 import { erf, gelu } from '../model/nonlinearKernels.js'
 import { fitPiecewiseLinear, type PiecewiseFunction } from '../quantize/piecewiseLinear.js'
 import { piecewiseLinearLayer, type FixedPiecewiseLinearLayer } from './pwl.js'
+import { describeLayerCircuit, drawInputs, seededIntegers, type LayerCase } from './testing/layerHarness.js'
 
 const TIMEOUT = 240_000
 
 const layerFor = (fn: PiecewiseFunction, { inputScale, bits, outputScale, size = 4 }: { inputScale: number; bits: number; outputScale?: number; size?: number }): FixedPiecewiseLinearLayer =>
   fitPiecewiseLinear({ kind: fn, name: fn, input: 'x', output: 'y' }, { inputScale, inputBits: bits, bits, size, ...(outputScale === undefined ? {} : { outputScale }) })
 const read = (t: CircuitTester, w: readonly bigint[], n: number) => Array.from({ length: n }, (_, i) => t.read(w, `main.out[${i}]`))
+
+const harnessRandom = seededIntegers(29)
+const harnessCase = (fn: PiecewiseFunction, outputScale?: number): LayerCase => {
+  const layer = layerFor(fn, { inputScale: 4, bits: 8, size: 5, ...(outputScale === undefined ? {} : { outputScale }) })
+  const { accepted, rejected } = drawInputs(layer, [5], { random: harnessRandom, bits: [8] })
+  return { title: `${fn}${outputScale === undefined ? '' : ` out 2^${outputScale}`}`, layer, inputSizes: [5], inputs: accepted, rejected }
+}
+
+describeLayerCircuit('GELU and erf as emitted (shared harness)', [harnessCase('gelu', 3), harnessCase('gelu', 4), harnessCase('erf')])
 
 describe.each(['gelu', 'erf'] as const)('%s layer', (fn) => {
   // GELU's output reaches its input's maximum: one bit of headroom, as calibration leaves.

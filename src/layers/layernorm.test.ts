@@ -14,6 +14,7 @@ import type { LayerNormOp } from '../model/ir.js'
 import { layerNorm } from '../model/nonlinearKernels.js'
 import type { QuantizeContext } from './layerKind.js'
 import { isqrt, layerNormGroup, layerNormGroupConstraints, layerNormLayer, type FixedLayerNormLayer } from './layernorm.js'
+import { describeLayerCircuit, drawInputs, seededIntegers, type LayerCase } from './testing/layerHarness.js'
 
 const TIMEOUT = 240_000
 const B = 8
@@ -29,6 +30,18 @@ const op = (groupSize: number, gamma: number[], beta: number[], epsilon = 1e-5):
   kind: 'layernorm', name: 'ln', input: 'x', output: 'y', groupSize, gamma: Float64Array.from(gamma), beta: Float64Array.from(beta), epsilon,
 })
 const read = (t: CircuitTester, w: readonly bigint[], n: number) => Array.from({ length: n }, (_, i) => t.read(w, `main.out[${i}]`))
+
+const harnessRandom = seededIntegers(23)
+const harnessCase = (title: string, layer: FixedLayerNormLayer): LayerCase => {
+  const size = layer.groups * layer.groupSize
+  const { accepted, rejected } = drawInputs(layer, [size], { random: harnessRandom, bits: [B] })
+  return { title, layer, inputSizes: [size], inputs: accepted, rejected }
+}
+
+describeLayerCircuit('layernorm as emitted (shared harness)', [
+  harnessCase('2 groups of 4', quantize(op(4, [1, 0.5, -0.75, 1.25], [0, 0.25, -0.5, 0.125]), { inputScale: 4, size: 8 })),
+  harnessCase('1 group of 3, output at 2^6 (overflows)', quantize(op(3, [1, 2, 3], [0, 0.5, 0]), { inputScale: 2, size: 3, outputScale: 6 })),
+])
 
 describe('layernorm layer', () => {
   const layer = quantize(op(4, [1, 0.5, -0.75, 1.25], [0, 0.25, -0.5, 0.125]), { inputScale: 4, size: 8 })

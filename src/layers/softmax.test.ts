@@ -14,6 +14,7 @@ import { compileLayerCircuit } from '../../test/support/layerCircuit.js'
 import { softmax } from '../model/nonlinearKernels.js'
 import { evaluateExp, expInterpolation, expKnots, fitExp } from './parts/expPiecewiseLinear.js'
 import { softmaxGroup, softmaxGroupConstraints, softmaxLayer, type FixedSoftmaxLayer } from './softmax.js'
+import { describeLayerCircuit, drawInputs, seededIntegers, type LayerCase } from './testing/layerHarness.js'
 
 const TIMEOUT = 240_000
 const B = 8
@@ -29,6 +30,15 @@ function layerFor({ axisSize, inner = 1, outer = 1, s = 4, S = 6 }: { axisSize: 
 }
 const read = (t: CircuitTester, w: readonly bigint[], n: number) => Array.from({ length: n }, (_, i) => t.read(w, `main.out[${i}]`))
 const randomValues = (random: (lo?: number, hi?: number) => number, n: number) => Array.from({ length: n }, () => BigInt(Math.floor(random(0, 1) * 256) - 128))
+
+const harnessRandom = seededIntegers(21)
+const harnessCase = (shape: { axisSize: number; inner?: number; outer?: number }): LayerCase => {
+  const layer = layerFor(shape)
+  const size = layer.groups * layer.axisSize
+  return { title: JSON.stringify(shape), layer, inputSizes: [size], inputs: drawInputs(layer, [size], { random: harnessRandom, bits: [B] }).accepted }
+}
+
+describeLayerCircuit('softmax as emitted (shared harness)', [harnessCase({ axisSize: 3, inner: 2, outer: 2 }), harnessCase({ axisSize: 4 })])
 
 describe('softmax layer', () => {
   it('equals the integer evaluator on random groups along a middle axis (2 × 3 × 2)', async () => {
