@@ -88,7 +88,10 @@ describe('tiny_transformer example', () => {
     const manifest = await readManifest(buildDir)
     const paths = buildPaths(buildDir)
     const model = parseFixedPointModel(JSON.parse(await readFile(paths.model, 'utf8')))
-    expect(manifest.constraints.total).toBe(totalConstraints(estimateConstraints(model, { outputSignals: 'packed', salt: true })))
+    // Above 30k constraints glassbox compiles at --O1; the manifest says which.
+    expect(manifest.constraints.optimization).toBe(1)
+    expect(manifest.constraints.total).toBe(totalConstraints(estimateConstraints(model, { outputSignals: 'packed', salt: true, optimization: manifest.constraints.optimization as 1 })))
+    expect(manifest.constraints.total).toBe(135_847)
     const calculator = await WitnessCalculatorBuilder(new Uint8Array(await readFile(paths.wasm)))
     const inputs = (await readInputs(examplePath(NAME, 'test.jsonl'))).slice(0, 8)
     const outputs = await runFixedPoint({ buildDir, inputsPath: examplePath(NAME, 'test.jsonl') })
