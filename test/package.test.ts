@@ -53,6 +53,7 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
       'bin/glassbox.js',
       'circuits/glassbox.circom',
       'circuits/tensorOps.circom',
+      'circuits/nonlinear.circom',
       'contracts/GlassboxRegistry.sol',
       'native/Cargo.toml',
       'native/Cargo.lock',

@@ -71,6 +71,8 @@ ALLOWED_OPS = {
     # convolutional examples (digits_cnn, lenet5, pad_avgpool, residual_cnn)
     "Conv", "BatchNormalization", "MaxPool", "AveragePool", "Pad",
     "Shape", "Gather", "Unsqueeze", "Concat",
+    # tiny_transformer (opset 17): attention, LayerNormalization, torch's Erf-based GELU, mean pooling
+    "Transpose", "Softmax", "LayerNormalization", "Erf", "ReduceMean",
 }
 
 EXAMPLES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -244,6 +246,51 @@ class PadAvgPoolNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class TinyTransformer(nn.Module):
+    """8x8 digits as 8 tokens (rows) of 8 pixels -> one encoder block -> 10 logits.
+
+    x * (1/16), Linear embedding 8->16 plus a learned positional embedding, then a
+    post-norm encoder block: multi-head self-attention written out explicitly
+    (Linear Q/K/V, Q.K^T * 1/sqrt(d_head), Softmax, .V, Linear out; not
+    nn.MultiheadAttention, whose export is a fused tangle), residual Add, LayerNorm, a
+    GELU MLP 16->32->16, residual Add, LayerNorm; mean pooling over the tokens and a
+    Linear classifier 16->10.
+    """
+
+    def __init__(self, scale: float, tokens: int = 8, features: int = 8, d: int = 16, heads: int = 2, hidden: int = 32, n_out: int = 10):
+        super().__init__()
+        assert d % heads == 0
+        self.register_buffer("scale", torch.tensor([scale], dtype=torch.float32))
+        self.tokens, self.features, self.d, self.heads = tokens, features, d, heads
+        self.embed = nn.Linear(features, d)
+        self.pos = nn.Parameter(0.1 * torch.randn(1, tokens, d))
+        self.q = nn.Linear(d, d)
+        self.k = nn.Linear(d, d)
+        self.v = nn.Linear(d, d)
+        self.o = nn.Linear(d, d)
+        self.norm1 = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, hidden)
+        self.gelu = nn.GELU()
+        self.fc2 = nn.Linear(hidden, d)
+        self.norm2 = nn.LayerNorm(d)
+        self.head = nn.Linear(d, n_out)
+
+    def split_heads(self, t: torch.Tensor) -> torch.Tensor:
+        n = t.shape[0]
+        return t.reshape(n, self.tokens, self.heads, self.d // self.heads).transpose(1, 2)  # [N, H, T, dh]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = x.shape[0]
+        h = self.embed(x.reshape(n, self.tokens, self.features) * self.scale) + self.pos
+        q, k, v = self.split_heads(self.q(h)), self.split_heads(self.k(h)), self.split_heads(self.v(h))
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / float(np.sqrt(self.d // self.heads)))
+        mixed = torch.matmul(torch.softmax(scores, dim=-1), v)          # [N, H, T, dh]
+        mixed = mixed.transpose(1, 2).reshape(n, self.tokens, self.d)
+        h = self.norm1(h + self.o(mixed))
+        h = self.norm2(h + self.fc2(self.gelu(self.fc1(h))))
+        return self.head(h.mean(dim=1))
+
+
 # --------------------------------------------------------------------------------------
 # Training
 # --------------------------------------------------------------------------------------
@@ -321,6 +368,8 @@ class Example:
     # Write the ONNX op list (and input layout) into meta.json. False for iris/digits so
     # their meta.json stays byte-identical to the original files.
     meta_ops: bool = False
+    # ONNX opset of the export (13 for the older examples; 17 brings LayerNormalization).
+    opset: int = OPSET_VERSION
 
     @property
     def n_features(self) -> int:
@@ -684,6 +733,26 @@ def run_onnx_numpy(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
                 out = np.expand_dims(out, a)
         elif op == "Concat":
             out = np.concatenate([np.asarray(t) for t in ins], axis=attrs["axis"])
+        elif op == "Transpose":
+            out = np.transpose(ins[0], attrs.get("perm"))
+        elif op == "Softmax":  # opset >= 13: along one axis
+            xs = ins[0].astype(np.float64)
+            e = np.exp(xs - xs.max(axis=attrs.get("axis", -1), keepdims=True))
+            out = e / e.sum(axis=attrs.get("axis", -1), keepdims=True)
+        elif op == "LayerNormalization":
+            axis = attrs.get("axis", -1) % ins[0].ndim
+            axes = tuple(range(axis, ins[0].ndim))
+            xs = ins[0].astype(np.float64)
+            mean = xs.mean(axis=axes, keepdims=True)
+            var = ((xs - mean) ** 2).mean(axis=axes, keepdims=True)
+            out = (xs - mean) / np.sqrt(var + attrs.get("epsilon", 1e-5)) * ins[1]
+            if len(ins) > 2 and ins[2] is not None:
+                out = out + ins[2]
+        elif op == "Erf":
+            from math import erf as _erf
+            out = np.vectorize(_erf)(ins[0].astype(np.float64))
+        elif op == "ReduceMean":  # opset < 18: axes is an attribute
+            out = ins[0].astype(np.float64).mean(axis=tuple(attrs["axes"]), keepdims=bool(attrs.get("keepdims", 1)))
         else:
             raise ValueError(f"numpy checker does not implement {op}")
         out = np.asarray(out)
@@ -702,7 +771,7 @@ def export(ex: Example) -> dict:
     # ---- ONNX export: fixed batch dimension of 1, no dynamic axes ----
     onnx_path = os.path.join(out_dir, "model.onnx")
     dummy = torch.zeros(*shape, dtype=torch.float32)
-    torch.onnx.export(model, dummy, onnx_path, opset_version=OPSET_VERSION,
+    torch.onnx.export(model, dummy, onnx_path, opset_version=ex.opset,
                       input_names=["input"], output_names=["logits"], do_constant_folding=False,
                       training=ex.export_training)
     assert not model.training, f"[{ex.name}] export left the model in training mode"
@@ -762,7 +831,7 @@ def export(ex: Example) -> dict:
         "trainSize": int(len(ex.x_train)),
         "testSize": int(len(ex.x_test)),
         "floatTestAccuracy": acc,
-        "opsetVersion": OPSET_VERSION,
+        "opsetVersion": ex.opset,
         "generatedBy": GENERATED_BY,
         **ex.extra_meta,
     }
@@ -779,6 +848,40 @@ def export(ex: Example) -> dict:
     return {"name": ex.name, "accuracy": acc, "ops": ops}
 
 
+def build_tiny_transformer() -> Example:
+    set_determinism(SEED)
+    x, y, classes = digits_images()
+    x_tr, x_te, y_tr, y_te = split(x, y)
+    model = TinyTransformer(1.0 / 16.0)
+    ex = Example(
+        name="tiny_transformer",
+        dataset=DIGITS_DATASET + ", as [1, 8, 8]: 8 tokens (image rows) of 8 pixels (flattened row-major in the .jsonl files)",
+        model=model, classes=classes,
+        x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te,
+        n_calibration=64, min_test_accuracy=0.93,
+        input_shape=(1, 8, 8),
+        opset=17,
+        required_ops={"MatMul", "Transpose", "Softmax", "LayerNormalization", "Erf", "ReduceMean"},
+        meta_ops=True,
+        extra_meta={
+            "preprocessing": "x * (1/16) inside the graph",
+            "architecture": "Mul, Linear(8->16) + learned positional embedding [8, 16], 2-head self-attention "
+                            "(Linear Q/K/V 16->16, Q.K^T * 1/sqrt(8), Softmax over keys, .V, Linear 16->16), "
+                            "residual Add, LayerNorm(16), Linear(16->32), GELU (exact, Erf form), Linear(32->16), "
+                            "residual Add, LayerNorm(16), mean over the 8 tokens, Linear(16->10)",
+            "exportNotes": [
+                "opset 17: nn.LayerNorm exports as one LayerNormalization node",
+                "nn.GELU() exports as Div(sqrt 2), Erf, Add(1), Mul(x), Mul(0.5); glassbox recognises the pattern as one GELU",
+                "the attention is written out (not nn.MultiheadAttention): Reshape/Transpose split the heads, "
+                "MatMul of two activations forms Q.K^T and the value mixing",
+                "x.mean(dim=1) exports as ReduceMean(axes=[1], keepdims=0)",
+            ],
+        },
+    )
+    train(model, ex.as_model_input(x_tr), torch.tensor(y_tr), epochs=80, lr=0.003, **CNN_TRAIN_KW)
+    return ex
+
+
 # Add new examples here (name -> builder).
 EXAMPLES: Dict[str, Callable[[], Example]] = {
     "iris": build_iris,
@@ -787,6 +890,7 @@ EXAMPLES: Dict[str, Callable[[], Example]] = {
     "lenet5": build_lenet5,
     "pad_avgpool": build_pad_avgpool,
     "residual_cnn": build_residual_cnn,
+    "tiny_transformer": build_tiny_transformer,
 }
 
 

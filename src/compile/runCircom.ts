@@ -41,7 +41,7 @@ export async function runCircom({ source, outDir, optimization = 2, cppDir, logg
     const lib = join(work, 'lib')
     await mkdir(lib)
     await mkdir(join(work, 'out'))
-    for (const file of ['glassbox.circom', 'committed.circom', 'tensorOps.circom']) await copyFile(join(CIRCUITS_DIR, file), join(lib, file))
+    for (const file of ['glassbox.circom', 'committed.circom', 'tensorOps.circom', 'nonlinear.circom']) await copyFile(join(CIRCUITS_DIR, file), join(lib, file))
     const circomlib = join(dirname(require.resolve('circomlib/package.json')), 'circuits')
     for (const file of ['poseidon.circom', 'poseidon_constants.circom']) await copyFile(join(circomlib, file), join(lib, file))
     await writeFile(join(work, 'circuit.circom'), source)

@@ -16,7 +16,7 @@ export type CircomTemplate<P extends string = string> = {
 }
 
 /** The template libraries a generated circuit may include. */
-export type CircomLibraryFile = 'glassbox.circom' | 'committed.circom' | 'tensorOps.circom'
+export type CircomLibraryFile = 'glassbox.circom' | 'committed.circom' | 'tensorOps.circom' | 'nonlinear.circom'
 
 /** A reference to a circom variable (e.g. a weight matrix returned by a generated function), not a literal. */
 export type CircomVariable = { readonly variable: string }

@@ -19,9 +19,13 @@
  * 3. An entry in `layerTable` (src/layers/layerTable.ts) and, for each float
  *    IR op it quantizes, in `opLayerKinds`: the compiler then refuses a table
  *    that misses a kind or an op.
- * 4. `src/layers/<kind>.test.ts` with the harness of src/layers/testing/:
- *    pass, fail, forged witness, constraint count at O1 and O2 against the
- *    compiled R1CS, evaluator = circuit on random small shapes.
+ * 4. With weights (a multiplier and an addend array a fine-tune changes):
+ *    `weights`, the committed template, and the kind's entry in the weight-set
+ *    file schema (src/weights/weightSetFile.ts).
+ * 5. `src/layers/<kind>.test.ts` with the harness of src/layers/testing/
+ *    (`describeLayerCircuit`): pass, fail, forged witness, constraint count at
+ *    O1 and O2 against the compiled R1CS, evaluator = circuit on random small
+ *    shapes; and a fixture using it in layerRegression.test.ts.
  */
 import type { z } from 'zod'
 import type { Op, Shape } from '../model/ir.js'

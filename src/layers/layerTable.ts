@@ -15,6 +15,7 @@ import { concatLayer } from './concat.js'
 import { convLayer } from './conv.js'
 import { denseLayer } from './dense.js'
 import type { LayerKind, Quantizer } from './layerKind.js'
+import { layerNormLayer } from './layernorm.js'
 import { leakyReluLayer } from './leakyrelu.js'
 import { matmulLayer } from './matmul.js'
 import { maxPoolLayer } from './maxpool.js'
@@ -22,6 +23,7 @@ import { padLayer } from './pad.js'
 import { permuteLayer } from './permute.js'
 import { piecewiseLinearLayer } from './pwl.js'
 import { reluLayer } from './relu.js'
+import { softmaxLayer } from './softmax.js'
 
 const table = {
   dense: denseLayer,
@@ -35,6 +37,8 @@ const table = {
   pwl: piecewiseLinearLayer,
   permute: permuteLayer,
   concat: concatLayer,
+  softmax: softmaxLayer,
+  layernorm: layerNormLayer,
   binary: binaryLayer,
   matmul: matmulLayer,
 }
@@ -73,6 +77,10 @@ export const opLayerKinds: { readonly [P in Op['kind']]: QuantizersOf<P> } = {
   tanh: 'pwl',
   permute: 'permute',
   concat: 'concat',
+  softmax: 'softmax',
+  layernorm: 'layernorm',
+  gelu: 'pwl',
+  erf: 'pwl',
   binary: 'binary',
   matmul: 'matmul',
 }
@@ -103,6 +111,8 @@ export const fixedLayerSchema = z.discriminatedUnion('kind', [
   layerTable.pwl.schema,
   layerTable.permute.schema,
   layerTable.concat.schema,
+  layerTable.softmax.schema,
+  layerTable.layernorm.schema,
   layerTable.binary.schema,
   layerTable.matmul.schema,
 ])

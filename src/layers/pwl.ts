@@ -1,14 +1,13 @@
 import { z } from 'zod'
-import { fitPiecewiseLinear } from '../quantize/piecewiseLinear.js'
+import { fitPiecewiseLinear, type PiecewiseOp } from '../quantize/piecewiseLinear.js'
 import { circomTemplate, emitComponent, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind, QuantizeContext } from './layerKind.js'
-import type { SmoothActivationOp } from '../model/ir.js'
 import { rescaleAll } from './parts/fixedArithmetic.js'
 import { describeRescale, rescaleConstraints } from './parts/rescale.js'
 import { bits, intString, layerBaseShape, shift, size } from './parts/schemaParts.js'
 import { abs, fitsSigned, INCONSISTENT } from './parts/widthBounds.js'
 
-/** A smooth activation (sigmoid, tanh) as a sum of hinges: y·2^(scale+shift) = base + Σ_j hinge[j]·max(0, x − knot[j]). */
+/** A smooth activation (sigmoid, tanh, GELU, erf) as a sum of hinges: y·2^(scale+shift) = base + Σ_j hinge[j]·max(0, x − knot[j]). */
 export const piecewiseLinearSchema = z.object({
   kind: z.literal('pwl'),
   ...layerBaseShape,
@@ -17,7 +16,7 @@ export const piecewiseLinearSchema = z.object({
   /** Bits of the input tensor (each hinge compares x − knot in inputBits + 1 bits). */
   inputBits: bits,
   size,
-  fn: z.enum(['sigmoid', 'tanh']),
+  fn: z.enum(['sigmoid', 'tanh', 'gelu', 'erf']),
   /** y·2^(outScale+shift) = base + Σ_j hinge[j]·max(0, x − knot[j]), x at the input scale. */
   base: intString,
   knots: z.array(intString),
@@ -28,14 +27,18 @@ export type FixedPiecewiseLinearLayer = z.infer<typeof piecewiseLinearSchema>
 
 export const piecewiseLinearTemplate = circomTemplate('PiecewiseLinear', 'glassbox.circom', ['n', 'BIN', 'NK', 'KNOT', 'HINGE', 'BASE', 'k', 'B'])
 
-const fit = (op: SmoothActivationOp, context: QuantizeContext) =>
-  fitPiecewiseLinear(op, { inputScale: context.scaleOf(op.input), inputBits: context.bitsOf(op.input), bits: context.bits, size: context.sizeOf(op.input) })
+const fit = (op: PiecewiseOp, context: QuantizeContext) =>
+  fitPiecewiseLinear(op, {
+    inputScale: context.scaleOf(op.input), inputBits: context.bitsOf(op.input), bits: context.bits, size: context.sizeOf(op.input),
+    // GELU is unbounded (≈ x on the right): its output scale is calibrated like any tensor's.
+    ...(op.kind === 'gelu' ? { outputScale: context.scaleFor(op.output, op.name) } : {}),
+  })
 
-export const piecewiseLinearLayer: LayerKind<FixedPiecewiseLinearLayer, 'sigmoid' | 'tanh'> = {
+export const piecewiseLinearLayer: LayerKind<FixedPiecewiseLinearLayer, 'sigmoid' | 'tanh' | 'gelu' | 'erf'> = {
   kind: 'pwl',
   schema: piecewiseLinearSchema,
   templates: [piecewiseLinearTemplate],
-  quantize: { sigmoid: fit, tanh: fit },
+  quantize: { sigmoid: fit, tanh: fit, gelu: fit, erf: fit },
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
   evaluate(layer, [x]) {
@@ -73,6 +76,6 @@ export const piecewiseLinearLayer: LayerKind<FixedPiecewiseLinearLayer, 'sigmoid
   describe: (layer) => `${layer.fn} as ${layer.knots.length} hinges, ${describeRescale({ ...layer, relu: false })}`,
   costKind: () => 'pwl',
   compareStructure(layer, op, same) {
-    if (op.kind === 'sigmoid' || op.kind === 'tanh') same(`layer "${layer.name}" function`, layer.fn, op.kind)
+    if (op.kind === 'sigmoid' || op.kind === 'tanh' || op.kind === 'gelu' || op.kind === 'erf') same(`layer "${layer.name}" function`, layer.fn, op.kind)
   },
 }

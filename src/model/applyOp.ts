@@ -1,6 +1,7 @@
 import { GlassboxError } from '../errors.js'
 import { broadcastIndex } from './broadcast.js'
 import { shapeSize, type BinaryOp, type ConvOp, type MatMulOp, type MaxPoolOp, type Op, type PadOp } from './ir.js'
+import { erf, gelu, layerNorm, softmax } from './nonlinearKernels.js'
 import { forWindow, windowBounds } from './windows.js'
 
 /**
@@ -64,6 +65,16 @@ export function applyOp(op: Op, inputs: readonly Float64Array[]): Float64Array {
       for (let i = 0; i < y.length; i++) y[i] = x[op.source[i]!]!
       return y
     }
+    case 'softmax':
+      if (x.length % (op.axisSize * op.inner) !== 0) expectLength(op, x, op.axisSize * op.inner)
+      return softmax(op, x)
+    case 'layernorm':
+      if (x.length % op.groupSize !== 0) expectLength(op, x, op.groupSize)
+      return layerNorm(op, x)
+    case 'gelu':
+      return x.map((v) => gelu(v, op.approximate))
+    case 'erf':
+      return x.map(erf)
     case 'binary':
       return binary(op, x, inputs[1] ?? new Float64Array(0))
     case 'matmul':

@@ -1,6 +1,8 @@
 import { ModelImportError, UnsupportedOpError } from '../errors.js'
 import { decodeTensor } from './decodeTensor.js'
+import { dropFinalSoftmax } from './dropFinalSoftmax.js'
 import { foldAffine } from './foldAffine.js'
+import { fuseOnnxPatterns } from './fuseOnnxPatterns.js'
 import { graphSignature } from './graphSignature.js'
 import { isMultiInput, opInputs, type ModelIR, type Op, type Shape } from './ir.js'
 import { formatShape, sizeOf, type Value } from './lowering.js'
@@ -42,8 +44,9 @@ export type ImportOnnxReturnType = ModelIR
  * ir.ops.map((op) => op.kind) // ['dense', 'relu', 'dense']
  */
 export function importOnnx(model: OnnxModel, { name = 'model', fileName = name, fold = true }: ImportOnnxOptions = {}): ImportOnnxReturnType {
-  const graph = model.graph
-  if (!graph) throw new ModelImportError(`${fileName} has no graph.`, { details: 'Re-export the model.' })
+  if (!model.graph) throw new ModelImportError(`${fileName} has no graph.`, { details: 'Re-export the model.' })
+  // Decomposed LayerNorm and GELU become one node each before lowering.
+  const { graph } = fuseOnnxPatterns(model.graph)
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')
   const opsetVersion = int64ToNumber(opset?.version)
   const signature = graphSignature(graph, { fileName })
@@ -92,6 +95,11 @@ export function importOnnx(model: OnnxModel, { name = 'model', fileName = name, 
     })
   }
   checkDeclaredShape(fileName, outName, out.shape, signature.output.declaredShape)
+  const logits = dropFinalSoftmax({ ops: emitted, output: out.tensor, shape: out.shape })
+  if (logits) {
+    out.tensor = logits.output
+    out.dropped = [{ opType: 'Softmax', node: '' }, ...(out.dropped ?? [])]
+  }
 
   const ops = pruneDeadOps(emitted, out.tensor)
   // When the output is a view of an op's result, that op now writes the output's name and shape.

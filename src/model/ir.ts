@@ -191,6 +191,63 @@ export type ConcatOp = {
 }
 
 /**
+ * Softmax along one axis. The flattened tensor is viewed as
+ * [outer, axisSize, inner] (row-major): every (o, i) pair is one group of
+ * `axisSize` values, `inner` apart, normalized together:
+ *   y = exp(x − max) / Σ exp(x − max).
+ * ONNX opset ≥ 13 normalizes along `axis` (inner = the product of the dims
+ * after it); opset < 13 flattens to 2-D at `axis` (inner = 1, axisSize = the
+ * product of the dims from `axis` on). A final Softmax over the whole output
+ * is dropped instead (see `droppedOutputOps`).
+ */
+export type SoftmaxOp = {
+  kind: 'softmax'
+  name: string
+  input: string
+  output: string
+  axisSize: number
+  inner: number
+}
+
+/**
+ * Layer normalization over the trailing `groupSize` values of each group
+ * (ONNX LayerNormalization, axis = the first normalized axis):
+ *   y = (x − mean) / √(var + epsilon) · gamma + beta,
+ * mean and (population) variance over the group; `gamma` and `beta` are
+ * expanded to `groupSize` values.
+ */
+export type LayerNormOp = {
+  kind: 'layernorm'
+  name: string
+  input: string
+  output: string
+  groupSize: number
+  gamma: Float64Array
+  beta: Float64Array
+  epsilon: number
+}
+
+/**
+ * GELU (x·Φ(x), or its tanh approximation when `approximate` is 'tanh', as
+ * ONNX Gelu) and the error function, elementwise. Evaluated in fixed point as
+ * piecewise-linear approximations with a stated error bound (see
+ * quantize/piecewiseLinear.ts).
+ */
+export type GeluOp = {
+  kind: 'gelu'
+  name: string
+  input: string
+  output: string
+  approximate: 'none' | 'tanh'
+}
+export type ErfOp = {
+  kind: 'erf'
+  name: string
+  input: string
+  output: string
+}
+
+/**
  * y = a ∘ b elementwise for two computed tensors (∘ = +, −, ·), with ONNX
  * (numpy) multidirectional broadcasting: `aShape` and `bShape` broadcast to
  * `outShape` (see broadcast.ts). Residual connections are `add`; arithmetic
@@ -240,6 +297,10 @@ export type Op =
   | SmoothActivationOp
   | PermuteOp
   | ConcatOp
+  | SoftmaxOp
+  | LayerNormOp
+  | GeluOp
+  | ErfOp
   | BinaryOp
   | MatMulOp
 export type OpKind = Op['kind']

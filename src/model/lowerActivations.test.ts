@@ -55,21 +55,23 @@ describe('Softmax', () => {
     expect(importOnnx(logits([node('Relu', ['h'], ['y'])])).droppedOutputOps).toBeUndefined()
   })
 
-  it('refuses a Softmax that feeds another op, naming both nodes', () => {
+  it('refuses a LogSoftmax that feeds another op, naming both nodes', () => {
     const error = (() => {
       try {
-        importOnnx(logits([node('Softmax', ['h'], ['p'], { name: 'probs' }), node('Relu', ['p'], ['y'], { name: 'after' })]))
+        importOnnx(logits([node('LogSoftmax', ['h'], ['p'], { name: 'probs' }), node('Relu', ['p'], ['y'], { name: 'after' })]))
       } catch (e) {
         return e as ModelImportError
       }
     })()
     expect(error).toBeInstanceOf(ModelImportError)
-    expect(error?.message).toMatch(/Relu node "after".*reads the output of Softmax node "probs"; glassbox supports Softmax only as the model's last op/)
+    expect(error?.message).toMatch(/Relu node "after".*reads the output of LogSoftmax node "probs"; glassbox supports LogSoftmax only as the model's last op/)
   })
 
-  it('refuses a final Softmax over part of the output (the argmax would change)', () => {
-    const perRow = buildModel({ input: { name: 'x', shape: [1, 2, 3] }, output: { name: 'y' }, nodes: [node('Softmax', ['x'], ['y'], { name: 'rows' })] })
-    expect(() => importOnnx(perRow)).toThrow(/Softmax node "rows".*normalizes 3 of the 6 values/)
+  it('keeps a Softmax that feeds another op, or a final one over part of the output, as a softmax op', () => {
+    expect(importOnnx(logits([node('Softmax', ['h'], ['p']), node('Relu', ['p'], ['y'])])).ops.map((op) => op.kind)).toEqual(['dense', 'softmax', 'relu'])
+    const perRow = buildModel({ input: { name: 'x', shape: [1, 2, 3] }, output: { name: 'y' }, nodes: [node('Relu', ['x'], ['r']), node('Softmax', ['r'], ['y'], { name: 'rows' })] })
+    expect(importOnnx(perRow).ops).toMatchObject([{ kind: 'relu' }, { kind: 'softmax', axisSize: 3, inner: 1 }])
+    expect(importOnnx(perRow).droppedOutputOps).toBeUndefined()
     // Opset < 13 coerces to 2-D at axis 1: the whole [1, 2, 3] output.
     const legacy = buildModel({ opset: 11, input: { name: 'x', shape: [1, 2, 3] }, output: { name: 'y' }, nodes: [node('Relu', ['x'], ['r']), node('Softmax', ['r'], ['y'])] })
     expect(importOnnx(legacy).droppedOutputOps).toEqual(['Softmax'])

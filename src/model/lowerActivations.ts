@@ -1,9 +1,10 @@
 /**
  * Activations, each its own IR op (evaluated at import on constants): Relu,
  * Clip (ReLU6 = Clip(0, 6); Clip(0, +∞) is a relu, Clip(−∞, +∞) a view),
- * LeakyRelu, Sigmoid, Tanh. Softmax and LogSoftmax are supported only as the
- * model's last op, where they are dropped: the logits become the output
- * (their argmax is the same) and the IR lists them in `droppedOutputOps`.
+ * LeakyRelu, Sigmoid, Tanh. LogSoftmax is supported only as the model's last
+ * op, where it is dropped: the logits become the output (their argmax is the
+ * same) and the IR lists it in `droppedOutputOps`. (Softmax is an op of its
+ * own: lowerSoftmax.ts.)
  */
 import { formatShape, sizeOf, type LoweringContext } from './lowering.js'
 import { normalizeAxis, shapeOf } from './lowerViews.js'
@@ -54,11 +55,11 @@ export function lowerTanh(ctx: LoweringContext): void {
 }
 
 /**
- * Softmax / LogSoftmax: dropped when final. Dropping keeps the argmax only if
+ * LogSoftmax: dropped when final. Dropping keeps the argmax only if
  * the op normalizes over the whole output (all non-batch values), so a
  * per-pixel or per-row softmax is refused.
  */
-export function lowerSoftmax(ctx: LoweringContext): void {
+export function lowerFinalLogSoftmax(ctx: LoweringContext): void {
   const x = ctx.input(0)
   const shape = shapeOf(x)
   if (x.kind === 'const') ctx.fail('it is applied to a constant.', 'A constant Softmax is not a model computation; re-export the model.')

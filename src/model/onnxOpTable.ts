@@ -15,7 +15,10 @@
  * | Pad (constant 0)                       | pad, folded into a following conv                          |
  * | Add/Sub/Mul/Div by a constant, BatchNormalization | affine, folded into a neighbouring dense/conv   |
  * | Relu; Clip; LeakyRelu; Sigmoid; Tanh   | relu; clip (Clip(0, ∞) → relu); leakyrelu; sigmoid; tanh   |
- * | Softmax, LogSoftmax (last op only)     | dropped, listed in `droppedOutputOps`                      |
+ * | Softmax (opset < 13 and ≥ 13 axes)     | softmax; a final one over the whole output is dropped      |
+ * | LogSoftmax (last op only)              | dropped, listed in `droppedOutputOps`                      |
+ * | LayerNormalization; its decomposition (ReduceMean, Sub, Pow, ReduceMean, Add ε, Sqrt, Div, Mul γ, Add β) | layernorm |
+ * | Gelu; Erf; torch's x·0.5·(1 + erf(x/√2))| gelu; erf; gelu                                           |
  * | Concat                                 | concat (computed inputs) or a constant                     |
  * | Transpose                              | a view if only size-1 dims move, else permute              |
  * | Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout, Cast to float | views              |
@@ -24,7 +27,7 @@
  * Any op whose inputs are all constants is evaluated at import.
  */
 import type { Lowering } from './lowering.js'
-import { lowerClip, lowerLeakyRelu, lowerRelu, lowerSigmoid, lowerSoftmax, lowerTanh } from './lowerActivations.js'
+import { lowerClip, lowerFinalLogSoftmax, lowerLeakyRelu, lowerRelu, lowerSigmoid, lowerTanh } from './lowerActivations.js'
 import { lowerConv } from './lowerConv.js'
 import { lowerAdd, lowerMul, lowerSub } from './lowerBinary.js'
 import { lowerBatchNormalization, lowerDiv } from './lowerElementwise.js'
@@ -36,6 +39,9 @@ import { lowerGather, lowerSlice, lowerSplit } from './lowerSlicing.js'
 import { lowerPad } from './lowerPad.js'
 import { lowerAveragePool, lowerGlobalAveragePool, lowerGlobalMaxPool, lowerMaxPool } from './lowerPool.js'
 import { lowerCast, lowerConcat, lowerConstantOfShape, lowerShape } from './lowerShapeOps.js'
+import { lowerErf, lowerGelu } from './lowerGelu.js'
+import { lowerLayerNormalization } from './lowerLayerNorm.js'
+import { lowerSoftmax } from './lowerSoftmax.js'
 import { lowerConstant, lowerFlatten, lowerIdentity, lowerReshape, lowerSqueeze, lowerTranspose, lowerUnsqueeze } from './lowerViews.js'
 
 export const ONNX_OP_TABLE: Readonly<Record<string, Lowering>> = {
@@ -63,9 +69,13 @@ export const ONNX_OP_TABLE: Readonly<Record<string, Lowering>> = {
   LeakyRelu: lowerLeakyRelu,
   Sigmoid: lowerSigmoid,
   Tanh: lowerTanh,
-  // → dropped when final
+  // → softmax (dropped when final over the whole output); LogSoftmax only dropped when final
   Softmax: lowerSoftmax,
-  LogSoftmax: lowerSoftmax,
+  LogSoftmax: lowerFinalLogSoftmax,
+  // → layernorm, gelu, erf (fuseOnnxPatterns turns their decompositions into these nodes)
+  LayerNormalization: lowerLayerNormalization,
+  Gelu: lowerGelu,
+  Erf: lowerErf,
   // → concat
   Concat: lowerConcat,
   // → views (no op), or permute

@@ -1,6 +1,7 @@
 /**
  * Real exporter output: tiny CNNs exported by PyTorch's torch.onnx.export
- * (test/fixtures/onnx/export.py, opsets 11, 13 and 17) import to the expected
+ * (test/fixtures/onnx/export.py, opsets 11, 13 and 17; a tiny encoder with
+ * LayerNorm, GELU and a Softmax over tokens) import to the expected
  * IR and compute PyTorch's own outputs (stored next to each model) and
  * onnxruntime's.
  */
@@ -25,6 +26,8 @@ const expectations: [name: string, kinds: string[], dropped: string[] | undefine
   ['branches', ['conv', 'relu', 'conv', 'leakyrelu', 'conv', 'sigmoid', 'maxpool', 'concat', 'conv', 'tanh', 'conv', 'dense'], undefined],
   // count_include_pad=False with ceil_mode: a sum conv and per-position divisors; permute(0, 2, 3, 1) moves data.
   ['pools', ['conv', 'affine', 'conv', 'clip', 'permute', 'dense'], ['LogSoftmax']],
+  // Opset 13: LayerNorm's nine-node decomposition and GELU's Erf form are each one op; Softmax over the tokens stays.
+  ['encoder', ['dense', 'layernorm', 'gelu', 'dense', 'softmax', 'dense'], undefined],
 ]
 
 describe.each(expectations)('PyTorch export %s', (name, kinds, dropped) => {

@@ -1,7 +1,7 @@
 /**
- * The core templates of circuits/glassbox.circom (bits, ranges, rescales,
- * ReLU, ArgMax, the Poseidon chain, the prover binding; the comparison-based
- * layer templates are in layerTemplates.test.ts), one small main component each:
+ * The core templates of circuits/glassbox.circom (bits, ranges, the rescale,
+ * ArgMax, the Poseidon chain, the prover binding; the templates of each layer
+ * kind are tested beside it in src/layers/<kind>.test.ts), one small main component each:
  * honest values pass and give what the integer evaluator computes, values the
  * template must refuse fail witness generation, witnesses forged the way an
  * attacker would build them fail the R1CS itself, and the compiled --O2
@@ -20,6 +20,7 @@ import { poseidonChain } from '../../src/field/poseidonChain.js'
 import { firstArgmax } from '../../src/quantize/evaluateFixed.js'
 import type { FixedLayer, FixedPointModel } from '../../src/quantize/fixedPointModel.js'
 import { FIXED_POINT_FORMAT } from '../../src/quantize/fixedPointModel.js'
+import { inlineNames, rescaleOneNames, rescaleSignals } from '../../src/layers/testing/templateTesting.js'
 import { compileTestCircuit } from '../support/circuitTester.js'
 import type { Signals } from '../support/forgery.js'
 import { attackerBits, forgeAs } from '../support/forgery.js'
@@ -33,21 +34,6 @@ const compile = (main: string, optimization: 1 | 2 = 2) =>
 
 const floorShift = (acc: bigint, k: number) => acc >> BigInt(k)
 const relu = (v: bigint) => (v < 0n ? 0n : v)
-
-/** Where a rescale keeps its decomposition: RescaleOne in a BitsOf, DenseRescale and AffineRescale inline. */
-type RescaleNames = { bit: (t: number) => string; out: string; value?: string }
-const rescaleOneNames = (prefix: string): RescaleNames => ({ bit: (t) => `${prefix}.bits.bits[${t}]`, out: `${prefix}.out`, value: `${prefix}.bits.value` })
-const inlineNames = (j: number): RescaleNames => ({ bit: (t) => `main.bits[${j}][${t}]`, out: `main.out[${j}]` })
-
-/** Every named signal of a rescale for a claimed acc = q·2^k + r. */
-function rescaleSignals(names: RescaleNames, acc: bigint, q: bigint, r: bigint, k: number, b: number, useRelu: boolean, mode: 'carry' | 'wrap' = 'carry'): Signals {
-  const low = attackerBits(r, k, mode)
-  const high = attackerBits(q + (1n << BigInt(b - 1)), b, mode)
-  const values: Signals = { [names.out]: useRelu ? q * high[b - 1]! : q }
-  if (names.value) values[names.value] = acc + (1n << BigInt(k + b - 1))
-  ;[...low, ...high].forEach((bit, t) => (values[names.bit(t)] = bit))
-  return values
-}
 
 describe.each([1, 2] as const)('RescaleOne at --O%i', (O) => {
   describe.each([0, 1])('relu = %i', (reluFlag) => {
@@ -187,74 +173,7 @@ describe.each([1, 2] as const)('SignedRange and BitsOf at --O%i', (O) => {
   }, TIMEOUT)
 })
 
-describe.each([1, 2] as const)('DenseRescale, AffineRescale, Relu, InputRange at --O%i', (O) => {
-  const W = [[5, -3, 7], [-6, 2, 1]]
-  const bias = [4n, -20n]
-  const denseMain = `= DenseRescale(3, 2, ${JSON.stringify(W)}, [${bias.join(',')}], ${K}, ${B}, 1)`
-  const dense = (x: bigint[]) => W.map((row, j) => relu(floorShift(row.reduce((acc, w, i) => acc + BigInt(w) * x[i]!, bias[j]!), K)))
-  const A = [3n, -5n, 1n]
-  const C = [2n, -2n, 7n]
-  const affineMain = `= AffineRescale(3, [${A.join(',')}], [${C.join(',')}], 2, ${B}, 0)`
-  const affine = (x: bigint[]) => x.map((v, i) => floorShift(A[i]! * v + C[i]!, 2))
-
-  it('DenseRescale: honest values pass, overflow fails, forged outputs and rescales are rejected', async () => {
-    const t = await compile(denseMain, O)
-    for (const x of [[1n, 2n, 3n], [-20n, 30n, -10n], [-40n, 60n, -5n], [100n, -50n, 7n], [0n, 0n, 0n]]) {
-      const expected = dense(x)
-      await t.expectPass({ in: x }, { 'main.out[0]': expected[0]!, 'main.out[1]': expected[1]! })
-    }
-    await t.expectFail({ in: [127n, -128n, 127n] }) // acc[0] = 1912: 239 after >> 3 is not 8-bit
-    const x = [100n, -50n, 7n]
-    const w = await t.witness({ in: x })
-    expect(t.checkConstraints(t.forge(w, { 'main.out[0]': dense(x)[0]! + 1n })).ok).toBe(false)
-    const acc = 4n + 5n * 100n + 150n + 49n
-    const q = floorShift(acc, K)
-    const claim = (q0: bigint, mode: 'carry' | 'wrap' = 'carry') => forgeAs(t, w, rescaleSignals(inlineNames(0), acc, q0, acc - q0 * 8n, K, B, true, mode))
-    expect(t.checkConstraints(claim(q)).ok).toBe(true)
-    for (const mode of ['carry', 'wrap'] as const) {
-      expect(t.checkConstraints(claim(q + 1n, mode)).ok).toBe(false)
-      expect(t.checkConstraints(claim(q - 1n, mode)).ok).toBe(false)
-    }
-  }, TIMEOUT)
-
-  it('AffineRescale: honest values pass, overflow fails, forged outputs are rejected', async () => {
-    const t = await compile(affineMain, O)
-    for (const x of [[1n, 2n, 3n], [-128n, 25n, -128n], [101n, -51n, 0n]]) {
-      const expected = affine(x)
-      await t.expectPass({ in: x }, Object.fromEntries(expected.map((v, i) => [`main.out[${i}]`, v])))
-    }
-    await t.expectFail({ in: [1000n, 0n, 0n] })
-    const w = await t.witness({ in: [101n, -51n, 0n] })
-    expect(t.checkConstraints(t.forge(w, { 'main.out[1]': affine([101n, -51n, 0n])[1]! - 1n })).ok).toBe(false)
-  }, TIMEOUT)
-
-  it('Relu: max(x, 0) for B-bit x, out-of-range x fails, forged signs are rejected', async () => {
-    const t = await compile(`= Relu(3, ${B})`, O)
-    await t.expectPass({ in: [-128n, 0n, 127n] }, { 'main.out[0]': 0n, 'main.out[1]': 0n, 'main.out[2]': 127n })
-    await t.expectPass({ in: [-1n, 1n, -50n] }, { 'main.out[0]': 0n, 'main.out[1]': 1n, 'main.out[2]': 0n })
-    for (const bad of [[128n, 0n, 0n], [0n, -129n, 0n]]) await t.expectFail({ in: bad })
-    const w = await t.witness({ in: [-5n, 9n, 0n] })
-    expect(t.checkConstraints(t.forge(w, { 'main.out[0]': -5n })).ok).toBe(false)
-    expect(t.checkConstraints(t.forge(w, { 'main.out[1]': 0n })).ok).toBe(false)
-    // Flip the sign bits and carry the difference so the decompositions still sum up.
-    const base = await t.witness({ in: [0n, 0n, 0n] })
-    const claim = (i: number, v: bigint, out: bigint, flipSign: boolean) => {
-      const values: Signals = { [`main.in[${i}]`]: v, [`main.out[${i}]`]: out, [`main.bits[${i}].value`]: v + 128n }
-      const bits = attackerBits(v + 128n, B, 'carry')
-      const sign = bits[B - 1]!
-      if (flipSign) {
-        bits[B - 1] = 1n - sign
-        bits[0]! += (sign === 1n ? 1n : -1n) * 128n
-      }
-      bits.forEach((bit, j) => (values[`main.bits[${i}].bits[${j}]`] = bit))
-      return forgeAs(t, base, values)
-    }
-    expect(t.checkConstraints(claim(0, -5n, 0n, false)).ok).toBe(true)
-    expect(t.checkConstraints(claim(1, 9n, 9n, false)).ok).toBe(true)
-    expect(t.checkConstraints(claim(0, -5n, -5n, true)).ok).toBe(false)
-    expect(t.checkConstraints(claim(1, 9n, 0n, true)).ok).toBe(false)
-  }, TIMEOUT)
-
+describe.each([1, 2] as const)('InputRange at --O%i', (O) => {
   it('InputRange: B-bit values pass, others fail, forged bits are rejected', async () => {
     const t = await compile(`= InputRange(3, ${B})`, O)
     await t.expectPass({ in: [-128n, 0n, 127n] })

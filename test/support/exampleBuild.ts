@@ -12,7 +12,7 @@ export function examplePath(name: string, file: string): string {
 }
 
 /** Compiles a bundled example into a fresh temp folder and, with `setup`, makes its keys (dev ptau cached in keys/). */
-export type ExampleName = 'iris' | 'digits' | 'digits_cnn' | 'lenet5' | 'pad_avgpool' | 'residual_cnn'
+export type ExampleName = 'iris' | 'digits' | 'digits_cnn' | 'lenet5' | 'pad_avgpool' | 'residual_cnn' | 'tiny_transformer'
 
 export async function buildExample(
   name: ExampleName,

@@ -1,0 +1,138 @@
+import { z } from 'zod'
+import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
+import type { LayerKind } from './layerKind.js'
+import { evaluateExp, fitExp } from './parts/expPiecewiseLinear.js'
+import { bits, intString, layerBaseShape, size } from './parts/schemaParts.js'
+
+/**
+ * Softmax along one axis, groups of `axisSize` values `inner` apart in the
+ * flattened input (the IR's [outer, axisSize, inner] view). Per group: the
+ * proven max m, e_i = exp-fit(m − x_i) (see parts/expPiecewiseLinear.ts),
+ * y_i = ⌊e_i·2^scale / Σe⌋ with a proven remainder. The output is in [0, 1]
+ * at the fixed scale 2^(B−2), whatever the input's scale.
+ */
+export const softmaxSchema = z.object({
+  kind: z.literal('softmax'),
+  ...layerBaseShape,
+  input: z.string(),
+  /** Signed width of the input: m − x fits inputBits unsigned bits. */
+  inputBits: bits,
+  axisSize: size,
+  inner: size,
+  /** outer × inner groups. */
+  groups: size,
+  /** e(d) = base − slope0·d + Σ_j hinges[j]·max(0, d − knots[j]), d = max − x at the input scale. */
+  base: intString,
+  slope0: intString,
+  knots: z.array(intString),
+  hinges: z.array(intString),
+  /** Σe < 2^sumBits: the width of the remainder's two range checks. */
+  sumBits: z.number().int().min(1).max(200),
+})
+
+export type FixedSoftmaxLayer = z.infer<typeof softmaxSchema>
+
+export const softmaxGroupTemplate = circomTemplate('SoftmaxGroup', 'nonlinear.circom', ['N', 'B', 'NK', 'KNOT', 'HINGE', 'SLOPE0', 'BASE', 'S', 'R'])
+
+/** Flattened index of value k of group g (g = o·inner + i). */
+function at(layer: Pick<FixedSoftmaxLayer, 'axisSize' | 'inner'>, g: number, k: number): number {
+  const o = Math.floor(g / layer.inner)
+  const i = g % layer.inner
+  return (o * layer.axisSize + k) * layer.inner + i
+}
+
+/** The exact integer softmax of one group, as SoftmaxGroup computes it. */
+export function softmaxGroup(layer: Pick<FixedSoftmaxLayer, 'base' | 'slope0' | 'knots' | 'hinges' | 'scale'>, x: readonly bigint[]): bigint[] {
+  const fit = { base: BigInt(layer.base), slope0: BigInt(layer.slope0), knots: layer.knots.map(BigInt), hinges: layer.hinges.map(BigInt) }
+  const m = x.reduce((a, b) => (b > a ? b : a))
+  const e = x.map((v) => evaluateExp(fit, m - v))
+  const sum = e.reduce((a, b) => a + b, 0n)
+  const s = BigInt(layer.scale)
+  return e.map((v) => (v << s) / sum)
+}
+
+export const softmaxLayer: LayerKind<FixedSoftmaxLayer, 'softmax'> = {
+  kind: 'softmax',
+  schema: softmaxSchema,
+  templates: [softmaxGroupTemplate],
+  quantize: {
+    softmax(op, context) {
+      const inputBits = context.bitsOf(op.input)
+      const fit = fitExp(context.scaleOf(op.input), inputBits)
+      const groups = context.sizeOf(op.input) / op.axisSize
+      return {
+        kind: 'softmax', name: op.name, input: op.input, output: op.output,
+        // Probabilities in [0, 1] at 2^(B−2): 1.0 = 2^(B−2) fits B signed bits.
+        scale: context.bits - 2, bits: context.bits, inputBits, axisSize: op.axisSize, inner: op.inner, groups,
+        base: String(fit.base), slope0: String(fit.slope0), knots: fit.knots.map(String), hinges: fit.hinges.map(String),
+        sumBits: (BigInt(op.axisSize) * fit.base).toString(2).length,
+      }
+    },
+  },
+  inputs: (layer) => [layer.input],
+  outputSize: (layer) => layer.groups * layer.axisSize,
+  evaluate(layer, [x]) {
+    const y: bigint[] = new Array(x!.length)
+    for (let g = 0; g < layer.groups; g++) {
+      const positions = Array.from({ length: layer.axisSize }, (_, k) => at(layer, g, k))
+      softmaxGroup(layer, positions.map((p) => x![p]!)).forEach((v, k) => (y[positions[k]!] = v))
+    }
+    return y
+  },
+  checkWidths(layer, context) {
+    if (layer.inputBits !== context.inputBits[0]) context.fail(`${context.where} reads ${context.inputBits[0]}-bit values but says ${layer.inputBits}.`, 'The fixed-point model is inconsistent; recompile it.')
+    if (layer.scale + 2 > layer.bits) context.fail(`${context.where} writes probabilities at 2^${layer.scale}, which do not fit ${layer.bits} signed bits.`, 'The fixed-point model is inconsistent; recompile it.')
+    context.decomposition(layer.inputBits + 1, 'the exponential\'s hinge comparisons')
+    context.decomposition(layer.sumBits + layer.scale + 2, 'the division by the sum')
+    if ((BigInt(layer.axisSize) * BigInt(layer.base)).toString(2).length > layer.sumBits) context.fail(`${context.where}: its sum of exponentials can reach 2^${layer.sumBits}.`, 'The fixed-point model is inconsistent; recompile it.')
+  },
+  emit(layer, { component, sources: [x], target }) {
+    const call = instantiateTemplate(softmaxGroupTemplate, {
+      N: layer.axisSize, B: layer.inputBits, NK: layer.knots.length, KNOT: layer.knots, HINGE: layer.hinges,
+      SLOPE0: layer.slope0, BASE: layer.base, S: layer.scale, R: layer.sumBits,
+    })
+    const lines: string[] = []
+    // Softmax of a single value is exactly 1.
+    if (layer.axisSize === 1) return [`    for (var i = 0; i < ${layer.groups * layer.axisSize}; i++) {`, `        ${target}[i] <== ${1n << BigInt(layer.scale)};`, '    }']
+    for (let g = 0; g < layer.groups; g++) {
+      const c = `${component}g${g}`
+      lines.push(
+        `    component ${c} = ${call};`,
+        `    for (var k = 0; k < ${layer.axisSize}; k++) {`,
+        `        ${c}.in[k] <== ${x}[${at(layer, g, 0)} + k * ${layer.inner}];`,
+        '    }',
+        `    for (var k = 0; k < ${layer.axisSize}; k++) {`,
+        `        ${target}[${at(layer, g, 0)} + k * ${layer.inner}] <== ${c}.out[k];`,
+        '    }',
+      )
+    }
+    return lines
+  },
+  constraints(layer, { o1 }) {
+    return layer.groups * softmaxGroupConstraints(layer, o1)
+  },
+  describe: (layer) => `softmax over ${layer.groups} groups of ${layer.axisSize} (exp as ${layer.knots.length} hinges, division with proven remainder), probabilities at 2^${layer.scale}`,
+  costKind: () => 'softmax',
+  compareStructure(layer, op, same) {
+    if (op.kind !== 'softmax') return
+    same(`layer "${layer.name}" axis size`, layer.axisSize, op.axisSize)
+    same(`layer "${layer.name}" inner stride`, layer.inner, op.inner)
+  },
+}
+
+/**
+ * Constraints of one SoftmaxGroup. Per value at --O2: the max's B-bit
+ * difference, per hinge a (B+1)-bit comparison and its product, the product
+ * y·Σ, the output's (S+1) bits and the remainder's two R-bit checks; per
+ * group the N − 1 products saying the max is one of the values. --O1 keeps
+ * each decomposition's sum (4 + hinges per value) and the chain's first link.
+ * A group of one value is the constant 1 and costs nothing.
+ */
+export function softmaxGroupConstraints(layer: Pick<FixedSoftmaxLayer, 'axisSize' | 'inputBits' | 'knots' | 'scale' | 'sumBits'>, o1: boolean): number {
+  const n = layer.axisSize
+  const nk = layer.knots.length
+  const perValue = layer.inputBits + nk * (layer.inputBits + 2) + 1 + (layer.scale + 1) + 2 * layer.sumBits + (o1 ? 4 + nk : 0)
+  // One value: y = 2^S, a constant wired in (--O1 keeps the assignment).
+  if (n === 1) return o1 ? 1 : 0
+  return n * perValue + (n - 1) + (o1 ? 1 : 0)
+}
