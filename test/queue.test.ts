@@ -116,7 +116,8 @@ describe.skipIf(skip)(`proving through BullMQ on Redis${skip ? ` (skipped: ${ski
       const producer = glassbox(['prove', buildDir, '--inputs', inputs, '--out', out, '--queue', own.url, '--json'])
       await until(() => finished(worker.output()).length >= 3, 'three proofs before the restart')
       // Without persistence the new server is empty: queued jobs and results are gone, and must be enqueued again.
-      await own.restart!(2500)
+      // Down for 4 s: several of the clients' reconnect attempts (0.5 s, 1.5 s, 3 s after the drop) are refused.
+      await own.restart!(4000)
       expect(await producer.exited, producer.output()).toBe(0)
       expect(producer.output()).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/)
       expect(JSON.parse(producer.stdout())).toMatchObject({ proven: 48, failed: 0, stopped: 'complete' })

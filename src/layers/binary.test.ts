@@ -19,6 +19,7 @@ import { quantizeModel } from '../quantize/quantizeModel.js'
 import { binaryLayer, type FixedBinaryLayer } from './binary.js'
 import { paddedModel } from './testing/paddedModel.js'
 import { twoTensorCircuit, twoTensorCost, twoTensorModel } from './testing/twoTensorModel.js'
+import type { FixedLayer } from './layerTable.js'
 
 const B = 8
 const K = 3
@@ -158,5 +159,19 @@ describe('quantizing a residual add', () => {
     const { outputQ } = evaluateFixed(model, [BigInt(2 ** model.input.scale), BigInt(-(2 ** model.input.scale))])
     expect(Number(outputQ[0]) / 2 ** skip.scale).toBeCloseTo(2.125, 2)
     expect(outputQ[1]).toBe(0n)
+  })
+})
+
+describe('binary and matmul shapes in model.json', () => {
+  it('are refused unless the operands broadcast to the output (evaluator and wiring would disagree otherwise)', async () => {
+    const { checkFixedPointWidths } = await import('../quantize/checkFixedPointWidths.js')
+    const { QuantizeError } = await import('../errors.js')
+    const honest = layerOf({ aShape: [2, 3], bShape: [3], outShape: [2, 3] })
+    expect(() => checkFixedPointWidths(twoTensorModel({ layer: honest, sizeA: 6, sizeB: 3, bits: B }))).not.toThrow()
+    const transposed = layerOf({ aShape: [2, 3], bShape: [3, 2], outShape: [3, 2] })
+    expect(() => checkFixedPointWidths(twoTensorModel({ layer: transposed, sizeA: 6, sizeB: 6, bits: B }))).toThrow(QuantizeError)
+    expect(() => checkFixedPointWidths(twoTensorModel({ layer: transposed, sizeA: 6, sizeB: 6, bits: B }))).toThrow(/not their broadcast/)
+    const matmul: FixedLayer = { kind: 'matmul', name: 'mm', inputs: ['a', 'b'], output: 'y', scale: 0, bits: B, shift: 1, relu: false, aBatch: [2], bBatch: [3], batch: [2], m: 1, k: 1, n: 1, offset: '1' }
+    expect(() => checkFixedPointWidths(twoTensorModel({ layer: matmul, sizeA: 2, sizeB: 3, bits: B }))).toThrow(/not their broadcast/)
   })
 })

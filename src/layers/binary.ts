@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { broadcastIndex } from '../model/broadcast.js'
+import { broadcastIndex, broadcastShapes } from '../model/broadcast.js'
 import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
 import { rescaleAll } from './parts/fixedArithmetic.js'
@@ -90,6 +90,11 @@ export const binaryLayer: LayerKind<FixedBinaryLayer, 'binary'> = {
     return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
   },
   checkWidths(layer, context) {
+    // The evaluator and the emitted wiring both index the operands by broadcasting: only shapes that broadcast to outShape mean one thing.
+    const joint = broadcastShapes(layer.aShape, layer.bShape)
+    if (!joint || joint.join('×') !== layer.outShape.join('×')) {
+      context.fail(`${context.where} combines shapes [${layer.aShape.join(', ')}] and [${layer.bShape.join(', ')}] into [${layer.outShape.join(', ')}], which is not their broadcast.`, 'The fixed-point model is inconsistent; recompile it.')
+    }
     context.decomposition(layer.shift + layer.bits, `the rescale (shift ${layer.shift} + ${layer.bits} bits)`)
     const [ba, bb] = context.inputBits as [number, number]
     const top = (bits: number, up = 0) => 1n << BigInt(bits - 1 + up)

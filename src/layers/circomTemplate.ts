@@ -50,7 +50,11 @@ export function instantiateTemplate<P extends string>(template: CircomTemplate<P
 
 function renderValue(value: CircomValue): string {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return (value as CircomVariable).variable
-  if (Array.isArray(value)) return `[${value.map(String).join(',')}]`
+  if (Array.isArray(value)) {
+    // circom's grammar has no `[]`: a template taking an array must be given at least one element.
+    if (value.length === 0) throw new Error('circom has no empty array literal: pass a placeholder element to a template argument that may be empty')
+    return `[${value.map(String).join(',')}]`
+  }
   return String(value)
 }
 

@@ -129,6 +129,13 @@ export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
     const gmax = layer.gamma.reduce((m, g) => (BigInt(g) < 0n ? (-BigInt(g) > m ? -BigInt(g) : m) : BigInt(g) > m ? BigInt(g) : m), 0n)
     const bmax = layer.beta.reduce((m, b) => (BigInt(b) < 0n ? (-BigInt(b) > m ? -BigInt(b) : m) : BigInt(b) > m ? BigInt(b) : m), 0n)
     context.accumulator(gmax * BigInt(layer.groupSize) * (1n << BigInt(layer.inputBits + layer.rhoBits)) + bmax, 'its accumulator')
+    // The same bounds LayerNormGroup asserts (circuits/nonlinear.circom), so a model that passes here compiles.
+    const cmax = BigInt(layer.groupSize) << BigInt(layer.inputBits)
+    const wide = 'Use fewer --bits.'
+    if (vmax >= 1n << BigInt(249 - 2 * layer.rhoBits)) context.fail(`${context.where}: its variance bound needs 2^${2 * layer.rhoBits} more room than a BN254 product of the root has.`, wide)
+    if (cmax << BigInt(layer.rhoBits) >= 1n << 250n || gmax >= (1n << 250n) / (cmax << BigInt(layer.rhoBits)) || bmax >= 1n << 249n) {
+      context.fail(`${context.where}: its scaled gamma, beta or centred inputs are too wide for the accumulator G·c·ρ + β to stay below 2^250.`, wide)
+    }
   },
   emit(layer, { component, sources: [x], target }) {
     const call = instantiateTemplate(layerNormGroupTemplate, {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { broadcastIndex } from '../model/broadcast.js'
+import { broadcastIndex, broadcastShapes } from '../model/broadcast.js'
 import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
 import { rescaleAll } from './parts/fixedArithmetic.js'
@@ -96,6 +96,10 @@ export const matmulLayer: LayerKind<FixedMatMulLayer, 'matmul'> = {
     return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
   },
   checkWidths(layer, context) {
+    const joint = broadcastShapes(layer.aBatch, layer.bBatch)
+    if (!joint || joint.join('×') !== layer.batch.join('×')) {
+      context.fail(`${context.where} multiplies batches [${layer.aBatch.join(', ')}] and [${layer.bBatch.join(', ')}] into [${layer.batch.join(', ')}], which is not their broadcast.`, 'The fixed-point model is inconsistent; recompile it.')
+    }
     context.decomposition(layer.shift + layer.bits, `the rescale (shift ${layer.shift} + ${layer.bits} bits)`)
     const [ba, bb] = context.inputBits as [number, number]
     const bound = BigInt(layer.k) * (1n << BigInt(ba - 1)) * (1n << BigInt(bb - 1)) + abs(BigInt(layer.offset))

@@ -32,13 +32,24 @@ const read = (t: CircuitTester, w: readonly bigint[], n: number) => Array.from({
 const randomValues = (random: (lo?: number, hi?: number) => number, n: number) => Array.from({ length: n }, () => BigInt(Math.floor(random(0, 1) * 256) - 128))
 
 const harnessRandom = seededIntegers(21)
-const harnessCase = (shape: { axisSize: number; inner?: number; outer?: number }): LayerCase => {
+const harnessCase = (shape: { axisSize: number; inner?: number; outer?: number; s?: number }): LayerCase => {
   const layer = layerFor(shape)
   const size = layer.groups * layer.axisSize
   return { title: JSON.stringify(shape), layer, inputSizes: [size], inputs: drawInputs(layer, [size], { random: harnessRandom, bits: [B] }).accepted }
 }
 
-describeLayerCircuit('softmax as emitted (shared harness)', [harnessCase({ axisSize: 3, inner: 2, outer: 2 }), harnessCase({ axisSize: 4 })])
+describeLayerCircuit('softmax as emitted (shared harness)', [
+  harnessCase({ axisSize: 3, inner: 2, outer: 2 }),
+  harnessCase({ axisSize: 4 }),
+  // A fine input scale (2^11 for 8-bit values: scores under 0.06) puts every exp knot beyond the input range.
+  harnessCase({ axisSize: 3, s: 11 }),
+])
+
+describe('softmax with no exp hinge', () => {
+  it('is what a fine input scale gives: the fit is a line clamped by the range', () => {
+    expect(fitExp(11, B).knots).toEqual([])
+  })
+})
 
 describe('softmax layer', () => {
   it('equals the integer evaluator on random groups along a middle axis (2 × 3 × 2)', async () => {

@@ -85,10 +85,21 @@ export const softmaxLayer: LayerKind<FixedSoftmaxLayer, 'softmax'> = {
     context.decomposition(layer.inputBits + 1, 'the exponential\'s hinge comparisons')
     context.decomposition(layer.sumBits + layer.scale + 2, 'the division by the sum')
     if ((BigInt(layer.axisSize) * BigInt(layer.base)).toString(2).length > layer.sumBits) context.fail(`${context.where}: its sum of exponentials can reach 2^${layer.sumBits}.`, 'The fixed-point model is inconsistent; recompile it.')
+    // The sum bound above, and circuit = evaluator, need 0 ≤ e(d) ≤ base, decreasing, for every d in range: the
+    // fit is linear between its knots, so checking it at 0, at each knot and at the end of the range is enough.
+    const fit = { base: BigInt(layer.base), slope0: BigInt(layer.slope0), knots: layer.knots.map(BigInt), hinges: layer.hinges.map(BigInt) }
+    const points = [0n, ...fit.knots, (1n << BigInt(layer.inputBits)) - 1n].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    let previous = fit.base
+    for (const d of points) {
+      const e = evaluateExp(fit, d)
+      if (e < 0n || e > previous) context.fail(`${context.where}: its exponential is not a decreasing fit in [0, ${layer.base}] (e(${d}) = ${e}).`, 'The fixed-point model is inconsistent; recompile it.')
+      previous = e
+    }
   },
   emit(layer, { component, sources: [x], target }) {
     const call = instantiateTemplate(softmaxGroupTemplate, {
-      N: layer.axisSize, B: layer.inputBits, NK: layer.knots.length, KNOT: layer.knots, HINGE: layer.hinges,
+      // circom has no empty array literal; with NK = 0 the template never reads these.
+      N: layer.axisSize, B: layer.inputBits, NK: layer.knots.length, KNOT: layer.knots.length ? layer.knots : ['0'], HINGE: layer.hinges.length ? layer.hinges : ['0'],
       SLOPE0: layer.slope0, BASE: layer.base, S: layer.scale, R: layer.sumBits,
     })
     const lines: string[] = []
