@@ -19,6 +19,15 @@ function getPoseidon(): Promise<PoseidonHasher> {
 }
 
 /**
+ * Starts building the hasher now (about half a second: circomlibjs builds
+ * the whole bn128 curve), so a caller that will hash later can overlap it
+ * with other start-up. A failure surfaces at the first hash.
+ */
+export function preparePoseidon(): void {
+  getPoseidon().catch(() => undefined)
+}
+
+/**
  * Poseidon over any number of field elements, chained exactly like the
  * `InputHash` template in circuits/glassbox.circom:
  * h = Poseidon(v[0..16)), then h = Poseidon(h, next 15 values) until done.

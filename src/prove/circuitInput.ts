@@ -1,4 +1,5 @@
-import { getAddress, isAddress } from 'ethers'
+// The address module alone: the whole of ethers is 126 modules for every proving worker to load.
+import { getAddress, isAddress } from 'ethers/address'
 import { FIELD_ORDER, toField } from '../field/fieldElement.js'
 import { InputError } from '../errors.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'

@@ -25,6 +25,7 @@ import type { BatchErrorRecord } from './errorsFile.js'
 import { errorsPathFor, recoverErrorsFile } from './errorsFile.js'
 import { inputSha256 } from './inputSha256.js'
 import { inputHashProblem } from './inputHashProblem.js'
+import { preparePoseidon } from '../field/poseidonChain.js'
 import type { ProofRecord } from './proofRecord.js'
 import { recoverProofsFile } from './proofsFile.js'
 import type { ProveExecutor, ProveExecutorFactory, ProveExecutorTask } from './proveExecutor.js'
@@ -344,6 +345,8 @@ async function runBatch(
       }
       if (!executor) {
         await reportNativeWitness(buildDir, artifacts.manifest, witness, logger)
+        // Every proof's input hash is checked here: build the hasher while the workers start, not after the first proof.
+        if (artifacts.manifest.publicSignals.some((s) => s.role === 'inputHash')) preparePoseidon()
         const plan = executorFactory ? undefined : await planLocalPool({ buildDir, backend: description.backend as BackendName, workers, total, fromLine: lineNumber })
         if (plan) logger.debug(`pool: ${plan.reason}`)
         executor = executorFactory

@@ -1,4 +1,3 @@
-import * as snarkjs from 'snarkjs'
 import { ProveError } from '../errors.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import type { ProverBackend } from './proverBackend.js'
@@ -7,6 +6,9 @@ export type SnarkjsBackendOptions = {
   /** Prove on this thread only (for pool workers, so threads never exceed cores). */
   singleThread?: boolean
 }
+
+/** snarkjs and its curve library are 190 modules: loaded only by a worker that proves with them, not by every native worker. */
+const loadSnarkjs = () => import('snarkjs')
 
 /** The portable backend: snarkjs's Groth16 prover (WebAssembly). */
 export function snarkjsBackend({ singleThread = false }: SnarkjsBackendOptions = {}): ProverBackend {
@@ -20,7 +22,7 @@ export function snarkjsBackend({ singleThread = false }: SnarkjsBackendOptions =
     async prove(witness) {
       if (!zkey) throw new ProveError('snarkjs backend: no proving key loaded.')
       try {
-        return await snarkjs.groth16.prove({ type: 'mem', data: zkey }, { type: 'mem', data: witness })
+        return await (await loadSnarkjs()).groth16.prove({ type: 'mem', data: zkey }, { type: 'mem', data: witness })
       } catch (cause) {
         throw new ProveError('snarkjs could not prove this witness.', {
           details: `${cause instanceof Error ? cause.message : String(cause)}. The proving key may not belong to this circuit: rerun \`glassbox setup\`.`,
@@ -46,5 +48,5 @@ type CurveHolder = { curve_bn128?: { terminate(): Promise<void> } | null }
 async function pinSingleThreadCurve(): Promise<void> {
   const holder = globalThis as CurveHolder
   if (holder.curve_bn128) return
-  holder.curve_bn128 = await snarkjs.curves.getCurveFromName('bn128', { singleThread: true })
+  holder.curve_bn128 = await (await loadSnarkjs()).curves.getCurveFromName('bn128', { singleThread: true })
 }
