@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
 import { evaluateExp, fitExp } from './parts/expPiecewiseLinear.js'
+import type { ExpFitInts } from './parts/expPiecewiseLinear.js'
 import { bits, intString, layerBaseShape, size } from './parts/schemaParts.js'
 
 /**
@@ -42,8 +43,13 @@ function at(layer: Pick<FixedSoftmaxLayer, 'axisSize' | 'inner'>, g: number, k: 
 }
 
 /** The exact integer softmax of one group, as SoftmaxGroup computes it. */
+/** The layer's exp fit as integers (see `evaluateExp`). */
+function expFitOf(layer: Pick<FixedSoftmaxLayer, 'base' | 'slope0' | 'knots' | 'hinges'>): ExpFitInts {
+  return { base: BigInt(layer.base), slope0: BigInt(layer.slope0), knots: layer.knots.map(BigInt), hinges: layer.hinges.map(BigInt) }
+}
+
 export function softmaxGroup(layer: Pick<FixedSoftmaxLayer, 'base' | 'slope0' | 'knots' | 'hinges' | 'scale'>, x: readonly bigint[]): bigint[] {
-  const fit = { base: BigInt(layer.base), slope0: BigInt(layer.slope0), knots: layer.knots.map(BigInt), hinges: layer.hinges.map(BigInt) }
+  const fit = expFitOf(layer)
   const m = x.reduce((a, b) => (b > a ? b : a))
   const e = x.map((v) => evaluateExp(fit, m - v))
   const sum = e.reduce((a, b) => a + b, 0n)
@@ -87,7 +93,7 @@ export const softmaxLayer: LayerKind<FixedSoftmaxLayer, 'softmax'> = {
     if ((BigInt(layer.axisSize) * BigInt(layer.base)).toString(2).length > layer.sumBits) context.fail(`${context.where}: its sum of exponentials can reach 2^${layer.sumBits}.`, 'The fixed-point model is inconsistent; recompile it.')
     // The sum bound above, and circuit = evaluator, need 0 ≤ e(d) ≤ base, decreasing, for every d in range: the
     // fit is linear between its knots, so checking it at 0, at each knot and at the end of the range is enough.
-    const fit = { base: BigInt(layer.base), slope0: BigInt(layer.slope0), knots: layer.knots.map(BigInt), hinges: layer.hinges.map(BigInt) }
+    const fit = expFitOf(layer)
     const points = [0n, ...fit.knots, (1n << BigInt(layer.inputBits)) - 1n].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     let previous = fit.base
     for (const d of points) {

@@ -1,4 +1,5 @@
 import type { BackendName } from './selectBackend.js'
+import { threadsPerWorker } from './selectBackend.js'
 
 export type PlanPoolParameters = {
   backend: BackendName
@@ -44,7 +45,7 @@ const SNARKJS_BYTES_PER_KEY_BYTE = 5
 export function planPool({ backend, cores, inputs, keyBytes, memoryBytes, workers }: PlanPoolParameters): PoolPlan {
   const available = Math.max(1, Math.floor(cores))
   const perWorker = WORKER_BASE_BYTES + keyBytes * (backend === 'native' ? NATIVE_BYTES_PER_KEY_BYTE : SNARKJS_BYTES_PER_KEY_BYTE)
-  const threadsFor = (n: number) => (backend === 'native' ? Math.max(1, Math.floor(available / n)) : 1)
+  const threadsFor = (n: number) => threadsPerWorker(backend, n, available)
   if (workers !== undefined) return { workers, threadsPerWorker: threadsFor(workers), reason: `${workers} worker(s) as asked` }
   const fitMemory = Math.max(1, Math.floor(memoryBytes / perWorker))
   const fitInputs = inputs === undefined ? available : Math.max(1, inputs)

@@ -77,8 +77,11 @@ export function fitExp(inputScale: number, inputBits: number): ExpFit {
   return { base, slope0: -(slopes[0] ?? 0n), knots, hinges, valueScale }
 }
 
+/** An exp fit's constants as integers: what `evaluateExp` takes. */
+export type ExpFitInts = { base: bigint; slope0: bigint; knots: readonly bigint[]; hinges: readonly bigint[] }
+
 /** e(d) of a fit, as the circuit computes it. */
-export function evaluateExp(fit: { base: bigint; slope0: bigint; knots: readonly bigint[]; hinges: readonly bigint[] }, d: bigint): bigint {
+export function evaluateExp(fit: ExpFitInts, d: bigint): bigint {
   let e = fit.base - fit.slope0 * d
   for (let j = 0; j < fit.knots.length; j++) if (d > fit.knots[j]!) e += fit.hinges[j]! * (d - fit.knots[j]!)
   return e
