@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { circomTemplate, circomVariable, emitComponent, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
 import { wireSegment } from './parts/committedWiring.js'
-import { rescaleAll } from './parts/fixedArithmetic.js'
+import { asBigInts, rescaleAll } from './parts/fixedArithmetic.js'
+import { rescaleRowsWitness } from './parts/rescaleWitness.js'
 import { addendInts, describeRescale, rescaleConstraints, rescaleFor } from './parts/rescale.js'
 import { intString, layerBaseShape, rescaleShape, scale, size } from './parts/schemaParts.js'
 import { checkLinearWidths } from './parts/widthBounds.js'
@@ -23,6 +24,13 @@ export type FixedAffineLayer = z.infer<typeof affineSchema>
 
 export const affineRescaleTemplate = circomTemplate('AffineRescale', 'glassbox.circom', ['n', 'A', 'C', 'k', 'B', 'relu'])
 export const affineCommittedTemplate = circomTemplate('AffineCommitted', 'committed.circom', ['n', 'k', 'B', 'relu'])
+
+/** factor · x + offset, elementwise. */
+function affineAccumulators(layer: FixedAffineLayer, x: readonly bigint[]): bigint[] {
+  const factor = asBigInts(layer.factor)
+  const offset = asBigInts(layer.offset)
+  return x.map((v, i) => factor[i]! * v + offset[i]!)
+}
 
 export const affineLayer: LayerKind<FixedAffineLayer, 'affine'> = {
   kind: 'affine',
@@ -46,10 +54,8 @@ export const affineLayer: LayerKind<FixedAffineLayer, 'affine'> = {
   fusedOps: (layer) => (layer.relu ? 1 : 0),
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
-  evaluate(layer, [x]) {
-    const acc = x!.map((v, i) => BigInt(layer.factor[i]!) * v + BigInt(layer.offset[i]!))
-    return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
-  },
+  evaluate: (layer, [x]) => rescaleAll(affineAccumulators(layer, x!), layer.shift, layer.bits, layer.relu, layer.name),
+  witness: (layer, [x], scope, { component }) => rescaleRowsWitness(scope.component(component), layer, x!, affineAccumulators(layer, x!)),
   checkWidths(layer, context) {
     checkLinearWidths(layer, { multipliers: layer.factor, addends: layer.offset, perRow: 1 }, context)
   },
@@ -78,6 +84,16 @@ export const affineLayer: LayerKind<FixedAffineLayer, 'affine'> = {
         ...wireSegment(`${component}.c`, segment('offset')),
         `    ${target} <== ${component}.out;`,
       ]
+    },
+    witnessCommitted(layer, [x], scope, { component, field }) {
+      const c = scope.component(component)
+      const factor = field('factor')
+      const offset = field('offset')
+      c.signals('a', [factor.length]).fill(factor)
+      c.signals('c', [offset.length]).fill(offset)
+      const products = x!.map((v, i) => factor[i]! * v)
+      c.signals('prod', [products.length]).fill(products)
+      return rescaleRowsWitness(c, layer, x!, products.map((p, i) => p + offset[i]!))
     },
   },
   constraints: (layer, { o1 }) => layer.size * rescaleConstraints(layer, o1),

@@ -5,6 +5,7 @@ import { wireSegment } from './parts/committedWiring.js'
 import { asBigInts, exactInFloat64, rescaleAll } from './parts/fixedArithmetic.js'
 import { addendInts, describeRescale, rescaleConstraints, rescaleFor } from './parts/rescale.js'
 import { intString, layerBaseShape, rescaleShape, scale, size } from './parts/schemaParts.js'
+import { rescaleRowsWitness } from './parts/rescaleWitness.js'
 import { checkLinearWidths } from './parts/widthBounds.js'
 
 /** A fully connected layer: out = rescale(W·x + b), optionally followed by a fused ReLU. */
@@ -29,6 +30,30 @@ export const denseRescaleTemplate = circomTemplate('DenseRescale', 'glassbox.cir
 /** Weights are private signals: one product per multiply-accumulate. */
 export const denseCommittedTemplate = circomTemplate('DenseCommitted', 'committed.circom', ['nIn', 'nOut', 'k', 'B', 'relu'])
 
+/** The accumulators W·x + b of every output (float64 where exact, else BigInt). */
+function denseAccumulators(layer: FixedDenseLayer, x: readonly bigint[], float64: boolean): bigint[] {
+  const out: bigint[] = new Array(layer.outFeatures)
+  const exact = float64 ? exactInFloat64(layer, x, layer.inFeatures) : null
+  if (exact) {
+    const { weight, bias, x: xf } = exact
+    for (let j = 0; j < layer.outFeatures; j++) {
+      let acc = bias[j]!
+      const row = j * layer.inFeatures
+      for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * xf[i]!
+      out[j] = BigInt(acc)
+    }
+  } else {
+    const weight = asBigInts(layer.weight)
+    for (let j = 0; j < layer.outFeatures; j++) {
+      let acc = BigInt(layer.bias[j]!)
+      const row = j * layer.inFeatures
+      for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * x[i]!
+      out[j] = acc
+    }
+  }
+  return out
+}
+
 export const denseLayer: LayerKind<FixedDenseLayer, 'dense'> = {
   kind: 'dense',
   schema: denseSchema,
@@ -52,28 +77,7 @@ export const denseLayer: LayerKind<FixedDenseLayer, 'dense'> = {
   fusedOps: (layer) => (layer.relu ? 1 : 0),
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.outFeatures,
-  evaluate(layer, [x], { float64 }) {
-    const out: bigint[] = new Array(layer.outFeatures)
-    const exact = float64 ? exactInFloat64(layer, x!, layer.inFeatures) : null
-    if (exact) {
-      const { weight, bias, x: xf } = exact
-      for (let j = 0; j < layer.outFeatures; j++) {
-        let acc = bias[j]!
-        const row = j * layer.inFeatures
-        for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * xf[i]!
-        out[j] = BigInt(acc)
-      }
-    } else {
-      const weight = asBigInts(layer.weight)
-      for (let j = 0; j < layer.outFeatures; j++) {
-        let acc = BigInt(layer.bias[j]!)
-        const row = j * layer.inFeatures
-        for (let i = 0; i < layer.inFeatures; i++) acc += weight[row + i]! * x![i]!
-        out[j] = acc
-      }
-    }
-    return rescaleAll(out, layer.shift, layer.bits, layer.relu, layer.name)
-  },
+  evaluate: (layer, [x], { float64 }) => rescaleAll(denseAccumulators(layer, x!, float64), layer.shift, layer.bits, layer.relu, layer.name),
   checkWidths(layer, context) {
     checkLinearWidths(layer, { multipliers: layer.weight, addends: layer.bias, perRow: layer.inFeatures }, context)
   },
@@ -89,6 +93,9 @@ export const denseLayer: LayerKind<FixedDenseLayer, 'dense'> = {
       `    var ${component}B[${layer.outFeatures}] = ${component}Bias();`,
       ...emitComponent({ component, call, source: x!, target }),
     ]
+  },
+  witness(layer, [x], scope, { component }) {
+    return rescaleRowsWitness(scope.component(component), layer, x!, denseAccumulators(layer, x!, true))
   },
   weights: {
     multiplier: 'weight',
@@ -108,6 +115,25 @@ export const denseLayer: LayerKind<FixedDenseLayer, 'dense'> = {
         ...wireSegment(`${component}.b`, segment('bias')),
         `    ${target} <== ${component}.out;`,
       ]
+    },
+    witnessCommitted(layer, [x], scope, { component, field }) {
+      const c = scope.component(component)
+      const weight = field('weight')
+      const bias = field('bias')
+      c.signals('w', [weight.length]).fill(weight)
+      c.signals('b', [bias.length]).fill(bias)
+      const prod = c.signals('prod', [layer.outFeatures, layer.inFeatures])
+      const acc: bigint[] = []
+      for (let j = 0; j < layer.outFeatures; j++) {
+        let a = bias[j]!
+        for (let i = 0; i < layer.inFeatures; i++) {
+          const p = weight[j * layer.inFeatures + i]! * x![i]!
+          prod.set(j * layer.inFeatures + i, p)
+          a += p
+        }
+        acc.push(a)
+      }
+      return rescaleRowsWitness(c, layer, x!, acc)
     },
   },
   constraints: (layer, { o1 }) => layer.outFeatures * rescaleConstraints(layer, o1),

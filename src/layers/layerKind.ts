@@ -31,6 +31,7 @@ import type { z } from 'zod'
 import type { Op, Shape } from '../model/ir.js'
 import type { QuantizedLinearWeights } from '../quantize/quantizeLinearWeights.js'
 import type { WeightSegment } from '../weights/weightLayout.js'
+import type { WitnessScope } from '../witness/witnessScope.js'
 import type { CircomTemplate } from './circomTemplate.js'
 
 /** The fields every fixed-point layer has: it writes one tensor `output` at scale 2^scale, range-checked to `bits` signed bits. */
@@ -110,6 +111,18 @@ export type CommittedEmitContext = EmitContext & {
   segment(field: WeightField): WeightSegment
 }
 
+/** What glassbox's witness generator passes a layer's witness mirror besides its inputs. */
+export type WitnessContext = {
+  /** The component-name prefix of this layer (`layer<index>`), as in its {@link EmitContext}. */
+  component: string
+}
+
+/** What the witness mirror of a committed-weights layer also gets: the values the private `weights` input carries for each of its fields. */
+export type CommittedWitnessContext = WitnessContext & {
+  /** The layer's values of a weight field, as the circuit's `weights` input carries them (its segment). */
+  field(field: WeightField): readonly bigint[]
+}
+
 /** What the constraint estimate passes a layer. */
 export type ConstraintContext = {
   /** True at --O1 (linear constraints kept), false at --O2. */
@@ -166,6 +179,8 @@ export type LayerWeights<L extends LayerBase> = {
   committedTemplate: CircomTemplate
   /** The lines wiring the committed variant to its slices of the private `weights` input. */
   emitCommitted(layer: L, context: CommittedEmitContext): string[]
+  /** The witness mirror of `emitCommitted` (see {@link LayerKind.witness}), computing with the weights the circuit is given. */
+  witnessCommitted(layer: L, inputs: readonly (readonly bigint[])[], scope: WitnessScope, context: CommittedWitnessContext): bigint[]
 }
 
 /**
@@ -209,6 +224,17 @@ export type LayerKind<L extends LayerBase, O extends Op['kind'] = never> = {
   checkWidths(layer: L, context: WidthContext): void
   /** The lines of the main template computing its output from constant weights. */
   emit(layer: L, context: EmitContext): string[]
+  /**
+   * The witness mirror of `emit` (glassbox's own witness generator, src/witness/):
+   * declares in `scope` (the main template) every signal its lines create — its
+   * components' signals and any of its own in the main template, not its target
+   * array — under circom's names, fills them with the values circom's witness code
+   * computes, and returns its output (= `evaluate`). Declarations depend on the
+   * layer only, never on the values. Throws RangeOverflowError where the circuit
+   * has no witness. The layer tests compare the result with circom's witness, wire
+   * for wire.
+   */
+  witness(layer: L, inputs: readonly (readonly bigint[])[], scope: WitnessScope, context: WitnessContext): bigint[]
   /** Set when its constants are a weight set (dense, conv, affine). */
   weights?: LayerWeights<L>
   /**

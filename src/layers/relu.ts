@@ -3,6 +3,7 @@ import { circomTemplate, emitComponent, instantiateTemplate } from './circomTemp
 import type { LayerKind } from './layerKind.js'
 import { relu } from './parts/fixedArithmetic.js'
 import { layerBaseShape, size } from './parts/schemaParts.js'
+import { bitsOfWitness } from '../witness/templates/glassboxTemplates.js'
 
 /** A ReLU on its own (one that could not be fused into the rescale of the layer before it). */
 export const reluSchema = z.object({ kind: z.literal('relu'), ...layerBaseShape, input: z.string(), size })
@@ -21,6 +22,14 @@ export const reluLayer: LayerKind<FixedReluLayer, 'relu'> = {
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
   evaluate: (_layer, [x]) => x!.map(relu),
+  witness(layer, [x], scope, { component }) {
+    const c = scope.component(component)
+    c.signals('in', [layer.size]).fill(x!)
+    x!.forEach((v, i) => bitsOfWitness(c.component('bits', i), v + (1n << BigInt(layer.bits - 1)), layer.bits))
+    const out = x!.map(relu)
+    c.signals('out', [layer.size]).fill(out)
+    return out
+  },
   checkWidths(layer, context) {
     context.sameAsInput()
     context.decomposition(layer.bits, 'the ReLU sign')

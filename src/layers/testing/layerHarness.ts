@@ -6,10 +6,16 @@
  * output signals and require the constraint check (and nothing else) to
  * reject them. Test support only.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { CircuitTester } from '../../../test/support/circuitTester.js'
 import { compileTestCircuit } from '../../../test/support/circuitTester.js'
-import { FIELD_ORDER } from '../../field/fieldElement.js'
+import { FIELD_ORDER, toField } from '../../field/fieldElement.js'
+import type { WitnessPlan } from '../../witness/witnessPlan.js'
+import { buildWitnessPlan } from '../../witness/witnessPlan.js'
+import type { WitnessValues } from '../../witness/witnessScope.js'
+import { createWitnessScope } from '../../witness/witnessScope.js'
 import type { FixedLayer } from '../layerTable.js'
 import { layerKindOf } from '../layerTable.js'
 
@@ -31,6 +37,8 @@ export type LayerCircuit = {
   outputs(witness: readonly bigint[]): bigint[]
   /** What the layer's kind says this circuit costs. */
   estimate: number
+  /** Which input positions the circuit wires to the constant 0 (see LayerCircuitOptions). */
+  constantInputs: readonly (readonly boolean[] | undefined)[]
 }
 
 /**
@@ -82,7 +90,43 @@ export async function compileLayer(layer: FixedLayer, inputSizes: readonly numbe
     estimate,
     signals: (xs) => Object.fromEntries(inputNames.map((name, i) => [name, [...xs[i]!]])),
     outputs: (w) => Array.from({ length: size }, (_, i) => tester.read(w, `main.out[${i}]`)),
+    constantInputs,
   }
+}
+
+/**
+ * glassbox's own witness of the one-layer circuit: its main template
+ * (`LayerUnderTest`, see {@link layerCircuitSource}) mirrored, with the kind's
+ * `witness` for the layer.
+ */
+export function layerWitness(circuit: LayerCircuit, xs: readonly (readonly bigint[])[]): WitnessValues {
+  const main = createWitnessScope()
+  const sources = circuit.inputNames.map((name, i) => {
+    main.signals(name, [xs[i]!.length]).fill(xs[i]!)
+    const mask = circuit.constantInputs[i]
+    if (!mask) return xs[i]!
+    const masked = xs[i]!.map((v, j) => (mask[j] ? 0n : v))
+    main.signals(`${name}c`, [masked.length]).fill(masked)
+    return masked
+  })
+  const out = layerKindOf(circuit.layer).witness(circuit.layer as never, sources, main, { component: 'layer0' })
+  main.signals('t', [out.length]).fill(out)
+  main.signals('out', [out.length]).fill(out)
+  return main.values
+}
+
+const plans = new WeakMap<LayerCircuit, WitnessPlan>()
+
+/** The kind's witness mirror gives, wire for wire, circom's own witness `w` of the same inputs. */
+export function expectMirrorWitness(circuit: LayerCircuit, xs: readonly (readonly bigint[])[], w: readonly bigint[]): void {
+  const values = layerWitness(circuit, xs)
+  let plan = plans.get(circuit)
+  if (!plan) {
+    plan = buildWitnessPlan(values, readFileSync(join(circuit.tester.dir, 'circuit.sym'), 'utf8'), circuit.tester.r1cs.wires)
+    plans.set(circuit, plan)
+  }
+  const mirrored = Array.from(plan.positionOfWire, (position, wire) => (wire === 0 ? 1n : toField(values.get(position))))
+  expect(mirrored, `glassbox's witness of ${circuit.layer.kind} "${circuit.layer.name}" = circom's`).toEqual(w)
 }
 
 /** The kind's integer evaluation of the layer on `xs` (throws RangeOverflowError where the circuit has no witness). */
@@ -95,6 +139,7 @@ export async function expectCircuitMatchesEvaluator(circuit: LayerCircuit, xs: r
   const expected = evaluateLayer(circuit.layer, xs)
   const w = await circuit.tester.expectPass(circuit.signals(xs))
   expect(circuit.outputs(w), `outputs for ${JSON.stringify(xs.map((x) => x.map(String)))}`).toEqual(expected)
+  expectMirrorWitness(circuit, xs, w)
   // The float64 fast path agrees with the BigInt reference wherever it applies.
   expect(evaluateLayer(circuit.layer, xs, { float64: true })).toEqual(expected)
   return w
@@ -103,6 +148,7 @@ export async function expectCircuitMatchesEvaluator(circuit: LayerCircuit, xs: r
 /** The evaluator refuses `xs` (a value out of range) and the circuit itself rejects it: a failed `===` or assert, never another error. */
 export async function expectCircuitRejects(circuit: LayerCircuit, xs: readonly (readonly bigint[])[]): Promise<void> {
   expect(() => evaluateLayer(circuit.layer, xs)).toThrow(/does not fit/)
+  expect(() => layerWitness(circuit, xs), 'glassbox\'s witness refuses it too').toThrow(/does not fit/)
   await circuit.tester.expectFail(circuit.signals(xs))
 }
 

@@ -1,0 +1,144 @@
+/**
+ * circomlib's Poseidon (circuits/poseidon.circom, the optimised form with
+ * sparse partial-round matrices) as a witness mirror: every signal of every
+ * subcomponent (Ark, Sigma, Mix, MixS, MixLast) under circom's names, with
+ * the values its witness code computes. The round constants are circomlibjs's
+ * `poseidon_constants_opt.json`, the same numbers circomlib's
+ * poseidon_constants.circom holds (the tests compare whole witnesses with
+ * circom's own).
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { FIELD_ORDER } from '../../field/fieldElement.js'
+import type { WitnessScope } from '../witnessScope.js'
+
+const P = FIELD_ORDER
+const N_ROUNDS_F = 8
+const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68] as const
+
+type RoundConstants = { C: bigint[]; S: bigint[]; M: bigint[][]; P: bigint[][] }
+type ConstantsFile = { C: string[][]; S: string[][]; M: string[][][]; P: string[][][] }
+
+let file: ConstantsFile | undefined
+const byWidth = new Map<number, RoundConstants>()
+
+function constantsFor(t: number): RoundConstants {
+  let constants = byWidth.get(t)
+  if (constants) return constants
+  if (!file) {
+    // circomlibjs exports only its entry point; its constants file sits beside it.
+    const main = createRequire(import.meta.url).resolve('circomlibjs')
+    file = JSON.parse(readFileSync(join(dirname(main), '..', 'src', 'poseidon_constants_opt.json'), 'utf8')) as ConstantsFile
+  }
+  const i = t - 2
+  constants = {
+    C: file.C[i]!.map((v) => BigInt(v)),
+    S: file.S[i]!.map((v) => BigInt(v)),
+    M: file.M[i]!.map((row) => row.map((v) => BigInt(v))),
+    P: file.P[i]!.map((row) => row.map((v) => BigInt(v))),
+  }
+  byWidth.set(t, constants)
+  return constants
+}
+
+const mod = (v: bigint): bigint => {
+  const r = v % P
+  return r < 0n ? r + P : r
+}
+
+function sigma(scope: WitnessScope, x: bigint): bigint {
+  const in2 = (x * x) % P
+  const in4 = (in2 * in2) % P
+  const out = (in4 * x) % P
+  scope.signal('in', x)
+  scope.signal('out', out)
+  scope.signal('in2', in2)
+  scope.signal('in4', in4)
+  return out
+}
+
+function ark(scope: WitnessScope, state: readonly bigint[], C: readonly bigint[], offset: number): bigint[] {
+  const out = state.map((v, i) => (v + C[i + offset]!) % P)
+  scope.signals('in', [state.length]).fill(state)
+  scope.signals('out', [state.length]).fill(out)
+  return out
+}
+
+function mix(scope: WitnessScope, state: readonly bigint[], M: readonly (readonly bigint[])[]): bigint[] {
+  const t = state.length
+  const out: bigint[] = []
+  for (let i = 0; i < t; i++) {
+    let lc = 0n
+    for (let j = 0; j < t; j++) lc += M[j]![i]! * state[j]!
+    out.push(lc % P)
+  }
+  scope.signals('in', [t]).fill(state)
+  scope.signals('out', [t]).fill(out)
+  return out
+}
+
+function mixS(scope: WitnessScope, state: readonly bigint[], S: readonly bigint[], r: number): bigint[] {
+  const t = state.length
+  const at = (t * 2 - 1) * r
+  let lc = 0n
+  for (let i = 0; i < t; i++) lc += S[at + i]! * state[i]!
+  const out = [lc % P]
+  for (let i = 1; i < t; i++) out.push((state[i]! + state[0]! * S[at + t + i - 1]!) % P)
+  scope.signals('in', [t]).fill(state)
+  scope.signals('out', [t]).fill(out)
+  return out
+}
+
+/**
+ * `PoseidonEx(nInputs, nOuts)`: declares its signals in `scope` and returns `out`.
+ * @param inputs Field elements (0 ≤ v < p).
+ */
+export function poseidonExWitness(scope: WitnessScope, inputs: readonly bigint[], initialState: bigint, nOuts: number): bigint[] {
+  const t = inputs.length + 1
+  const nRoundsP = N_ROUNDS_P[t - 2]!
+  const half = N_ROUNDS_F / 2
+  const { C, S, M, P: Pm } = constantsFor(t)
+  scope.signals('inputs', [inputs.length]).fill(inputs)
+  scope.signal('initialState', initialState)
+
+  let state = ark(scope.component('ark', 0), [initialState, ...inputs].map(mod), C, 0)
+  for (let r = 0; r < half - 1; r++) {
+    const sigmas = state.map((v, j) => sigma(scope.component('sigmaF', r, j), v))
+    state = ark(scope.component('ark', r + 1), sigmas, C, (r + 1) * t)
+    state = mix(scope.component('mix', r), state, M)
+  }
+  let sigmas = state.map((v, j) => sigma(scope.component('sigmaF', half - 1, j), v))
+  state = ark(scope.component('ark', half), sigmas, C, half * t)
+  state = mix(scope.component('mix', half - 1), state, Pm)
+  for (let r = 0; r < nRoundsP; r++) {
+    const s = sigma(scope.component('sigmaP', r), state[0]!)
+    state = mixS(scope.component('mixS', r), [(s + C[(half + 1) * t + r]!) % P, ...state.slice(1)], S, r)
+  }
+  for (let r = 0; r < half - 1; r++) {
+    const sig = state.map((v, j) => sigma(scope.component('sigmaF', half + r, j), v))
+    state = ark(scope.component('ark', half + r + 1), sig, C, (half + 1) * t + nRoundsP + r * t)
+    state = mix(scope.component('mix', half + r), state, M)
+  }
+  sigmas = state.map((v, j) => sigma(scope.component('sigmaF', N_ROUNDS_F - 1, j), v))
+  const out: bigint[] = []
+  for (let i = 0; i < nOuts; i++) {
+    const last = scope.component('mixLast', i)
+    let lc = 0n
+    for (let j = 0; j < t; j++) lc += M[j]![i]! * sigmas[j]!
+    const value = lc % P
+    last.signals('in', [t]).fill(sigmas)
+    last.signal('out', value)
+    out.push(value)
+  }
+  scope.signals('out', [nOuts]).fill(out)
+  return out
+}
+
+/** `Poseidon(nInputs)`: inputs, out, and the `pEx` component. */
+export function poseidonWitness(scope: WitnessScope, inputs: readonly bigint[]): bigint {
+  scope.signals('inputs', [inputs.length]).fill(inputs)
+  const [out] = poseidonExWitness(scope.component('pEx'), inputs, 0n, 1)
+  scope.signal('out', out!)
+  return out!
+}

@@ -1,0 +1,156 @@
+/**
+ * The signal store of glassbox's own witness generator: the circuit's
+ * templates are mirrored in TypeScript (each layer kind's `witness`, and the
+ * fixed templates of src/witness/templates/), and each mirror declares its
+ * signal arrays under the same names circom gives them (`main.layer3.bits[2][5]`)
+ * and fills them with the values circom's witness code would compute.
+ *
+ * Declarations depend only on the circuit's shape, never on values, so one
+ * run fixes the order of every signal: {@link buildWitnessPlan} matches those
+ * names once against circom's `.sym` file, and every later witness is a
+ * gather of values into wire order, with no names at all.
+ *
+ * Values are stored as float64 when they are safe integers (nearly all of
+ * them: bits, activations, accumulators) and as BigInt otherwise (hashes,
+ * wide sums), so the common case costs no BigInt arithmetic.
+ */
+
+/** One signal array (or single signal, `dims` empty) a template mirror declared. */
+export type SignalDeclaration = {
+  /** Its full circom name without indices, e.g. `main.layer0.bits`. */
+  name: string
+  dims: readonly number[]
+  /** Its first position in the store. */
+  base: number
+}
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const TWO32 = 4294967296
+
+/** Every signal value of one witness, in declaration order. */
+export class WitnessValues {
+  /** Safe-integer values; NaN where the value is in `big`. */
+  small: Float64Array
+  readonly big = new Map<number, bigint>()
+  readonly declarations: SignalDeclaration[] = []
+  size = 0
+
+  constructor(capacity = 1024) {
+    this.small = new Float64Array(capacity)
+  }
+
+  /** Reserves `count` positions for a declaration; returns the first. */
+  reserve(name: string, dims: readonly number[]): number {
+    const count = dims.reduce((a, b) => a * b, 1)
+    const base = this.size
+    this.declarations.push({ name, dims, base })
+    this.size += count
+    if (this.size > this.small.length) {
+      let capacity = this.small.length * 2
+      while (capacity < this.size) capacity *= 2
+      const grown = new Float64Array(capacity)
+      grown.set(this.small)
+      this.small = grown
+    }
+    return base
+  }
+
+  set(position: number, value: bigint): void {
+    if (value >= -SAFE && value <= SAFE) {
+      this.small[position] = Number(value)
+    } else {
+      this.small[position] = Number.NaN
+      this.big.set(position, value)
+    }
+  }
+
+  /** The value at a position, as a signed integer (not reduced mod p). */
+  get(position: number): bigint {
+    const v = this.small[position]!
+    return Number.isNaN(v) ? this.big.get(position)! : BigInt(v)
+  }
+
+  /** The value at a position as a number, when it is a safe integer (else NaN). */
+  getNumber(position: number): number {
+    return this.small[position]!
+  }
+}
+
+/** A declared signal array: positions `base … base + size − 1`, row-major like circom's indices. */
+export class SignalArray {
+  constructor(
+    private readonly values: WitnessValues,
+    readonly base: number,
+    readonly size: number,
+  ) {}
+
+  set(index: number, value: bigint): void {
+    this.values.set(this.base + index, value)
+  }
+
+  /** Sets a value known to be a safe integer. */
+  setNumber(index: number, value: number): void {
+    this.values.small[this.base + index] = value
+  }
+
+  get(index: number): bigint {
+    return this.values.get(this.base + index)
+  }
+
+  /** Copies values in from index 0. */
+  fill(values: readonly bigint[]): void {
+    for (let i = 0; i < values.length; i++) this.values.set(this.base + i, values[i]!)
+  }
+
+  /**
+   * Writes the n low bits of a non-negative value (< 2^n, the caller's range
+   * check) into indices `from … from + n − 1`, lowest first: circom's
+   * `bits[t] <-- (value >> t) & 1`.
+   */
+  setBits(from: number, value: bigint, n: number): void {
+    const small = this.values.small
+    const at = this.base + from
+    if (value <= SAFE) {
+      const v = Number(value)
+      const lo = v % TWO32
+      const hi = (v - lo) / TWO32
+      for (let t = 0; t < n; t++) {
+        if (t < 32) small[at + t] = (lo >>> t) & 1
+        else if (t < 64) small[at + t] = (hi >>> (t - 32)) & 1
+        else small[at + t] = 0
+      }
+      return
+    }
+    for (let t = 0; t < n; t++) small[at + t] = Number((value >> BigInt(t)) & 1n)
+  }
+}
+
+/** A component of the circuit (or `main`): where a template mirror declares its signals and subcomponents. */
+export class WitnessScope {
+  constructor(
+    readonly values: WitnessValues,
+    /** Its circom path, e.g. `main.inputHasher.plain`. */
+    readonly path: string,
+  ) {}
+
+  /** Declares `signal name[d0][d1]…` (no dims: one signal). */
+  signals(name: string, dims: readonly number[] = []): SignalArray {
+    const base = this.values.reserve(`${this.path}.${name}`, dims)
+    return new SignalArray(this.values, base, dims.reduce((a, b) => a * b, 1))
+  }
+
+  /** Declares and sets one signal. */
+  signal(name: string, value: bigint): void {
+    this.signals(name).set(0, value)
+  }
+
+  /** The subcomponent `name` (`name[i][j]` with indices). */
+  component(name: string, ...index: readonly number[]): WitnessScope {
+    return new WitnessScope(this.values, `${this.path}.${name}${index.map((i) => `[${i}]`).join('')}`)
+  }
+}
+
+/** A fresh store with its root scope `main`. */
+export function createWitnessScope(): WitnessScope {
+  return new WitnessScope(new WitnessValues(), 'main')
+}
