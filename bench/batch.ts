@@ -163,10 +163,10 @@ async function main(): Promise<void> {
   try {
     log(`compiling ${model} (hashed input, for proving) and iris (public input, for the memory runs)`)
     const buildDir = join(work, model)
-    await compileModel({ modelPath: join(ROOT, 'examples', model, 'model.onnx'), calibrationPath: join(ROOT, 'examples', model, 'calibration.jsonl'), outDir: buildDir, name: model, nativeWitness: false })
+    await compileModel({ modelPath: join(ROOT, 'examples', model, 'model.onnx'), calibrationPath: join(ROOT, 'examples', model, 'calibration.jsonl'), outDir: buildDir, name: model })
     await setupKeys({ buildDir, keysDir: KEYS_DIR })
     const memDir = join(work, 'iris-public')
-    await compileModel({ modelPath: join(ROOT, 'examples', 'iris', 'model.onnx'), calibrationPath: join(ROOT, 'examples', 'iris', 'calibration.jsonl'), outDir: memDir, name: 'iris-public', inputVisibility: 'public', nativeWitness: false })
+    await compileModel({ modelPath: join(ROOT, 'examples', 'iris', 'model.onnx'), calibrationPath: join(ROOT, 'examples', 'iris', 'calibration.jsonl'), outDir: memDir, name: 'iris-public', inputVisibility: 'public' })
     await setupKeys({ buildDir: memDir, keysDir: KEYS_DIR })
     await releaseSnarkjs()
 

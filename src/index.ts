@@ -68,11 +68,8 @@ export { redactRedisUrl } from './queue/redisConnection.js'
 export { QueueError } from './queue/queueError.js'
 // witness/
 export { createWitnessCalculator, type WitnessCalculator, type WitnessKind } from './witness/createWitnessCalculator.js'
-export { buildWitnessBinary, DEFAULT_WITNESS_OPTIMIZATION, type WitnessOptimization, type WitnessBinaryInfo } from './witness/buildWitnessBinary.js'
-export { ensureNativeWitness } from './witness/ensureNativeWitness.js'
-export { startBackgroundWitnessBuild } from './witness/startBackgroundWitnessBuild.js'
-export { findWitnessToolchain, type WitnessToolchain } from './witness/findWitnessToolchain.js'
-export { generateCppWitnessSource } from './witness/generateCppWitnessSource.js'
+export { createModelWitness, type ModelWitness } from './witness/createModelWitness.js'
+export { prepareModelWitness, type PrepareModelWitnessReturnType } from './witness/prepareModelWitness.js'
 // verify/
 export { verifyProofs, type ProofCheck, type VerifyProofsParameters } from './verify/verifyProofs.js'
 export { checkRecordInput } from './verify/checkRecordInput.js'

@@ -61,10 +61,10 @@ describe('glassbox CLI: file problems are named (exit 2), interrupts exit 130 wi
   it('names a file in the way of compile --out (exit 2)', async () => {
     const file = join(scratch, 'plain-file')
     await writeFile(file, 'not a folder\n')
-    const result = await glassbox('compile', examplePath('iris', 'model.onnx'), '--out', join(file, 'build'), '--calibration', examplePath('iris', 'calibration.jsonl'), '--no-native-witness')
+    const result = await glassbox('compile', examplePath('iris', 'model.onnx'), '--out', join(file, 'build'), '--calibration', examplePath('iris', 'calibration.jsonl'))
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(`error: a part of this path is a file, not a folder: ${join(file, 'build')}`)
-    const taken = await glassbox('compile', examplePath('iris', 'model.onnx'), '--out', file, '--calibration', examplePath('iris', 'calibration.jsonl'), '--no-native-witness', '--json')
+    const taken = await glassbox('compile', examplePath('iris', 'model.onnx'), '--out', file, '--calibration', examplePath('iris', 'calibration.jsonl'), '--json')
     expect(taken.code).toBe(2)
     expect(JSON.parse(taken.stdout).error).toMatchObject({ code: 'GLASSBOX_FILE_ACCESS', message: `a file is in the way: ${file}` })
   })
@@ -80,7 +80,7 @@ describe('glassbox CLI: file problems are named (exit 2), interrupts exit 130 wi
 
   it('prints the constraint estimate before circom, and the time circom took', async () => {
     const out = join(scratch, 'compiled')
-    const result = await glassbox('compile', examplePath('iris', 'model.onnx'), '--out', out, '--calibration', examplePath('iris', 'calibration.jsonl'), '--no-native-witness')
+    const result = await glassbox('compile', examplePath('iris', 'model.onnx'), '--out', out, '--calibration', examplePath('iris', 'calibration.jsonl'))
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).toMatch(/estimated \d+ constraints \(--O2\); compiling with circom…\ncircom --O2…\ncircom --O2: done in [\d.]+ s \(\d+ constraints, \d+ wires\)/)
   })

@@ -24,7 +24,7 @@ async function glassbox(...args: string[]): Promise<{ code: number; stderr: stri
 
 describe('glassbox refuses unusable option values (exit 2)', () => {
   const compile = (...extra: string[]) =>
-    glassbox('compile', examplePath('iris', 'model.onnx'), '--out', join(ROOT, 'build', 'never-written'), '--calibration', examplePath('iris', 'calibration.jsonl'), '--no-native-witness', ...extra)
+    glassbox('compile', examplePath('iris', 'model.onnx'), '--out', join(ROOT, 'build', 'never-written'), '--calibration', examplePath('iris', 'calibration.jsonl'), ...extra)
 
   it.each([
     [['--weight-bits', '0'], /--weight-bits must be an integer from 4 to 40, got 0/],

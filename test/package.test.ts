@@ -49,7 +49,6 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli/main.js',
-      'dist/witness/witnessBuildMain.js',
       'bin/glassbox.js',
       'circuits/glassbox.circom',
       'circuits/tensorOps.circom',

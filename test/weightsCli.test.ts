@@ -30,7 +30,7 @@ describe('glassbox CLI with committed weights', () => {
   const root = mkdtempSync(join(tmpdir(), 'glassbox-weights-cli-'))
   const committed = join(root, 'committed')
   const constant = join(root, 'constant')
-  const common = ['--calibration', examplePath('iris', 'calibration.jsonl'), '--no-native-witness', '--quiet']
+  const common = ['--calibration', examplePath('iris', 'calibration.jsonl'), '--quiet']
 
   beforeAll(async () => {
     for (const [out, weights] of [[committed, 'committed'], [constant, 'constant']] as const) {

@@ -15,12 +15,8 @@ export function buildPaths(dir: string) {
     zkey: join(dir, 'circuit.zkey'),
     verificationKey: join(dir, 'verification_key.json'),
     verifier: join(dir, 'Verifier.sol'),
-    /** circom's C++ witness generator source (`--c`), when compiled with a native witness. */
-    witnessCpp: join(dir, 'circuit_cpp'),
-    /** The built native witness generator: `circuit`, `circuit.dat`, `witness.json`. */
-    witnessNative: join(dir, 'witness'),
-    /** Output of the background build of `witness/`. */
-    witnessLog: join(dir, 'witness.log'),
+    /** Where glassbox's own witness takes each wire's value from (src/witness/witnessPlanFile.ts); a cache of circuit.sym. */
+    witnessPlan: join(dir, 'witness.plan'),
   } as const
 }
 

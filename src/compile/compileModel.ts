@@ -1,10 +1,11 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import type { CompileAccuracy, Manifest } from '../artifacts/manifest.js'
 import { MANIFEST_FORMAT, recordArtifacts, writeManifest } from '../artifacts/manifest.js'
+import type { PrepareModelWitnessReturnType } from '../witness/prepareModelWitness.js'
+import { prepareModelWitness } from '../witness/prepareModelWitness.js'
 import { sha256File } from '../artifacts/sha256File.js'
-import { sha256Tree } from '../artifacts/sha256Tree.js'
 import { readInputs } from '../io/readInputs.js'
 import type { Logger } from '../logger.js'
 import { silentLogger, startTask } from '../logger.js'
@@ -81,16 +82,15 @@ export type CompileModelParameters = {
   salt?: boolean
   /** circom simplification: 2 removes every linear constraint but is slow on big circuits; default: 2 below 30k constraints, else 1. */
   optimization?: 0 | 1 | 2
-  /**
-   * Also write circom's C++ witness generator (`circuit_cpp/`, same circom run)
-   * and record its hash as `artifacts.witnessSource`; the binary is built by
-   * src/witness (`ensureNativeWitness`, or in the background). Default false.
-   */
-  nativeWitness?: boolean
   logger?: Logger
 }
 
-export type CompileModelReturnType = { manifest: Manifest; model: FixedPointModel }
+export type CompileModelReturnType = {
+  manifest: Manifest
+  model: FixedPointModel
+  /** Which witness generator proving will use: glassbox's own (its plan written and checked against circom's wasm), or wasm and why. */
+  witness: PrepareModelWitnessReturnType
+}
 
 /**
  * ONNX model → fixed-point model → circom → R1CS + witness wasm, with a
@@ -123,7 +123,6 @@ export async function compileModel({
   outputSignals = 'packed',
   salt = true,
   optimization,
-  nativeWitness = false,
   logger = silentLogger,
 }: CompileModelParameters): Promise<CompileModelReturnType> {
   const paths = buildPaths(outDir)
@@ -186,10 +185,7 @@ export async function compileModel({
   // circom takes minutes on a CNN: say how big the circuit will be before it starts, then tick.
   logger.info(`estimated ${totalConstraints(parts)} constraints (--O${level}); compiling with circom…`)
   const circom = startTask(logger, `circom --O${level}`)
-  // A native witness left by an earlier compile belongs to another circuit.
-  await rm(paths.witnessNative, { recursive: true, force: true })
-  await rm(paths.witnessCpp, { recursive: true, force: true })
-  await runCircom({ source, outDir, optimization: level, ...(nativeWitness ? { cppDir: paths.witnessCpp } : {}), logger })
+  await runCircom({ source, outDir, optimization: level, logger })
   const header = await readR1csHeader(paths.r1cs)
   circom.end(`${header.constraints} constraints, ${header.wires} wires`)
 
@@ -225,9 +221,9 @@ export async function compileModel({
     artifacts: {},
   }
   manifest = await recordArtifacts(outDir, manifest, ['model', 'circom', 'r1cs', 'wasm', 'sym'])
-  if (nativeWitness) manifest.artifacts.witnessSource = await sha256Tree(paths.witnessCpp)
   await writeManifest(outDir, manifest)
-  return { manifest, model }
+  const witness = await prepareModelWitness({ buildDir: outDir, manifest, model, samples, logger })
+  return { manifest, model, witness }
 }
 
 /** One line: agreement with float on the calibration and validation sets. */

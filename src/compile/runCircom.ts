@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { copyFile, cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -20,8 +20,6 @@ export type RunCircomParameters = {
   outDir: string
   /** circom simplification level: 0, 1 or 2 (2 removes every linear constraint). */
   optimization?: 0 | 1 | 2
-  /** Also write circom's C++ witness generator (`--c`) into this folder (replaced if it exists). */
-  cppDir?: string
   logger?: Logger
 }
 
@@ -35,7 +33,7 @@ export type RunCircomParameters = {
  *
  * @throws {CompileError} with the compiler's own message when it fails.
  */
-export async function runCircom({ source, outDir, optimization = 2, cppDir, logger = silentLogger }: RunCircomParameters): Promise<void> {
+export async function runCircom({ source, outDir, optimization = 2, logger = silentLogger }: RunCircomParameters): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'glassbox-circom-'))
   try {
     const lib = join(work, 'lib')
@@ -47,7 +45,7 @@ export async function runCircom({ source, outDir, optimization = 2, cppDir, logg
     await writeFile(join(work, 'circuit.circom'), source)
 
     const cli = require.resolve('circom2/cli.js')
-    const args = [cli, 'circuit.circom', '--r1cs', '--wasm', '--sym', ...(cppDir ? ['--c'] : []), `--O${optimization}`, '-l', 'lib', '-o', 'out']
+    const args = [cli, 'circuit.circom', '--r1cs', '--wasm', '--sym', `--O${optimization}`, '-l', 'lib', '-o', 'out']
     const { code, output } = await run(process.execPath, args, work, logger)
     if (code !== 0 || !/Everything went okay/.test(output)) {
       throw new CompileError('The circom compiler failed on the generated circuit.', {
@@ -58,12 +56,6 @@ export async function runCircom({ source, outDir, optimization = 2, cppDir, logg
     await rename(join(work, 'out', 'circuit.r1cs'), join(outDir, 'circuit.r1cs'))
     await rename(join(work, 'out', 'circuit.sym'), join(outDir, 'circuit.sym'))
     await rename(join(work, 'out', 'circuit_js', 'circuit.wasm'), join(outDir, 'circuit.wasm'))
-    if (cppDir) {
-      await rm(cppDir, { recursive: true, force: true })
-      await mkdir(dirname(cppDir), { recursive: true })
-      // rename fails across file systems (tmpdir vs the build folder): copy then.
-      await rename(join(work, 'out', 'circuit_cpp'), cppDir).catch(() => cp(join(work, 'out', 'circuit_cpp'), cppDir, { recursive: true }))
-    }
   } catch (cause) {
     if (cause instanceof CompileError) throw cause
     const files = await readdir(work).catch(() => [])

@@ -14,7 +14,6 @@ import { readJsonlLines } from '../io/readJsonlLines.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import { shapeSize } from '../model/ir.js'
-import { reportNativeWitness } from '../witness/reportNativeWitness.js'
 import type { WitnessKind } from '../witness/createWitnessCalculator.js'
 import { ZERO_ADDRESS, parseProverAddress } from './circuitInput.js'
 import { createIdIndex } from './createIdIndex.js'
@@ -69,7 +68,7 @@ export type ProveBatchParameters = {
   workers?: number
   /** `auto` (default): the native prover when its addon is built, snarkjs otherwise. */
   backend?: BackendChoice
-  /** Witness generator: `native` (default) uses the build folder's C++ binary once built (wasm until then); `wasm` never does. */
+  /** Witness generator: `native` (default), glassbox's own; `wasm`, circom's witness wasm. */
   witness?: WitnessKind
   /** The address the proofs are bound to (only it can submit them to the registry). */
   prover?: string
@@ -344,7 +343,6 @@ async function runBatch(
         continue
       }
       if (!executor) {
-        await reportNativeWitness(buildDir, artifacts.manifest, witness, logger)
         // Every proof's input hash is checked here: build the hasher while the workers start, not after the first proof.
         if (artifacts.manifest.publicSignals.some((s) => s.role === 'inputHash')) preparePoseidon()
         const plan = executorFactory ? undefined : await planLocalPool({ buildDir, backend: description.backend as BackendName, workers, total, fromLine: lineNumber })

@@ -63,8 +63,8 @@ function fieldValues(values: readonly string[] | undefined, what: string, length
  * @returns the signal values, to be put in wire order by a {@link WitnessPlan}.
  * @throws {RangeOverflowError} where the circuit has no witness for this input.
  */
-export function computeModelWitness(model: FixedPointModel, shape: CircuitShape, input: ModelWitnessInput): WitnessValues {
-  const main = createWitnessScope()
+export function computeModelWitness(model: FixedPointModel, shape: CircuitShape, input: ModelWitnessInput, { capacity }: { /** The signal count, when known, so the store never regrows. */ capacity?: number } = {}): WitnessValues {
+  const main = createWitnessScope(capacity)
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const x = fieldValues(input.in, 'input', inputSize)

@@ -1,30 +1,21 @@
-import { chmod, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEYS_DIR, buildExample, examplePath } from '../../test/support/exampleBuild.js'
+import { copyFile, readFile, rm, stat } from 'node:fs/promises'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { buildExample, examplePath } from '../../test/support/exampleBuild.js'
 import { buildPaths } from '../artifacts/buildPaths.js'
-import { readManifest } from '../artifacts/manifest.js'
-import { sha256File } from '../artifacts/sha256File.js'
-import { sha256Tree } from '../artifacts/sha256Tree.js'
+import { RangeOverflowError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { circuitInput } from '../prove/circuitInput.js'
 import type { ProvingArtifacts } from '../prove/provingArtifacts.js'
 import { loadProvingArtifacts } from '../prove/provingArtifacts.js'
-import { WITNESS_INFO_FILE } from './buildWitnessBinary.js'
-import type { WitnessBinaryInfo } from './buildWitnessBinary.js'
+import { weightSignals } from '../weights/weightSignals.js'
 import { createWitnessCalculator } from './createWitnessCalculator.js'
-import { ensureNativeWitness } from './ensureNativeWitness.js'
-import { findWitnessToolchain } from './findWitnessToolchain.js'
+import { readWitnessPlan } from './witnessPlanFile.js'
 
 const PROVER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
-const CACHE = join(KEYS_DIR, 'witness-cache')
-const toolchain = await findWitnessToolchain()
-if (!toolchain.ok) console.warn(`skipping native witness tests: ${toolchain.reason}`)
 
-function recordingLogger(): Logger & { warnings: string[]; infos: string[] } {
+function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = []
-  const infos: string[] = []
-  return { warnings, infos, info: (m) => infos.push(m), warn: (m) => warnings.push(m), debug() {} }
+  return { warnings, info() {}, warn: (m) => warnings.push(m), debug() {} }
 }
 
 async function testInputs(name: 'iris' | 'digits'): Promise<{ id: string; input: number[] }[]> {
@@ -32,144 +23,102 @@ async function testInputs(name: 'iris' | 'digits'): Promise<{ id: string; input:
   return text.trim().split('\n').map((line) => JSON.parse(line) as { id: string; input: number[] })
 }
 
-describe.skipIf(!toolchain.ok)('native witness: byte-identical to wasm on the examples’ test sets', () => {
-  for (const name of ['iris', 'digits'] as const) {
-    describe(name, () => {
-      let artifacts: ProvingArtifacts
-      beforeAll(async () => {
-        const buildDir = await buildExample(name, { setup: false, nativeWitness: true })
-        await ensureNativeWitness({ buildDir, cacheDir: CACHE })
-        artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
-      })
+/** Every line's native and wasm `.wtns` are the same bytes; salts vary (0 = none) where the circuit takes one. */
+async function expectSameWitnesses(artifacts: ProvingArtifacts, lines: readonly { id: string; input: number[] }[]): Promise<number> {
+  const logger = recordingLogger()
+  const native = await createWitnessCalculator(artifacts, { logger })
+  const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
+  expect(native.kind).toBe('native')
+  expect(wasm.kind).toBe('wasm')
+  const salted = artifacts.manifest.input.salted === true
+  const weights = artifacts.manifest.weights.visibility === 'committed' ? weightSignals(artifacts.model) : undefined
+  let compared = 0
+  for (const [i, { id, input }] of lines.entries()) {
+    const salt = salted ? BigInt(i % 3 === 0 ? 0 : 1_000_003 * i) : undefined
+    const { signals } = circuitInput(artifacts.model, input, PROVER, { salted, salt, ...(weights ? { weights } : {}) })
+    const [a, b] = await Promise.all([native.calculate(signals), wasm.calculate(signals)])
+    if (Buffer.compare(Buffer.from(a), Buffer.from(b)) !== 0) expect.fail(`${artifacts.manifest.name} ${id}: glassbox's and circom's witnesses differ`)
+    compared++
+  }
+  expect(native.kind, 'never fell back to wasm').toBe('native')
+  expect(logger.warnings).toEqual([])
+  return compared
+}
 
-      it('every test.jsonl line gives the same .wtns bytes', async () => {
-        const logger = recordingLogger()
-        const native = await createWitnessCalculator(artifacts, { logger })
-        const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
-        expect(native.kind).toBe('native')
-        expect(wasm.kind).toBe('wasm')
-        const lines = await testInputs(name)
-        let compared = 0
-        try {
-          for (const { id, input } of lines) {
-            const { signals } = circuitInput(artifacts.model, input, PROVER, { salted: artifacts.manifest.input.salted === true })
-            const [a, b] = await Promise.all([native.calculate(signals), wasm.calculate(signals)])
-            if (Buffer.compare(Buffer.from(a), Buffer.from(b)) !== 0) expect.fail(`${name} ${id}: native and wasm witnesses differ`)
-            compared++
-          }
-          expect(native.kind).toBe('native')
-        } finally {
-          await native.close()
-          await wasm.close()
-        }
-        expect(compared).toBe(lines.length)
-        expect(logger.warnings).toEqual([])
-      })
+describe("glassbox's witness: byte-identical to circom's wasm", () => {
+  for (const name of ['iris', 'digits'] as const) {
+    it(`${name}: every test.jsonl line, salted and not`, async () => {
+      const buildDir = await buildExample(name, { setup: false })
+      // compile laid out the plan and checked it against wasm.
+      expect(await readWitnessPlan(buildPaths(buildDir).witnessPlan, (await loadProvingArtifacts(buildDir, { withKey: false })).manifest.artifacts['sym']!)).toBeDefined()
+      const artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
+      const lines = await testInputs(name)
+      expect(await expectSameWitnesses(artifacts, lines)).toBe(lines.length)
     })
   }
+
+  it('in every other circuit shape: public input with one signal per output and no argmax; private input; committed weights', async () => {
+    const lines = (await testInputs('iris')).slice(0, 12)
+    for (const compile of [
+      { inputVisibility: 'public', outputSignals: 'separate', argmax: false },
+      { inputVisibility: 'private' },
+      { weights: 'committed', salt: false },
+    ] as const) {
+      const artifacts = await loadProvingArtifacts(await buildExample('iris', { setup: false, compile }), { withKey: false })
+      expect(await expectSameWitnesses(artifacts, lines), JSON.stringify(compile)).toBe(lines.length)
+    }
+  }, 120_000)
 })
 
-describe('native witness: falls back to wasm', () => {
+describe("glassbox's witness: its plan, and falling back to wasm", () => {
   let buildDir: string
   let artifacts: ProvingArtifacts
-  let signals: Record<string, unknown>
-  let expected: Uint8Array
+  const lines: { id: string; input: number[] }[] = []
   beforeAll(async () => {
-    buildDir = await buildExample('iris', { setup: false, nativeWitness: true })
+    buildDir = await buildExample('iris', { setup: false })
     artifacts = await loadProvingArtifacts(buildDir, { withKey: false })
-    signals = circuitInput(artifacts.model, [5.1, 3.5, 1.4, 0.2], PROVER, { salted: artifacts.manifest.input.salted === true }).signals
+    lines.push(...(await testInputs('iris')).slice(0, 4))
+  })
+  const signalsOf = (input: number[]) => circuitInput(artifacts.model, input, PROVER, { salted: true }).signals
+
+  it('lays out a missing or foreign plan again from circuit.sym, checks it against wasm and saves it', async () => {
+    const paths = buildPaths(buildDir)
+    const other = await buildExample('digits', { setup: false })
+    await copyFile(buildPaths(other).witnessPlan, paths.witnessPlan) // another circuit's plan: never used
     const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
-    expected = await wasm.calculate(signals)
-  })
-  afterAll(() => rm(join(buildDir, '..'), { recursive: true, force: true }))
-
-  it('reports a missing toolchain instead of throwing', async () => {
-    const found = await findWitnessToolchain({ cxx: join(buildDir, 'no-such-g++') })
-    expect(found.ok).toBe(false)
-    if (!found.ok) expect(found.reason).toMatch(/no C\+\+ compiler.*libgmp-dev/)
-  })
-
-  it('uses wasm quietly for a model compiled without a native witness', async () => {
-    const manifest = await readManifest(buildDir)
-    const { witnessSource: _, ...rest } = manifest.artifacts
-    const logger = recordingLogger()
-    const witness = await createWitnessCalculator({ ...artifacts, manifest: { ...manifest, artifacts: rest } }, { logger })
-    expect(witness.kind).toBe('wasm')
-    expect(await witness.calculate(signals)).toEqual(expected)
-    expect(logger.warnings).toEqual([])
-  })
-
-  it('uses wasm with one warning while the binary is not built, and switches once it is', async () => {
-    const logger = recordingLogger()
-    const witness = await createWitnessCalculator(artifacts, { logger, recheckMs: 0 })
-    expect(witness.kind).toBe('wasm')
-    expect(await witness.calculate(signals)).toEqual(expected)
-    expect(await witness.calculate(signals)).toEqual(expected)
-    expect(logger.warnings).toHaveLength(1)
-    expect(logger.warnings[0]).toMatch(/native witness unavailable, using wasm: no native witness binary/)
-    if (!toolchain.ok) return
-    await ensureNativeWitness({ buildDir, cacheDir: CACHE })
-    expect(await witness.calculate(signals)).toEqual(expected)
-    expect(witness.kind).toBe('native')
-    expect(logger.infos.join('\n')).toMatch(/switching from wasm/)
-    await witness.close()
-  })
-
-  it('refuses a binary built from another circuit, and retries a failing binary in wasm', async () => {
-    const dir = buildPaths(buildDir).witnessNative
-    const fake = join(buildDir, 'fake-witness')
-    await rm(fake, { recursive: true, force: true })
-    await mkdir(fake, { recursive: true })
-    await writeFile(join(fake, 'circuit'), '#!/bin/sh\necho "simulated crash" >&2\nexit 3\n')
-    await chmod(join(fake, 'circuit'), 0o755)
-    await writeFile(join(fake, 'circuit.dat'), 'not a circuit')
-    const manifest = await readManifest(buildDir)
-    const info: WitnessBinaryInfo = {
-      format: 'glassbox/witness@1',
-      sourceSha256: 'f'.repeat(64),
-      binarySha256: await sha256File(join(fake, 'circuit')),
-      datSha256: await sha256File(join(fake, 'circuit.dat')),
-      recipe: { cxx: 'sh', optimization: 'O0', units: 1 },
-      buildSeconds: 0,
-      builtAt: new Date().toISOString(),
+    for (const setUp of [() => Promise.resolve(), () => rm(paths.witnessPlan)]) {
+      await setUp()
+      const native = await createWitnessCalculator(artifacts)
+      for (const { input } of lines) expect(Buffer.from(await native.calculate(signalsOf(input)))).toEqual(Buffer.from(await wasm.calculate(signalsOf(input))))
+      expect(native.kind).toBe('native')
+      expect(await readWitnessPlan(paths.witnessPlan, artifacts.manifest.artifacts['sym']!)).toBeDefined()
     }
-    await writeFile(join(fake, WITNESS_INFO_FILE), JSON.stringify(info))
-    await rm(dir, { recursive: true, force: true })
-    await cp(fake, dir, { recursive: true })
+  }, 60_000)
 
-    const other = recordingLogger()
-    const refused = await createWitnessCalculator(artifacts, { logger: other })
-    expect(refused.kind).toBe('wasm')
-    expect(other.warnings.join()).toMatch(/another circuit/)
-
-    await writeFile(join(dir, WITNESS_INFO_FILE), JSON.stringify({ ...info, sourceSha256: manifest.artifacts['witnessSource'] }))
-    const logger = recordingLogger()
-    const witness = await createWitnessCalculator(artifacts, { logger })
-    expect(witness.kind).toBe('native')
-    expect(await witness.calculate(signals)).toEqual(expected)
-    expect(witness.kind).toBe('wasm')
-    expect(logger.warnings.join()).toMatch(/native witness failed where wasm succeeded .*simulated crash/)
-    await witness.close()
-    await rm(dir, { recursive: true, force: true })
+  it('uses wasm, with one warning, when the plan cannot be laid out (no circuit.sym)', async () => {
+    const paths = buildPaths(buildDir)
+    const sym = await readFile(paths.sym)
+    await rm(paths.witnessPlan)
+    await rm(paths.sym)
+    try {
+      const logger = recordingLogger()
+      const native = await createWitnessCalculator(artifacts, { logger })
+      const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
+      for (const { input } of lines) expect(Buffer.from(await native.calculate(signalsOf(input)))).toEqual(Buffer.from(await wasm.calculate(signalsOf(input))))
+      expect(native.kind).toBe('wasm')
+      expect(logger.warnings).toHaveLength(1)
+      expect(logger.warnings[0]).toMatch(/circuit\.sym is missing.*using circom's wasm witness/)
+    } finally {
+      await (await import('node:fs/promises')).writeFile(paths.sym, sym)
+    }
+    await expect(stat(paths.witnessPlan)).rejects.toThrow()
   })
 
-  it.skipIf(!toolchain.ok)('throws the circuit’s own error when native and wasm both reject an input', async () => {
-    await ensureNativeWitness({ buildDir, cacheDir: CACHE })
-    const witness = await createWitnessCalculator(artifacts)
-    expect(witness.kind).toBe('native')
-    // Far outside the 16-bit input range: the range check's constraint fails in both generators.
-    const bad = { ...signals, in: (signals['in'] as string[]).map(() => (1n << 40n).toString()) }
-    // The circuit's own rejection, from the wasm retry: circom's failed-constraint message naming
-    // the template, not a crash of the binary or any other error.
-    const error = await witness.calculate(bad).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(Error)
-    expect((error as Error).message).toMatch(/^(Error: )?Assert Failed\.[\s\S]*Error in template/)
-    expect(witness.kind).toBe('native')
-    await witness.close()
-  })
-
-  it('records the hash of the C++ source in the manifest', async () => {
-    const manifest = await readManifest(buildDir)
-    expect(manifest.artifacts['witnessSource']).toBe(await sha256Tree(buildPaths(buildDir).witnessCpp))
+  it('refuses an input the circuit has no witness for with the range error, not a fallback', async () => {
+    const native = await createWitnessCalculator(artifacts)
+    const { signals } = circuitInput(artifacts.model, [1, 2, 3, 4], PROVER, { salted: true })
+    signals.in[0] = (1n << 40n).toString()
+    await expect(native.calculate(signals)).rejects.toThrow(RangeOverflowError)
+    expect(native.kind).toBe('native')
   })
 })

@@ -113,25 +113,34 @@ export function writeWtns(values: WitnessValues, plan: WitnessPlan): Uint8Array 
   view.setBigUint64(68, BigInt(wires) * 32n, true)
   const words = new Uint32Array(bytes.buffer, HEADER_BYTES, wires * 8)
   const small = values.small
-  for (let w = 0; w < wires; w++) {
+  // p − a for 0 < a < 2^53 only changes p's two low limbs and, by a borrow, the third.
+  const [p0, p1, p2, p3, p4, p5, p6, p7] = P_LIMBS as unknown as [number, number, number, number, number, number, number, number]
+  words[0] = 1
+  for (let w = 1; w < wires; w++) {
+    const v = small[positionOfWire[w]!]!
+    if (v === 0) continue // the buffer starts zeroed: most wires are bits
     const at = w * 8
-    const v = w === 0 ? 1 : small[positionOfWire[w]!]!
-    if (v >= 0 && LITTLE_ENDIAN) {
+    if (v > 0 && v < TWO32 && LITTLE_ENDIAN) {
+      words[at] = v
+    } else if (v > 0 && LITTLE_ENDIAN) {
       const lo = v % TWO32
       words[at] = lo
       words[at + 1] = (v - lo) / TWO32
     } else if (v < 0 && LITTLE_ENDIAN) {
-      // p − |v|, limb by limb with borrow.
       const a = -v
       const lo = a % TWO32
-      let borrow = 0
-      for (let k = 0; k < 8; k++) {
-        const subtract = k === 0 ? lo : k === 1 ? (a - lo) / TWO32 : 0
-        let d = P_LIMBS[k]! - subtract - borrow
-        borrow = d < 0 ? 1 : 0
-        if (borrow) d += TWO32
-        words[at + k] = d
-      }
+      let d = p0 - lo
+      let borrow = d < 0 ? 1 : 0
+      words[at] = d + borrow * TWO32
+      d = p1 - (a - lo) / TWO32 - borrow
+      borrow = d < 0 ? 1 : 0
+      words[at + 1] = d + borrow * TWO32
+      words[at + 2] = p2 - borrow
+      words[at + 3] = p3
+      words[at + 4] = p4
+      words[at + 5] = p5
+      words[at + 6] = p6
+      words[at + 7] = p7
     } else {
       let big = Number.isNaN(v) ? values.big.get(positionOfWire[w]!)! : BigInt(v)
       big %= FIELD_ORDER

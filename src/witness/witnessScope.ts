@@ -150,7 +150,7 @@ export class WitnessScope {
   }
 }
 
-/** A fresh store with its root scope `main`. */
-export function createWitnessScope(): WitnessScope {
-  return new WitnessScope(new WitnessValues(), 'main')
+/** A fresh store with its root scope `main`; `capacity`, when known (a previous witness's size), saves regrowing it. */
+export function createWitnessScope(capacity?: number): WitnessScope {
+  return new WitnessScope(new WitnessValues(capacity), 'main')
 }

@@ -16,7 +16,7 @@ export type ExampleName = 'iris' | 'digits' | 'digits_cnn' | 'lenet5' | 'pad_avg
 
 export async function buildExample(
   name: ExampleName,
-  { setup = true, bits, weightBits, nativeWitness }: { setup?: boolean; bits?: number; weightBits?: number; nativeWitness?: boolean } = {},
+  { setup = true, bits, weightBits, compile = {} }: { setup?: boolean; bits?: number; weightBits?: number; /** Other compileModel options (input visibility, weights, output signals, salt). */ compile?: Partial<Parameters<typeof compileModel>[0]> } = {},
 ): Promise<string> {
   const outDir = join(makeTempDir(`glassbox-${name}-`), 'build')
   await compileModel({
@@ -26,7 +26,7 @@ export async function buildExample(
     name,
     ...(bits ? { bits } : {}),
     ...(weightBits ? { weightBits } : {}),
-    ...(nativeWitness ? { nativeWitness } : {}),
+    ...compile,
   })
   if (setup) {
     await setupKeys({ buildDir: outDir, keysDir: KEYS_DIR })

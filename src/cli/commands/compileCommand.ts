@@ -1,10 +1,5 @@
-import { join } from 'node:path'
 import type { Argv } from 'yargs'
 import { compileModel } from '../../compile/compileModel.js'
-import { startTask } from '../../logger.js'
-import { ensureNativeWitness } from '../../witness/ensureNativeWitness.js'
-import { findWitnessToolchain } from '../../witness/findWitnessToolchain.js'
-import { startBackgroundWitnessBuild } from '../../witness/startBackgroundWitnessBuild.js'
 import type { GlobalOptions } from '../globalOptions.js'
 import { loggerFor } from '../globalOptions.js'
 import { describeAccuracy } from '../../compile/compileModel.js'
@@ -38,15 +33,10 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         .option('output-signals', { choices: ['packed', 'separate'] as const, default: 'packed' as const, describe: 'outputs and class packed into as few public words as fit (~6.2k gas less per signal saved), or one public signal each' })
         .option('salt', { type: 'boolean', default: true, describe: 'hashed input: take an optional private salt for input privacy (one Poseidon(2), ~240 constraints; --no-salt leaves it out)' })
         .option('optimize', { choices: [0, 1, 2] as const, describe: 'circom simplification level (default: 2 below 30k constraints, else 1)' })
-        .option('name', { type: 'string', describe: 'model name (default: file name)' })
-        .option('native-witness', { type: 'boolean', default: true, describe: "also build circom's C++ witness generator (needs g++, libgmp-dev, nlohmann-json3-dev, nasm; skipped with a warning without them)" })
-        .option('witness-build', { choices: ['background', 'wait'] as const, default: 'background' as const, describe: 'build the native witness in a detached process (proving uses wasm until it is ready) or wait for it' })
-        .option('keys', { type: 'string', default: 'keys', describe: 'cache folder (native witness binaries in witness-cache/)' }),
+        .option('name', { type: 'string', describe: 'model name (default: file name)' }),
     async (argv) => {
       const logger = loggerFor(argv)
-      const toolchain = argv['native-witness'] ? await findWitnessToolchain() : undefined
-      if (toolchain && !toolchain.ok) logger.warn(`native witness skipped, proving will use the wasm witness: ${toolchain.reason}`)
-      const { manifest } = await compileModel({
+      const { manifest, witness } = await compileModel({
         modelPath: argv.model,
         outDir: argv.out,
         calibrationPath: argv.calibration,
@@ -63,22 +53,9 @@ export function compileCommand(yargs: Argv<GlobalOptions>) {
         salt: argv.salt,
         ...(argv.optimize !== undefined ? { optimization: argv.optimize } : {}),
         ...(argv.name ? { name: argv.name } : {}),
-        nativeWitness: toolchain?.ok ?? false,
         logger,
       })
-      let witnessLine = 'witness: wasm'
-      if (toolchain?.ok) {
-        const cacheDir = join(argv.keys, 'witness-cache')
-        if (argv['witness-build'] === 'wait') {
-          const building = startTask(logger, 'native witness (g++)')
-          const built = await ensureNativeWitness({ buildDir: argv.out, cacheDir, toolchain: toolchain.toolchain, logger })
-          building.end(built.cached ? 'cached' : undefined)
-          witnessLine = `witness: native (${built.cached ? 'cached' : `built in ${built.info.buildSeconds} s`}), ${built.installed}`
-        } else {
-          const { pid, logPath } = startBackgroundWitnessBuild({ buildDir: argv.out, cacheDir })
-          witnessLine = `witness: native binary building in the background at low priority (nice 19, pid ${pid}, log ${logPath}); proving uses wasm until it is ready, then switches`
-        }
-      }
+      const witnessLine = witness.kind === 'native' ? "witness: native (glassbox's own, laid out by witness.plan)" : `witness: wasm (${witness.reason})`
       printResult(argv.json, manifest, () =>
         [
           table(['part', 'kind', 'outputs', 'constraints'], manifest.constraints.layers.map((l) => [l.name, l.kind, l.outputs, l.constraints])),

@@ -1,0 +1,61 @@
+import { readFile, rm } from 'node:fs/promises'
+import { WitnessCalculatorBuilder } from 'circom_runtime'
+import { buildPaths } from '../artifacts/buildPaths.js'
+import type { Manifest } from '../artifacts/manifest.js'
+import { RangeOverflowError } from '../errors.js'
+import { toField } from '../field/fieldElement.js'
+import type { Logger } from '../logger.js'
+import { silentLogger } from '../logger.js'
+import type { FixedPointModel } from '../quantize/fixedPointModel.js'
+import { quantizeInput } from '../quantize/quantizeInput.js'
+import { weightSignals } from '../weights/weightSignals.js'
+import type { ModelWitnessInput } from './computeModelWitness.js'
+import { createModelWitness } from './createModelWitness.js'
+import { WitnessLayoutMismatch } from './witnessPlan.js'
+
+export type PrepareModelWitnessParameters = {
+  buildDir: string
+  manifest: Manifest
+  model: FixedPointModel
+  /** Float inputs to try, in order, until one is in range (the calibration set). */
+  samples: readonly (readonly number[])[]
+  logger?: Logger
+}
+
+/** `native`: the plan is written and checked; `wasm`: glassbox's witness cannot serve this circuit, and why. */
+export type PrepareModelWitnessReturnType = { kind: 'native'; checkedOn: number } | { kind: 'wasm'; reason: string }
+
+/**
+ * Makes a freshly compiled build folder ready for glassbox's own witness:
+ * lays out `witness.plan` from circuit.sym on the first sample the circuit
+ * accepts, after checking that sample's witness byte for byte against
+ * circom's wasm (see createModelWitness). Never fails the compile: a circuit
+ * the mirrors do not match (a glassbox bug) is reported, and proving then
+ * uses the wasm witness.
+ */
+export async function prepareModelWitness({ buildDir, manifest, model, samples, logger = silentLogger }: PrepareModelWitnessParameters): Promise<PrepareModelWitnessReturnType> {
+  const paths = buildPaths(buildDir)
+  await rm(paths.witnessPlan, { force: true })
+  const wasm = WitnessCalculatorBuilder(new Uint8Array(await readFile(paths.wasm)))
+  const witness = await createModelWitness({ buildDir, manifest, model }, { wasmWitness: async (input) => (await wasm).calculateWTNSBin(input as Record<string, unknown>, true) })
+  const weights = manifest.weights.visibility === 'committed' ? weightSignals(model) : undefined
+  for (const [index, sample] of samples.entries()) {
+    const input: ModelWitnessInput = {
+      in: quantizeInput(model, sample).map((q) => toField(q).toString()),
+      prover: '0',
+      ...(manifest.input.salted ? { salt: '0' } : {}),
+      ...(weights ? { weights } : {}),
+    }
+    try {
+      await witness.calculate(input)
+      return { kind: 'native', checkedOn: index }
+    } catch (error) {
+      if (error instanceof RangeOverflowError) continue
+      if (!(error instanceof WitnessLayoutMismatch)) throw error
+      logger.warn(`glassbox's witness does not match this circuit, so proving will use circom's wasm witness: ${error.message}. This is a glassbox bug; please report it with the model.`)
+      return { kind: 'wasm', reason: error.message }
+    }
+  }
+  // No sample is in range: the plan is laid out (and checked) at the first input proven.
+  return { kind: 'native', checkedOn: -1 }
+}
