@@ -41,6 +41,8 @@ export const concatLayer: LayerKind<FixedConcatLayer, 'concat'> = {
   inputs: (layer) => layer.inputs,
   outputSize: (layer) => layer.source.length,
   evaluate: (layer, xs) => layer.source.map(([which, at]) => xs[which]![at]! << BigInt(layer.upshift[which]!)),
+  // Its lines write only the target: no signal of its own.
+  witness: (layer, inputs) => concatLayer.evaluate(layer, inputs, { float64: false }),
   checkWidths(layer, { inputBits, fail }) {
     const widest = Math.max(...inputBits.map((b, i) => b + layer.upshift[i]!))
     if (layer.bits !== widest) fail(`declares ${layer.bits}-bit values, but its inputs shifted to the common scale are ${widest}-bit.`, INCONSISTENT)

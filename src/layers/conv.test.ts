@@ -16,13 +16,21 @@ import type { LayerCase } from './testing/layerHarness.js'
 
 const random = seededIntegers(14)
 const outSize = (size: number, kernel: number, stride: number, before: number, after: number) => Math.floor((size + before + after - kernel) / stride) + 1
-function convCase(title: string, { c, h, w, outC, group, k, stride, pads, pool, relu, shift }: { c: number; h: number; w: number; outC: number; group: number; k: number; stride: number; pads: [number, number, number, number]; pool: boolean; relu: boolean; shift: number }): LayerCase {
+type ConvCaseSpec = {
+  c: number; h: number; w: number; outC: number; group: number; k: number; stride: number; pads: [number, number, number, number]; pool: boolean; relu: boolean; shift: number
+  /** The fused pool's window and stride (default 2×2, stride 1). */
+  poolKernel?: number; poolStride?: number
+  /** Weights and biases scaled by 2^scaleUp (wide constants: the accumulation leaves float64 for BigInt). */
+  scaleUp?: number
+}
+function convCase(title: string, { c, h, w, outC, group, k, stride, pads, pool, relu, shift, poolKernel = 2, poolStride = 1, scaleUp = 0 }: ConvCaseSpec): LayerCase {
   const oh = outSize(h, k, stride, pads[0], pads[2])
   const ow = outSize(w, k, stride, pads[1], pads[3])
+  const scaled = (v: number) => String(BigInt(v) << BigInt(scaleUp))
   const layer = {
     kind: 'conv', name: 'conv', input: 'x', output: 'y', scale: 0, bits: B, shift, relu, inShape: [c, h, w], convShape: [outC, oh, ow], kernel: [k, k], stride: [stride, stride], pads, group, weightScale: 0,
-    weight: Array.from({ length: outC * (c / group) * k * k }, () => String(random(-6, 6))), bias: Array.from({ length: outC }, () => String(random(-16, 16))),
-    ...(pool ? { pool: { kernel: [2, 2], stride: [1, 1], pads: [0, 0, 0, 0], outShape: [outC, oh - 1, ow - 1] } } : {}),
+    weight: Array.from({ length: outC * (c / group) * k * k }, () => scaled(random(-6, 6))), bias: Array.from({ length: outC }, () => scaled(random(-16, 16))),
+    ...(pool ? { pool: { kernel: [poolKernel, poolKernel], stride: [poolStride, poolStride], pads: [0, 0, 0, 0], outShape: [outC, outSize(oh, poolKernel, poolStride, 0, 0), outSize(ow, poolKernel, poolStride, 0, 0)] } } : {}),
   } as FixedLayer
   const { accepted, rejected } = drawInputs(layer, [c * h * w], { random, bits: [B], count: 2 })
   // With a fused pool the evaluator is stricter than the circuit: it refuses any accumulator
@@ -36,6 +44,9 @@ describeLayerCircuit('conv as emitted', [
   convCase('2→2 channels, 2×2 kernel, pad 1 top/left, ReLU + 2×2 max pool', { c: 2, h: 3, w: 3, outC: 2, group: 1, k: 2, stride: 1, pads: [1, 1, 0, 0], pool: true, relu: true, shift: 3 }),
   convCase('depthwise (group 2), stride 2, asymmetric pads', { c: 2, h: 4, w: 3, outC: 2, group: 2, k: 2, stride: 2, pads: [0, 1, 1, 0], pool: false, relu: false, shift: 2 }),
   convCase('one channel, 3×3 kernel on 3×4, no pad, max pool', { c: 1, h: 3, w: 4, outC: 1, group: 1, k: 2, stride: 1, pads: [0, 0, 0, 0], pool: true, relu: false, shift: 4 }),
+  convCase('fused 1×1 pool of stride 2 (one-position windows, no comparison)', { c: 2, h: 3, w: 3, outC: 2, group: 1, k: 2, stride: 1, pads: [1, 1, 1, 1], pool: true, relu: true, shift: 3, poolKernel: 1, poolStride: 2 }),
+  // Constants of 50 bits: products beyond 2^53, so the evaluator and the witness accumulate on BigInt.
+  convCase('50-bit weights (BigInt accumulation), ReLU', { c: 2, h: 3, w: 3, outC: 2, group: 1, k: 2, stride: 1, pads: [0, 0, 0, 0], pool: false, relu: true, shift: 49, scaleUp: 46 }),
 ])
 
 describe('ConvChannel', () => {

@@ -4,7 +4,10 @@ import { forEachWindow, forWindow, windowBounds } from '../model/windows.js'
 import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
 import { convChannelGeometry } from './parts/convChannelGeometry.js'
-import { asBigInts, checkRange, exactInFloat64, rescaleAll, windowMax } from './parts/fixedArithmetic.js'
+import type { SignalArray, WitnessScope } from '../witness/witnessScope.js'
+import { asBigInts, checkRange, exactInFloat64, exactIntegersInFloat64, rescaleAll, windowMax } from './parts/fixedArithmetic.js'
+import { rescaleWitness } from './parts/rescaleWitness.js'
+import { comparisonsPerWindow, windowMaxWitness, zeroComparisons } from './parts/windowMaxWitness.js'
 import { addendInts, describeRescale, rescaleConstraints, rescaleFor } from './parts/rescale.js'
 import { chw, intString, layerBaseShape, pads, pair, poolSchema, rescaleShape, scale } from './parts/schemaParts.js'
 import { foldedComparisons } from './parts/windowMaxCost.js'
@@ -92,6 +95,10 @@ export const convLayer: LayerKind<FixedConvLayer, 'conv'> = {
   },
   outputShape: (layer) => layer.pool?.outShape ?? layer.convShape,
   evaluate: (layer, [x], { float64 }) => evaluateConv(layer, x!, float64),
+  witness(layer, [x], scope, { component }) {
+    const channels = channelComponents(layer, x!, scope, component)
+    return poolRescaleWitness(layer, channels, convAccumulators(layer, constantOperands(layer, x!, true)))
+  },
   checkWidths(layer, context) {
     checkLinearWidths(layer, { multipliers: layer.weight, addends: layer.bias, perRow: layer.weight.length / layer.bias.length }, context, layer.pool ? { comparison: 'the fused max pool\'s comparison' } : {})
   },
@@ -157,6 +164,21 @@ export const convLayer: LayerKind<FixedConvLayer, 'conv'> = {
       }
       return lines
     },
+    witnessCommitted(layer, [x], scope, { component, field }) {
+      const { weightsPerChannel } = convChannelGeometry(layer)
+      const weight = field('weight')
+      const bias = field('bias')
+      const macs = convLayer.weights!.multiplyAccumulates(layer) / layer.convShape[0]
+      const channels = channelComponents(layer, x!, scope, component)
+      const products = channels.map((c, m) => {
+        c.signals('wk', [weightsPerChannel]).fill(weight.slice(m * weightsPerChannel, (m + 1) * weightsPerChannel))
+        c.signal('bias', bias[m]!)
+        return c.signals('prod', [macs])
+      })
+      const exact = exactIntegersInFloat64(weight, bias, x!, weightsPerChannel)
+      const operands: ConvOperands = exact ? { float64: true, ...exact } : { float64: false, weight, bias, x: x! }
+      return poolRescaleWitness(layer, channels, convAccumulators(layer, operands, products))
+    },
   },
   constraints(layer, { o1 }) {
     const outputs = convLayer.outputSize(layer)
@@ -177,18 +199,36 @@ export const convLayer: LayerKind<FixedConvLayer, 'conv'> = {
   },
 }
 
-function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: boolean): bigint[] {
+/** The multiply-accumulate operands: doubles when every sum is exact in float64, else BigInts. */
+type ConvOperands =
+  | { float64: true; weight: Float64Array; bias: Float64Array; x: Float64Array }
+  | { float64: false; weight: readonly bigint[]; bias: readonly bigint[]; x: readonly bigint[] }
+
+/** The operands of a layer with constant weights (float64 when asked and exact). */
+function constantOperands(layer: FixedConvLayer, x: readonly bigint[], float64: boolean): ConvOperands {
+  const exact = float64 ? exactInFloat64(layer, x, convChannelGeometry(layer).weightsPerChannel) : null
+  return exact ? { float64: true, ...exact } : { float64: false, weight: asBigInts(layer.weight), bias: asBigInts(layer.bias), x }
+}
+
+/**
+ * The accumulators bias[m] + Σ w·x of every convolution output, [outC][oh][ow],
+ * over the in-image window positions only (padding reads zero) in circom's
+ * order (c, i, j). With `products`, also writes each product into
+ * `products[m]` in ConvChannelCommitted's `prod` order (y, x, c, i, j).
+ */
+function convAccumulators(layer: FixedConvLayer, operands: ConvOperands, products?: readonly SignalArray[]): bigint[] {
   const [inC, height, width] = layer.inShape
   const [outC, oh, ow] = layer.convShape
   const [kh, kw] = layer.kernel
   const perGroupIn = inC / layer.group
   const perGroupOut = outC / layer.group
   const acc: bigint[] = new Array(outC * oh * ow)
-  const exact = float64 ? exactInFloat64(layer, x, perGroupIn * kh * kw) : null
-  if (exact) {
-    const { weight, bias, x: xf } = exact
+  if (operands.float64) {
+    const { weight, bias, x } = operands
     for (let m = 0; m < outC; m++) {
       const firstIn = Math.floor(m / perGroupOut) * perGroupIn
+      const prod = products?.[m]
+      let n = 0
       for (let y = 0; y < oh; y++) {
         for (let xx = 0; xx < ow; xx++) {
           let a = bias[m]!
@@ -197,7 +237,15 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: bool
             for (let i = iFrom; i < iTo; i++) {
               const wRow = ((m * perGroupIn + c) * kh + i) * kw
               const xRow = ((firstIn + c) * height + h0 + i) * width + w0
-              for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * xf[xRow + j]!
+              if (prod) {
+                for (let j = jFrom; j < jTo; j++) {
+                  const p = weight[wRow + j]! * x[xRow + j]!
+                  prod.setNumber(n++, p)
+                  a += p
+                }
+              } else {
+                for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * x[xRow + j]!
+              }
             }
           }
           acc[(m * oh + y) * ow + xx] = BigInt(a)
@@ -205,18 +253,24 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: bool
       }
     }
   } else {
-    const weight = asBigInts(layer.weight)
+    const { weight, bias, x } = operands
     for (let m = 0; m < outC; m++) {
       const firstIn = Math.floor(m / perGroupOut) * perGroupIn
+      const prod = products?.[m]
+      let n = 0
       for (let y = 0; y < oh; y++) {
         for (let xx = 0; xx < ow; xx++) {
-          let a = BigInt(layer.bias[m]!)
+          let a = bias[m]!
           const { h0, w0, iFrom, iTo, jFrom, jTo } = windowBounds(layer, y, xx)
           for (let c = 0; c < perGroupIn; c++) {
             for (let i = iFrom; i < iTo; i++) {
               const wRow = ((m * perGroupIn + c) * kh + i) * kw
               const xRow = ((firstIn + c) * height + h0 + i) * width + w0
-              for (let j = jFrom; j < jTo; j++) a += weight[wRow + j]! * x[xRow + j]!
+              for (let j = jFrom; j < jTo; j++) {
+                const p = weight[wRow + j]! * x[xRow + j]!
+                prod?.set(n++, p)
+                a += p
+              }
             }
           }
           acc[(m * oh + y) * ow + xx] = a
@@ -224,11 +278,72 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: bool
       }
     }
   }
+  return acc
+}
+
+/** With a fused pool, every accumulator must fit shift + bits signed bits: the circuit compares them (the evaluator is the stricter of the two here). */
+function checkPooledAccumulators(layer: FixedConvLayer, acc: readonly bigint[]): void {
+  if (layer.pool) checkRange(acc, layer.shift + layer.bits, `${layer.name} (accumulators)`)
+}
+
+function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: boolean): bigint[] {
+  const acc = convAccumulators(layer, constantOperands(layer, x, float64))
   if (!layer.pool) return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
-  // Pool the accumulators: the comparisons in the circuit need every one of
-  // them within shift + bits signed bits.
-  checkRange(acc, layer.shift + layer.bits, `${layer.name} (accumulators)`)
+  checkPooledAccumulators(layer, acc)
   const pooled: bigint[] = []
   forEachWindow({ ...layer.pool, inShape: layer.convShape }, (positions) => pooled.push(windowMax(acc, positions)))
   return rescaleAll(pooled, layer.shift, layer.bits, layer.relu, layer.name)
 }
+
+/** The components `<component>c<m>` of every output channel, each with its `in` (its group's input channels) declared and set. */
+function channelComponents(layer: FixedConvLayer, x: readonly bigint[], scope: WitnessScope, component: string): WitnessScope[] {
+  const { perIn, perOut, inputChannelSize } = convChannelGeometry(layer)
+  return Array.from({ length: layer.convShape[0] }, (_, m) => {
+    const c = scope.component(`${component}c${m}`)
+    const first = Math.floor(m / perOut) * perIn * inputChannelSize
+    c.signals('in', [perIn * inputChannelSize]).fill(x.slice(first, first + perIn * inputChannelSize))
+    return c
+  })
+}
+
+/**
+ * The rest of every channel component of ConvChannel / ConvChannelCommitted
+ * given the accumulators: the fused pool's comparisons (`cbits`, `best`;
+ * zero without a pool), the rescale bits `rbits` and `out`. Returns the
+ * layer's output, channel-major (= evaluate).
+ */
+function poolRescaleWitness(layer: FixedConvLayer, channels: readonly WitnessScope[], acc: readonly bigint[]): bigint[] {
+  const { channelSize, pool } = convChannelGeometry(layer)
+  const width = layer.shift + layer.bits
+  const window = layer.pool ? pool.PKH * pool.PKW : 1
+  const ncmp = comparisonsPerWindow(window)
+  const signals = channels.map((c) => ({
+    out: c.signals('out', [channelSize]),
+    rbits: c.signals('rbits', [channelSize, width]),
+    comparisons: { cbits: c.signals('cbits', [channelSize, ncmp, width + 1]), best: c.signals('best', [channelSize, ncmp]), window, n: width + 1 },
+  }))
+  const out: bigint[] = new Array(channels.length * channelSize)
+  const rescale = (m: number, p: number, value: bigint) => {
+    const { out: o, rbits } = signals[m]!
+    const q = rescaleWitness(rbits, p, value, layer, `${layer.name} (output channel ${m})`)
+    o.set(p, q)
+    out[m * channelSize + p] = q
+  }
+  if (!layer.pool) {
+    for (let m = 0; m < channels.length; m++) {
+      for (let p = 0; p < channelSize; p++) {
+        zeroComparisons(signals[m]!.comparisons, p)
+        rescale(m, p, acc[m * channelSize + p]!)
+      }
+    }
+    return out
+  }
+  checkPooledAccumulators(layer, acc)
+  forEachWindow({ ...layer.pool, inShape: layer.convShape }, (positions, m, y, x) => {
+    const p = y * pool.POW + x
+    const max = windowMaxWitness(signals[m]!.comparisons, p, acc, positions, `${layer.name} (output channel ${m}, pool window)`)
+    rescale(m, p, max)
+  })
+  return out
+}
+

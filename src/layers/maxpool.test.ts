@@ -28,6 +28,8 @@ function poolCase(title: string, { c, h, w, k, stride, pads, bits = B, constant 
 describeLayerCircuit('maxpool as emitted', [
   poolCase('2×2, stride 1, pad 1 (short border windows)', { c: 1, h: 2, w: 3, k: 2, stride: 1, pads: [1, 1, 1, 1] }),
   poolCase('2 channels, 2×2, stride 2', { c: 2, h: 4, w: 4, k: 2, stride: 2, pads: [0, 0, 0, 0], bits: 6 }),
+  // One-position windows: no comparison, the row of each output pinned to zero (WIN == 1).
+  poolCase('1×1, stride 2 (a subsampling, WIN = 1)', { c: 2, h: 3, w: 3, k: 1, stride: 2, pads: [0, 0, 0, 0] }),
   // A padded image: the outer ring is constant zeros, so --O2 folds comparisons between them.
   poolCase('over a zero-padded image (constant ring)', { c: 1, h: 4, w: 4, k: 2, stride: 1, pads: [0, 0, 0, 0], constant: (i) => i < 4 || i >= 12 || i % 4 === 0 || i % 4 === 3 }),
 ])

@@ -3,6 +3,7 @@ import { forEachWindow } from '../model/windows.js'
 import { circomTemplate, emitComponent, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
 import { windowMax } from './parts/fixedArithmetic.js'
+import { comparisonsPerWindow, windowMaxWitness, zeroComparisons } from './parts/windowMaxWitness.js'
 import { chw, layerBaseShape, pads, pair } from './parts/schemaParts.js'
 import { foldedComparisons } from './parts/windowMaxCost.js'
 
@@ -29,6 +30,24 @@ export const maxPoolLayer: LayerKind<FixedMaxPoolLayer, 'maxpool'> = {
     const out: bigint[] = []
     forEachWindow(layer, (positions) => out.push(windowMax(x!, positions)))
     return out
+  },
+  witness(layer, [x], scope, { component }) {
+    const c = scope.component(component)
+    const size = maxPoolLayer.outputSize(layer)
+    const window = layer.kernel[0] * layer.kernel[1]
+    const ncmp = comparisonsPerWindow(window)
+    c.signals('in', [x!.length]).fill(x!)
+    const out = c.signals('out', [size])
+    const comparisons = { cbits: c.signals('cbits', [size, ncmp, layer.bits + 1]), best: c.signals('best', [size, ncmp]), window, n: layer.bits + 1 }
+    const values: bigint[] = []
+    let p = 0
+    forEachWindow(layer, (positions) => {
+      if (window === 1) zeroComparisons(comparisons, p)
+      const max = windowMaxWitness(comparisons, p, x!, positions, layer.name)
+      out.set(p++, max)
+      values.push(max)
+    })
+    return values
   },
   checkWidths(layer, context) {
     context.sameAsInput()

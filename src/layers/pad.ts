@@ -21,6 +21,8 @@ export const padLayer: LayerKind<FixedPadLayer, 'pad'> = {
   inputs: (layer) => [layer.input],
   outputSize: ({ outShape: [c, h, w] }) => c * h * w,
   evaluate: (layer, [x]) => Array.from(padSources(layer.inShape, layer.outShape, layer.pads), (source) => (source < 0 ? 0n : x![source]!)),
+  // Its lines write only the target: no signal of its own.
+  witness: (layer, inputs) => padLayer.evaluate(layer, inputs, { float64: false }),
   checkWidths: (_layer, context) => context.sameAsInput(),
   emit: (layer, { sources: [x], target }) => Array.from(padSources(layer.inShape, layer.outShape, layer.pads), (source, i) => `    ${target}[${i}] <== ${source < 0 ? '0' : `${x}[${source}]`};`),
   constraints: () => 0,

@@ -17,6 +17,8 @@ export const permuteLayer: LayerKind<FixedPermuteLayer, 'permute'> = {
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.source.length,
   evaluate: (layer, [x]) => layer.source.map((s) => x![s]!),
+  // Its lines write only the target (through a var): no signal of its own.
+  witness: (layer, inputs) => permuteLayer.evaluate(layer, inputs, { float64: false }),
   checkWidths: (_layer, context) => context.sameAsInput(),
   emit(layer, { component, sources: [x], target, addFunctions }) {
     addFunctions([`function ${component}Source() {`, `    return [${layer.source.join(',')}];`, '}', ''])

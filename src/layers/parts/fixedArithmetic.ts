@@ -79,12 +79,36 @@ export function exactInFloat64(
   terms: number,
 ): { weight: Float64Array; bias: Float64Array; x: Float64Array } | null {
   const weights = float64Weights(layer)
-  if (!weights) return null
-  let maxX = 0n
-  for (const v of x) {
-    const a = v < 0n ? -v : v
-    if (a > maxX) maxX = a
-  }
-  if (weights.maxBias + terms * weights.maxWeight * Number(maxX) >= FLOAT64_EXACT / 2) return null
+  if (!weights || !sumsExact(weights.maxWeight, weights.maxBias, x, terms)) return null
   return { weight: weights.weight, bias: weights.bias, x: Float64Array.from(x, Number) }
+}
+
+function maxAbs(values: readonly bigint[]): bigint {
+  let max = 0n
+  for (const v of values) {
+    const a = v < 0n ? -v : v
+    if (a > max) max = a
+  }
+  return max
+}
+
+function sumsExact(maxWeight: number, maxBias: number, x: readonly bigint[], terms: number): boolean {
+  return maxBias + terms * maxWeight * Number(maxAbs(x)) < FLOAT64_EXACT / 2
+}
+
+/**
+ * {@link exactInFloat64} for weights given as integers (a committed layer's
+ * private weights, known only per witness): the doubles when every sum of
+ * `terms` products plus a bias is exact, otherwise null.
+ */
+export function exactIntegersInFloat64(
+  weight: readonly bigint[],
+  bias: readonly bigint[],
+  x: readonly bigint[],
+  terms: number,
+): { weight: Float64Array; bias: Float64Array; x: Float64Array } | null {
+  const maxWeight = Number(maxAbs(weight))
+  const maxBias = Number(maxAbs(bias))
+  if (maxWeight >= FLOAT64_EXACT || maxBias >= FLOAT64_EXACT || !sumsExact(maxWeight, maxBias, x, terms)) return null
+  return { weight: Float64Array.from(weight, Number), bias: Float64Array.from(bias, Number), x: Float64Array.from(x, Number) }
 }
