@@ -63,8 +63,8 @@ function fieldValues(values: readonly string[] | undefined, what: string, length
  * @returns the signal values, to be put in wire order by a {@link WitnessPlan}.
  * @throws {RangeOverflowError} where the circuit has no witness for this input.
  */
-export function computeModelWitness(model: FixedPointModel, shape: CircuitShape, input: ModelWitnessInput, { capacity }: { /** The signal count, when known, so the store never regrows. */ capacity?: number } = {}): WitnessValues {
-  const main = createWitnessScope(capacity)
+export function computeModelWitness(model: FixedPointModel, shape: CircuitShape, input: ModelWitnessInput, options: Parameters<typeof createWitnessScope>[0] = {}): WitnessValues {
+  const main = createWitnessScope(options)
   const inputSize = model.input.shape.reduce((a, b) => a * b, 1)
   const outputSize = model.output.shape.reduce((a, b) => a * b, 1)
   const x = fieldValues(input.in, 'input', inputSize)
@@ -133,7 +133,7 @@ function weightCommitmentWitness(scope: WitnessScope, layout: WeightLayout, weig
         used = 0
       }
       const shifted = weights[v]! + (1n << BigInt(w - 1))
-      checkBits(shifted, w, `${scope.path}.bits[${b}…]`)
+      checkBits(shifted, w, () => `${scope.path}.bits[${b}…]`)
       bits.setBits(b, shifted, w)
       packed[packed.length - 1] = packed[packed.length - 1]! + (shifted << BigInt(used))
       used += w

@@ -40,7 +40,7 @@ export async function createModelWitness(
   let plan: WitnessPlan | undefined = symSha256 ? await readWitnessPlan(paths.witnessPlan, symSha256) : undefined
   return {
     async calculate(input) {
-      const values = computeModelWitness(artifacts.model, shape, input, plan ? { capacity: plan.positions } : {})
+      const values = computeModelWitness(artifacts.model, shape, input, plan ? { capacity: plan.positions, recording: false } : {})
       if (plan && plan.positions === values.size) return writeWtns(values, plan)
       const candidate = await planFromSym(paths.sym, symSha256, artifacts.manifest.circuit.wires, values)
       const wtns = writeWtns(values, candidate)

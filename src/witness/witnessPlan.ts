@@ -142,10 +142,14 @@ export function writeWtns(values: WitnessValues, plan: WitnessPlan): Uint8Array 
       words[at + 6] = p6
       words[at + 7] = p7
     } else {
+      // The store holds values in (−p, p).
       let big = Number.isNaN(v) ? values.big.get(positionOfWire[w]!)! : BigInt(v)
-      big %= FIELD_ORDER
       if (big < 0n) big += FIELD_ORDER
-      for (let k = 0; k < 4; k++) view.setBigUint64(HEADER_BYTES + w * 32 + k * 8, (big >> BigInt(64 * k)) & 0xffffffffffffffffn, true)
+      const offset = HEADER_BYTES + w * 32
+      view.setBigUint64(offset, BigInt.asUintN(64, big), true)
+      view.setBigUint64(offset + 8, BigInt.asUintN(64, big >> 64n), true)
+      view.setBigUint64(offset + 16, BigInt.asUintN(64, big >> 128n), true)
+      view.setBigUint64(offset + 24, big >> 192n, true)
     }
   }
   return bytes

@@ -24,6 +24,8 @@ export type SignalDeclaration = {
   base: number
 }
 
+import { FIELD_ORDER } from '../field/fieldElement.js'
+
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 const TWO32 = 4294967296
 
@@ -35,15 +37,18 @@ export class WitnessValues {
   readonly declarations: SignalDeclaration[] = []
   size = 0
 
-  constructor(capacity = 1024) {
-    this.small = new Float64Array(capacity)
+  /**
+   * @param recording Whether to record each declaration's name and shape (needed
+   *   to lay out a plan; a witness computed for a known plan skips the names).
+   */
+  constructor(capacity = 1024, readonly recording = true) {
+    this.small = new Float64Array(Math.max(capacity, 16))
   }
 
-  /** Reserves `count` positions for a declaration; returns the first. */
-  reserve(name: string, dims: readonly number[]): number {
-    const count = dims.reduce((a, b) => a * b, 1)
+  /** Reserves `count` positions for a declaration (`name` is only called when recording); returns the first. */
+  reserve(name: () => string, dims: readonly number[], count: number): number {
     const base = this.size
-    this.declarations.push({ name, dims, base })
+    if (this.recording) this.declarations.push({ name: name(), dims, base })
     this.size += count
     if (this.size > this.small.length) {
       let capacity = this.small.length * 2
@@ -59,6 +64,8 @@ export class WitnessValues {
     if (value >= -SAFE && value <= SAFE) {
       this.small[position] = Number(value)
     } else {
+      // Every mirror keeps values in (−p, p): the .wtns writer relies on it.
+      if (value >= FIELD_ORDER || value <= -FIELD_ORDER) throw new RangeError(`witness value ${value} is outside (−p, p) (a glassbox bug)`)
       this.small[position] = Number.NaN
       this.big.set(position, value)
     }
@@ -125,32 +132,53 @@ export class SignalArray {
   }
 }
 
-/** A component of the circuit (or `main`): where a template mirror declares its signals and subcomponents. */
+const NO_DIMS: readonly number[] = []
+
+/**
+ * A component of the circuit (or `main`): where a template mirror declares
+ * its signals and subcomponents. Its path string is only built when a
+ * declaration is recorded, so a witness for a known plan builds no names.
+ */
 export class WitnessScope {
+  #path: string | undefined
+
   constructor(
     readonly values: WitnessValues,
-    /** Its circom path, e.g. `main.inputHasher.plain`. */
-    readonly path: string,
+    private readonly parent: WitnessScope | undefined,
+    private readonly name: string,
+    private readonly index: readonly number[] = NO_DIMS,
   ) {}
 
+  /** Its circom path, e.g. `main.inputHasher.plain`. */
+  get path(): string {
+    this.#path ??= `${this.parent ? `${this.parent.path}.` : ''}${this.name}${this.index.map((i) => `[${i}]`).join('')}`
+    return this.#path
+  }
+
   /** Declares `signal name[d0][d1]…` (no dims: one signal). */
-  signals(name: string, dims: readonly number[] = []): SignalArray {
-    const base = this.values.reserve(`${this.path}.${name}`, dims)
-    return new SignalArray(this.values, base, dims.reduce((a, b) => a * b, 1))
+  signals(name: string, dims: readonly number[] = NO_DIMS): SignalArray {
+    let count = 1
+    for (const d of dims) count *= d
+    const base = this.values.reserve(() => `${this.path}.${name}`, dims, count)
+    return new SignalArray(this.values, base, count)
   }
 
   /** Declares and sets one signal. */
   signal(name: string, value: bigint): void {
-    this.signals(name).set(0, value)
+    this.values.set(this.values.reserve(() => `${this.path}.${name}`, NO_DIMS, 1), value)
   }
 
   /** The subcomponent `name` (`name[i][j]` with indices). */
   component(name: string, ...index: readonly number[]): WitnessScope {
-    return new WitnessScope(this.values, `${this.path}.${name}${index.map((i) => `[${i}]`).join('')}`)
+    return new WitnessScope(this.values, this, name, index)
   }
 }
 
-/** A fresh store with its root scope `main`; `capacity`, when known (a previous witness's size), saves regrowing it. */
-export function createWitnessScope(capacity?: number): WitnessScope {
-  return new WitnessScope(new WitnessValues(capacity), 'main')
+/**
+ * A fresh store with its root scope `main`.
+ * @param options.capacity The signal count, when known (a previous witness's), so the store never regrows.
+ * @param options.recording False when the plan is known: no names are built.
+ */
+export function createWitnessScope({ capacity, recording = true }: { capacity?: number; recording?: boolean } = {}): WitnessScope {
+  return new WitnessScope(new WitnessValues(capacity, recording), undefined, 'main')
 }

@@ -11,10 +11,10 @@ import { FIELD_ORDER, toField } from '../../field/fieldElement.js'
 import type { WitnessScope } from '../witnessScope.js'
 import { poseidonExWitness, poseidonWitness } from './poseidonWitness.js'
 
-/** Refuses a value outside [0, 2^n): the decomposition `path` has no witness. */
-export function checkBits(value: bigint, n: number, path: string): void {
+/** Refuses a value outside [0, 2^n): the decomposition at `where` (a path, or a function giving it) has no witness. */
+export function checkBits(value: bigint, n: number, where: string | (() => string)): void {
   if (value < 0n || value >= 1n << BigInt(n)) {
-    throw new RangeOverflowError(`${path}: ${value} does not fit ${n} bits, so the circuit has no witness for this input.`, {
+    throw new RangeOverflowError(`${typeof where === 'string' ? where : where()}: ${value} does not fit ${n} bits, so the circuit has no witness for this input.`, {
       details: 'A value left the range the model was compiled for; the integer evaluator refuses the same input.',
     })
   }
@@ -22,7 +22,7 @@ export function checkBits(value: bigint, n: number, path: string): void {
 
 /** `BitsOf(n)`: value, bits[n]. */
 export function bitsOfWitness(scope: WitnessScope, value: bigint, n: number): void {
-  checkBits(value, n, scope.path)
+  checkBits(value, n, () => scope.path)
   scope.signal('value', value)
   scope.signals('bits', [n]).setBits(0, value, n)
 }
