@@ -24,8 +24,7 @@ export type Prover = {
  * Builds a prover that holds the witness calculator and the proving key for
  * its whole life: keys are parsed once, not once per proof.
  *
- * The witness is native (circom's C++ program, when the build folder has it)
- * or wasm (`witness`). Concurrent `proveOne` calls overlap: the next input's
+ * The witness is glassbox's own (`native`, the default) or circom's wasm. Concurrent `proveOne` calls overlap: the next input's
  * witness is computed while the current proof runs, and proofs themselves
  * run one at a time.
  */
@@ -69,6 +68,7 @@ export async function createProver(
       const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo, { ...(weights ? { weights } : {}), salt, salted: artifacts.manifest.input.salted === true })
       const expected = evaluateFixed(artifacts.model, inputQ)
       const witness = await calculateWitness(witnessCalculator, signals, id)
+      const witnessKind = witnessCalculator.kind
       const { proof, publicSignals, waited } = await proveInTurn(witness)
       await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id, checkInputHash, salt })
       const record: ProofRecord = {
@@ -78,6 +78,7 @@ export async function createProver(
         publicSignals,
         proof,
         backend: backend.name,
+        witness: witnessKind,
         ms: Math.round(performance.now() - started - waited),
         vkeySha256,
         inputSha256: inputSha256(input, salt),

@@ -14,6 +14,8 @@ export type ProofRecord = {
   weightsCommitment?: string
   proof: Groth16Proof
   backend: string
+  /** The witness generator that made it: `native` (glassbox's own) or `wasm` (circom's). */
+  witness?: 'native' | 'wasm'
   /** Wall time of witness + proof for this input, in milliseconds. */
   ms: number
   /**
