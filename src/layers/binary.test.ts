@@ -20,6 +20,7 @@ import { binaryLayer, type FixedBinaryLayer } from './binary.js'
 import { expectPaddedCircuit, paddedModel } from './testing/paddedModel.js'
 import { twoTensorCircuit, twoTensorCost, twoTensorModel } from './testing/twoTensorModel.js'
 import type { FixedLayer } from './layerTable.js'
+import { describeLayerCircuit, drawInputs, seededIntegers, type LayerCase } from './testing/layerHarness.js'
 
 const B = 8
 const K = 3
@@ -30,6 +31,24 @@ const layerOf = (over: Partial<FixedBinaryLayer>): FixedBinaryLayer => ({
   kind: 'binary', name: 'join', op: 'add', inputs: ['a', 'b'], output: 'y', scale: 0, bits: B, shift: K, relu: false,
   aShape: [4], bShape: [4], outShape: [4], upshift: [0, 0], offset: String(1 << (K - 1)), ...over,
 })
+
+const harnessRandom = seededIntegers(23)
+const harnessCase = (title: string, over: Partial<FixedBinaryLayer>, constantInputs?: LayerCase['constantInputs']): LayerCase => {
+  const layer = layerOf(over)
+  const inputSizes = [layer.aShape, layer.bShape].map((shape) => shape.reduce((a, b) => a * b, 1))
+  const { accepted, rejected } = drawInputs(layer, inputSizes, { random: harnessRandom, bits: [B, B] })
+  if (!constantInputs) return { title, layer, inputSizes, inputs: accepted, rejected }
+  // Constant positions are zeros (the circuit wires them so); the evaluator must see the same values.
+  const inputs = accepted.map((xs) => xs.map((x, k) => x.map((v, i) => (constantInputs[k]?.[i] ? 0n : v))))
+  return { title, layer, inputSizes, inputs, constantInputs }
+}
+
+// The shared harness also proves glassbox's own witness (the kind's mirror) is circom's, wire for wire.
+describeLayerCircuit('binary as emitted (shared harness)', [
+  harnessCase('add, upshifted, same shapes', { aShape: [2, 3], bShape: [2, 3], outShape: [2, 3], upshift: [3, 0] }),
+  harnessCase('sub with ReLU, both operands broadcast', { op: 'sub', aShape: [2, 1, 3], bShape: [4, 1], outShape: [2, 4, 3], upshift: [0, 2], relu: true }),
+  harnessCase('mul, one operand broadcast, a constant-zero operand', { op: 'mul', aShape: [3], bShape: [2, 1], outShape: [2, 3] }, [[false, true, false], undefined]),
+])
 
 /** The bits an attacker writes for a claimed acc = q·2^k + r at output i of an inline rescale (`main.bits[i][t]`). */
 function claimedRescale(i: number, q: bigint, r: bigint, k: number, relu: boolean, mode: 'carry' | 'wrap'): Signals {

@@ -6,6 +6,7 @@ import { rescaleAll } from './parts/fixedArithmetic.js'
 import { describeRescale, rescaleConstraints, rescaleFor } from './parts/rescale.js'
 import { intString, layerBaseShape, rescaleShape, SCALE_LIMIT, size } from './parts/schemaParts.js'
 import { abs } from './parts/widthBounds.js'
+import { rescaleWitness } from './parts/rescaleWitness.js'
 
 /**
  * a ∘ b elementwise for two computed tensors (∘ = +, −, ·) with numpy
@@ -52,6 +53,24 @@ export function binaryIndices(layer: FixedBinaryLayer): [Int32Array, Int32Array]
 
 const sizeOfShape = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
 
+/** The operands each output reads (broadcasting resolved): what the template's `a` and `b` ports carry. */
+function operands(layer: FixedBinaryLayer, a: readonly bigint[], b: readonly bigint[]): [bigint[], bigint[]] {
+  const [ia, ib] = binaryIndices(layer)
+  return [Array.from(ia, (i) => a[i]!), Array.from(ib, (i) => b[i]!)]
+}
+
+/** The accumulators of AddRescale (a·2^upA ± b·2^upB + offset) or MulRescale (a·b + offset), over the broadcast operands. */
+function binaryAccumulators(layer: FixedBinaryLayer, a: readonly bigint[], b: readonly bigint[]): bigint[] {
+  const offset = BigInt(layer.offset)
+  const upA = BigInt(layer.upshift[0])
+  const upB = BigInt(layer.upshift[1])
+  return a.map((u, j) => {
+    const v = b[j]!
+    if (layer.op === 'mul') return u * v + offset
+    return (u << upA) + (layer.op === 'sub' ? -(v << upB) : v << upB) + offset
+  })
+}
+
 export const binaryLayer: LayerKind<FixedBinaryLayer, 'binary'> = {
   kind: 'binary',
   schema: binarySchema,
@@ -77,17 +96,17 @@ export const binaryLayer: LayerKind<FixedBinaryLayer, 'binary'> = {
   inputs: (layer) => layer.inputs,
   outputSize: (layer) => sizeOfShape(layer.outShape),
   evaluate(layer, [a, b]) {
-    const [ia, ib] = binaryIndices(layer)
-    const offset = BigInt(layer.offset)
-    const upA = BigInt(layer.upshift[0])
-    const upB = BigInt(layer.upshift[1])
-    const acc = Array.from(ia, (i, j) => {
-      const u = a![i]!
-      const v = b![ib[j]!]!
-      if (layer.op === 'mul') return u * v + offset
-      return (u << upA) + (layer.op === 'sub' ? -(v << upB) : v << upB) + offset
-    })
-    return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
+    return rescaleAll(binaryAccumulators(layer, ...operands(layer, a!, b!)), layer.shift, layer.bits, layer.relu, layer.name)
+  },
+  witness(layer, [a, b], scope, { component }) {
+    const c = scope.component(component)
+    const [pa, pb] = operands(layer, a!, b!)
+    c.signals('a', [pa.length]).fill(pa)
+    c.signals('b', [pb.length]).fill(pb)
+    const bits = c.signals('bits', [pa.length, layer.shift + layer.bits])
+    const out = binaryAccumulators(layer, pa, pb).map((acc, row) => rescaleWitness(bits, row, acc, layer, layer.name))
+    c.signals('out', [out.length]).fill(out)
+    return out
   },
   checkWidths(layer, context) {
     // The evaluator and the emitted wiring both index the operands by broadcasting: only shapes that broadcast to outShape mean one thing.

@@ -3,6 +3,7 @@ import { circomTemplate, emitComponent, instantiateTemplate } from './circomTemp
 import type { LayerKind } from './layerKind.js'
 import { intString, layerBaseShape, size } from './parts/schemaParts.js'
 import { fitsSigned, INCONSISTENT } from './parts/widthBounds.js'
+import { bitsRowWitness } from './parts/rescaleWitness.js'
 
 /** Clamp to [min, max] (ReLU6, Clip, Hardtanh), bounds at the tensor's scale. */
 export const clipSchema = z.object({
@@ -26,6 +27,17 @@ function quantizeBound(value: number, scale: number, bits: number): string | nul
   return String(Math.max(-limit, Math.min(limit - 1, Math.round(value * 2 ** scale))))
 }
 
+/** The bounds as BigInts, undefined where unbounded. */
+function bounds(layer: FixedClipLayer): { lo: bigint | undefined; hi: bigint | undefined } {
+  return { lo: layer.min === null ? undefined : BigInt(layer.min), hi: layer.max === null ? undefined : BigInt(layer.max) }
+}
+
+/** Clip's two stages for one value, as its template computes them: low = max(v, lo), then out = min(low, hi). */
+function clipOne(v: bigint, lo: bigint | undefined, hi: bigint | undefined): { low: bigint; out: bigint } {
+  const low = lo !== undefined && v < lo ? lo : v
+  return { low, out: hi !== undefined && low > hi ? hi : low }
+}
+
 export const clipLayer: LayerKind<FixedClipLayer, 'clip'> = {
   kind: 'clip',
   schema: clipSchema,
@@ -40,12 +52,30 @@ export const clipLayer: LayerKind<FixedClipLayer, 'clip'> = {
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
   evaluate(layer, [x]) {
-    const lo = layer.min === null ? undefined : BigInt(layer.min)
-    const hi = layer.max === null ? undefined : BigInt(layer.max)
-    return x!.map((v) => {
-      let y = lo !== undefined && v < lo ? lo : v
-      if (hi !== undefined && y > hi) y = hi
-      return y
+    const { lo, hi } = bounds(layer)
+    return x!.map((v) => clipOne(v, lo, hi).out)
+  },
+  witness(layer, [x], scope, { component }) {
+    const c = scope.component(component)
+    const { lo, hi } = bounds(layer)
+    const N = layer.bits + 1
+    const offset = 1n << BigInt(N - 1)
+    c.signals('in', [layer.size]).fill(x!)
+    const lobits = c.signals('lobits', [layer.size, N])
+    const hibits = c.signals('hibits', [layer.size, N])
+    const low = c.signals('low', [layer.size])
+    const out = c.signals('out', [layer.size])
+    const where = (side: string) => `layer "${layer.name}" ${side}`
+    return x!.map((v, i) => {
+      const y = clipOne(v, lo, hi)
+      // An absent bound's bits are wired to 0; a present one's are the (B + 1)-bit difference + 2^B.
+      if (lo !== undefined) bitsRowWitness(lobits, i, v - lo + offset, N, where('lobits'))
+      else lobits.setBits(i * N, 0n, N)
+      if (hi !== undefined) bitsRowWitness(hibits, i, hi - y.low + offset, N, where('hibits'))
+      else hibits.setBits(i * N, 0n, N)
+      low.set(i, y.low)
+      out.set(i, y.out)
+      return y.out
     })
   },
   checkWidths(layer, context) {

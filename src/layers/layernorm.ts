@@ -2,7 +2,9 @@ import { z } from 'zod'
 import { QuantizeError } from '../errors.js'
 import { circomTemplate, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind } from './layerKind.js'
-import { checkRange } from './parts/fixedArithmetic.js'
+import { asBigInts, checkRange } from './parts/fixedArithmetic.js'
+import { bitsRowWitness, rescaleWitness } from './parts/rescaleWitness.js'
+import type { WitnessScope } from '../witness/witnessScope.js'
 import { bits, intString, layerBaseShape, scale, shift, size } from './parts/schemaParts.js'
 
 /**
@@ -59,15 +61,54 @@ function maxVariance(groupSize: number, inputBits: number, eps: bigint): bigint 
   return n * n * n * (1n << BigInt(2 * inputBits)) + eps
 }
 
-/** The exact integer layer norm of one group, as LayerNormGroup computes it. */
-export function layerNormGroup(layer: Pick<FixedLayerNormLayer, 'eps' | 'sqrtScale' | 'gamma' | 'beta' | 'shift'>, x: readonly bigint[]): bigint[] {
+/**
+ * One group's values as LayerNormGroup computes them: c_i = N·x_i − Σx,
+ * v = Σc_i² + eps, ρ = ⌊2^K/√v⌋ (the largest ρ with ρ²·v ≤ 2^(2K), which the
+ * template finds bit by bit) and each accumulator gamma_i·c_i·ρ + beta_i.
+ */
+function layerNormParts(layer: Pick<FixedLayerNormLayer, 'eps' | 'sqrtScale' | 'gamma' | 'beta'>, x: readonly bigint[]): { c: bigint[]; v: bigint; rho: bigint; acc: bigint[] } {
   const n = BigInt(x.length)
   const total = x.reduce((a, b) => a + b, 0n)
   const c = x.map((v) => n * v - total)
   const v = c.reduce((a, b) => a + b * b, 0n) + BigInt(layer.eps)
   const rho = isqrt((1n << BigInt(2 * layer.sqrtScale)) / v)
+  const gamma = asBigInts(layer.gamma)
+  const beta = asBigInts(layer.beta)
+  return { c, v, rho, acc: c.map((ci, i) => gamma[i]! * ci * rho + beta[i]!) }
+}
+
+/** The exact integer layer norm of one group, as LayerNormGroup computes it. */
+export function layerNormGroup(layer: Pick<FixedLayerNormLayer, 'eps' | 'sqrtScale' | 'gamma' | 'beta' | 'shift'>, x: readonly bigint[]): bigint[] {
   const k = BigInt(layer.shift)
-  return c.map((ci, i) => (BigInt(layer.gamma[i]!) * ci * rho + BigInt(layer.beta[i]!)) >> k)
+  return layerNormParts(layer, x).acc.map((a) => a >> k)
+}
+
+/** The witness of one LayerNormGroup component (`scope`) on its N inputs; returns its outputs. */
+function layerNormGroupWitness(scope: WitnessScope, layer: FixedLayerNormLayer, x: readonly bigint[]): bigint[] {
+  const N = x.length
+  const WR = layer.rhoBits
+  const W = 2 * layer.sqrtScale + 1
+  const top = 1n << BigInt(2 * layer.sqrtScale)
+  const where = `layer "${layer.name}" ${scope.path}`
+  const { c, v, rho, acc } = layerNormParts(layer, x)
+  scope.signals('in', [N]).fill(x)
+  scope.signals('sq', [N]).fill(c.map((ci) => ci * ci))
+  scope.signal('rho', rho)
+  bitsRowWitness(scope.signals('rhobits', [WR]), 0, rho, WR, `${where}.rhobits`)
+  const rho2 = rho * rho
+  const low = rho2 * v
+  const step = (2n * rho + 1n) * v
+  scope.signal('rho2', rho2)
+  scope.signal('low', low)
+  scope.signal('step', step)
+  bitsRowWitness(scope.signals('lbits', [W]), 0, top - low, W, `${where}.lbits`)
+  bitsRowWitness(scope.signals('hbits', [W]), 0, low + step - top - 1n, W, `${where}.hbits`)
+  scope.signals('cr', [N]).fill(c.map((ci) => ci * rho))
+  const obits = scope.signals('obits', [N, layer.shift + layer.bits])
+  const rescale = { shift: layer.shift, bits: layer.bits, relu: false }
+  const out = acc.map((a, i) => rescaleWitness(obits, i, a, rescale, layer.name))
+  scope.signals('out', [N]).fill(out)
+  return out
 }
 
 export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
@@ -110,6 +151,13 @@ export const layerNormLayer: LayerKind<FixedLayerNormLayer, 'layernorm'> = {
     const y: bigint[] = []
     for (let g = 0; g < layer.groups; g++) y.push(...layerNormGroup(layer, x!.slice(g * layer.groupSize, (g + 1) * layer.groupSize)))
     checkRange(y, layer.bits, layer.name)
+    return y
+  },
+  witness(layer, [x], scope, { component }) {
+    const y: bigint[] = []
+    for (let g = 0; g < layer.groups; g++) {
+      y.push(...layerNormGroupWitness(scope.component(`${component}g${g}`), layer, x!.slice(g * layer.groupSize, (g + 1) * layer.groupSize)))
+    }
     return y
   },
   checkWidths(layer, context) {

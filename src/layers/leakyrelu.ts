@@ -4,6 +4,7 @@ import type { LayerKind } from './layerKind.js'
 import { rescaleAll } from './parts/fixedArithmetic.js'
 import { intString, layerBaseShape, shift, size } from './parts/schemaParts.js'
 import { abs } from './parts/widthBounds.js'
+import { bitsRowWitness, rescaleWitness } from './parts/rescaleWitness.js'
 
 /** Leaky ReLU: x for x ≥ 0, floor(alpha·x / 2^alphaShift) below. */
 export const leakyReluSchema = z.object({
@@ -23,6 +24,15 @@ export const leakyReluTemplate = circomTemplate('LeakyRelu', 'glassbox.circom', 
 /** The slope's fractional bits: 8 resolve every slope in common use (0.01, 0.1, 0.2) to within 0.2%. */
 const ALPHA_SHIFT = 8
 
+/** The negative branch's accumulators alpha·x (computed for every value, so range-checked for every value). */
+function negativeAccumulators(layer: FixedLeakyReluLayer, x: readonly bigint[]): bigint[] {
+  const alpha = BigInt(layer.alpha)
+  return x.map((v) => alpha * v)
+}
+
+/** The output: x where x ≥ 0, else the negative branch. */
+const select = (v: bigint, negative: bigint): bigint => (v >= 0n ? v : negative)
+
 export const leakyReluLayer: LayerKind<FixedLeakyReluLayer, 'leakyrelu'> = {
   kind: 'leakyrelu',
   schema: leakyReluSchema,
@@ -36,10 +46,24 @@ export const leakyReluLayer: LayerKind<FixedLeakyReluLayer, 'leakyrelu'> = {
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
   evaluate(layer, [x]) {
-    const alpha = BigInt(layer.alpha)
-    // The circuit computes the negative branch for every value, so it is range-checked for every value.
-    const negative = rescaleAll(x!.map((v) => alpha * v), layer.alphaShift, layer.bits, false, layer.name)
-    return x!.map((v, i) => (v >= 0n ? v : negative[i]!))
+    const negative = rescaleAll(negativeAccumulators(layer, x!), layer.alphaShift, layer.bits, false, layer.name)
+    return x!.map((v, i) => select(v, negative[i]!))
+  },
+  witness(layer, [x], scope, { component }) {
+    const c = scope.component(component)
+    const B = layer.bits
+    const offset = 1n << BigInt(B - 1)
+    c.signals('in', [layer.size]).fill(x!)
+    const sbits = c.signals('sbits', [layer.size, B])
+    const nbits = c.signals('nbits', [layer.size, layer.alphaShift + B])
+    const rescale = { shift: layer.alphaShift, bits: B, relu: false }
+    const acc = negativeAccumulators(layer, x!)
+    const out = x!.map((v, i) => {
+      bitsRowWitness(sbits, i, v + offset, B, `layer "${layer.name}" sbits`)
+      return select(v, rescaleWitness(nbits, i, acc[i]!, rescale, layer.name))
+    })
+    c.signals('out', [layer.size]).fill(out)
+    return out
   },
   checkWidths(layer, context) {
     context.sameAsInput()

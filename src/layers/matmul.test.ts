@@ -17,6 +17,7 @@ import { quantizeModel } from '../quantize/quantizeModel.js'
 import { matmulLayer, type FixedMatMulLayer } from './matmul.js'
 import { expectPaddedCircuit, paddedModel } from './testing/paddedModel.js'
 import { twoTensorCircuit, twoTensorCost, twoTensorModel } from './testing/twoTensorModel.js'
+import { describeLayerCircuit, drawInputs, seededIntegers, type LayerCase } from './testing/layerHarness.js'
 
 const B = 8
 const K = 2
@@ -27,6 +28,25 @@ const compile = (main: string, optimization: 1 | 2 = 2) => compileTestCircuit(`p
 const A = [[3n, -2n, 5n], [-7n, 1n, 0n]]
 const Bm = [[4n, -1n], [2n, 6n], [-3n, 3n]]
 const dot = (a: bigint[][], b: bigint[][], i: number, j: number) => a[i]!.reduce((s, v, l) => s + v * b[l]![j]!, 0n)
+
+const harnessRandom = seededIntegers(29)
+const harnessCase = (title: string, over: Partial<FixedMatMulLayer> & Pick<FixedMatMulLayer, 'aBatch' | 'bBatch' | 'batch' | 'm' | 'k' | 'n'>, constantInputs?: LayerCase['constantInputs']): LayerCase => {
+  const layer: FixedMatMulLayer = { kind: 'matmul', name: 'attn', inputs: ['a', 'b'], output: 'y', scale: 0, bits: B, shift: K, relu: false, offset: String(1 << (K - 1)), ...over }
+  const sizeOf = (batch: readonly number[], rows: number, cols: number) => batch.reduce((a, b) => a * b, 1) * rows * cols
+  const inputSizes = [sizeOf(layer.aBatch, layer.m, layer.k), sizeOf(layer.bBatch, layer.k, layer.n)]
+  const { accepted, rejected } = drawInputs(layer, inputSizes, { random: harnessRandom, bits: [B - 2, B - 2] })
+  if (!constantInputs) return { title, layer, inputSizes, inputs: accepted, rejected }
+  // Constant positions are zeros (the circuit wires them so); the evaluator must see the same values.
+  const inputs = accepted.map((xs) => xs.map((x, k) => x.map((v, i) => (constantInputs[k]?.[i] ? 0n : v))))
+  return { title, layer, inputSizes, inputs, constantInputs }
+}
+
+// The shared harness also proves glassbox's own witness (the kind's mirror) is circom's, wire for wire.
+describeLayerCircuit('matmul as emitted (shared harness)', [
+  harnessCase('batch [2] by a broadcast [1], 2×3·3×2, ReLU', { aBatch: [2], bBatch: [1], batch: [2], m: 2, k: 3, n: 2, relu: true }),
+  harnessCase('K = 1 (one placeholder product per output)', { aBatch: [], bBatch: [], batch: [], m: 3, k: 1, n: 2 }),
+  harnessCase('constant-zero operands', { aBatch: [], bBatch: [], batch: [], m: 2, k: 2, n: 2 }, [[true, false, false, false], [false, false, true, false]]),
+])
 
 describe.each([1, 2] as const)('MatMulRescale at --O%i', (O) => {
   describe.each([0, 1])('relu %i', (relu) => {

@@ -6,6 +6,8 @@ import { rescaleAll } from './parts/fixedArithmetic.js'
 import { describeRescale, rescaleFor } from './parts/rescale.js'
 import { intString, layerBaseShape, rescaleShape, size } from './parts/schemaParts.js'
 import { abs } from './parts/widthBounds.js'
+import { rescaleWitness } from './parts/rescaleWitness.js'
+import type { SignalArray } from '../witness/witnessScope.js'
 
 /**
  * The batched product of two computed tensors (attention's Q·Kᵀ and
@@ -43,6 +45,56 @@ export function matmulBatches(layer: FixedMatMulLayer): [Int32Array, Int32Array]
 // Dot products in float64 are exact while every partial sum stays below 2^53.
 const FLOAT64_EXACT = 2 ** 53
 
+/**
+ * Every output's accumulator, dot product + offset (float64 where exact, else
+ * BigInt). With `products`, also writes MatMulRescale's product signals of
+ * batch entry t: products[i][j][l] = a[i][l]·b[l][j] for l < k − 1 (the last
+ * product is the decomposition's own constraint).
+ */
+function matmulAccumulators(layer: FixedMatMulLayer, a: readonly bigint[], b: readonly bigint[], float64: boolean, products?: (t: number) => SignalArray): bigint[] {
+  const { m, k, n } = layer
+  const [ta, tb] = matmulBatches(layer)
+  const offset = BigInt(layer.offset)
+  const acc: bigint[] = new Array(ta.length * m * n)
+  let maxA = 0n
+  let maxB = 0n
+  for (const v of a) if (abs(v) > maxA) maxA = abs(v)
+  for (const v of b) if (abs(v) > maxB) maxB = abs(v)
+  const exact = float64 && Number(maxA) * Number(maxB) * k + Number(abs(offset)) < FLOAT64_EXACT / 2
+  const af = exact ? Float64Array.from(a, Number) : undefined
+  const bf = exact ? Float64Array.from(b, Number) : undefined
+  const stride = k > 1 ? k - 1 : 1
+  for (let t = 0; t < ta.length; t++) {
+    const a0 = ta[t]! * m * k
+    const b0 = tb[t]! * k * n
+    const sink = products?.(t)
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const at = (i * n + j) * stride
+        let dot: bigint
+        if (af && bf) {
+          let s = 0
+          for (let l = 0; l < k; l++) {
+            const p = af[a0 + i * k + l]! * bf[b0 + l * n + j]!
+            if (sink && l < k - 1) sink.setNumber(at + l, p)
+            s += p
+          }
+          dot = BigInt(s)
+        } else {
+          dot = 0n
+          for (let l = 0; l < k; l++) {
+            const p = a[a0 + i * k + l]! * b[b0 + l * n + j]!
+            if (sink && l < k - 1) sink.set(at + l, p)
+            dot += p
+          }
+        }
+        acc[(t * m + i) * n + j] = dot + offset
+      }
+    }
+  }
+  return acc
+}
+
 export const matmulLayer: LayerKind<FixedMatMulLayer, 'matmul'> = {
   kind: 'matmul',
   schema: matmulSchema,
@@ -63,37 +115,21 @@ export const matmulLayer: LayerKind<FixedMatMulLayer, 'matmul'> = {
   },
   inputs: (layer) => layer.inputs,
   outputSize: (layer) => sizeOfShape(layer.batch) * layer.m * layer.n,
-  evaluate(layer, [a, b], { float64 }) {
+  evaluate: (layer, [a, b], { float64 }) => rescaleAll(matmulAccumulators(layer, a!, b!, float64), layer.shift, layer.bits, layer.relu, layer.name),
+  witness(layer, [a, b], scope, { component }) {
     const { m, k, n } = layer
     const [ta, tb] = matmulBatches(layer)
-    const offset = BigInt(layer.offset)
-    const acc: bigint[] = new Array(ta.length * m * n)
-    let maxA = 0n
-    let maxB = 0n
-    for (const v of a!) if (abs(v) > maxA) maxA = abs(v)
-    for (const v of b!) if (abs(v) > maxB) maxB = abs(v)
-    const exact = float64 && Number(maxA) * Number(maxB) * k + Number(abs(offset)) < FLOAT64_EXACT / 2
-    const af = exact ? Float64Array.from(a!, Number) : undefined
-    const bf = exact ? Float64Array.from(b!, Number) : undefined
-    for (let t = 0; t < ta.length; t++) {
-      const a0 = ta[t]! * m * k
-      const b0 = tb[t]! * k * n
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          let dot: bigint
-          if (af && bf) {
-            let s = 0
-            for (let l = 0; l < k; l++) s += af[a0 + i * k + l]! * bf[b0 + l * n + j]!
-            dot = BigInt(s)
-          } else {
-            dot = 0n
-            for (let l = 0; l < k; l++) dot += a![a0 + i * k + l]! * b![b0 + l * n + j]!
-          }
-          acc[(t * m + i) * n + j] = dot + offset
-        }
-      }
-    }
-    return rescaleAll(acc, layer.shift, layer.bits, layer.relu, layer.name)
+    const entries = Array.from(ta, (_, t) => {
+      const c = scope.component(`${component}b${t}`)
+      c.signals('a', [m, k]).fill(a!.slice(ta[t]! * m * k, (ta[t]! + 1) * m * k))
+      c.signals('b', [k, n]).fill(b!.slice(tb[t]! * k * n, (tb[t]! + 1) * k * n))
+      // With K = 1 the template still declares one (never assigned, so 0) product per output.
+      return { c, products: c.signals('products', [m, n, k > 1 ? k - 1 : 1]), bits: c.signals('bits', [m, n, layer.shift + layer.bits]) }
+    })
+    const acc = matmulAccumulators(layer, a!, b!, true, (t) => entries[t]!.products)
+    const out = acc.map((value, at) => rescaleWitness(entries[Math.floor(at / (m * n))]!.bits, at % (m * n), value, layer, layer.name))
+    entries.forEach(({ c }, t) => c.signals('out', [m, n]).fill(out.slice(t * m * n, (t + 1) * m * n)))
+    return out
   },
   checkWidths(layer, context) {
     const joint = broadcastShapes(layer.aBatch, layer.bBatch)

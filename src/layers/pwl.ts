@@ -2,10 +2,11 @@ import { z } from 'zod'
 import { fitPiecewiseLinear, type PiecewiseOp } from '../quantize/piecewiseLinear.js'
 import { circomTemplate, emitComponent, instantiateTemplate } from './circomTemplate.js'
 import type { LayerKind, QuantizeContext } from './layerKind.js'
-import { rescaleAll } from './parts/fixedArithmetic.js'
+import { asBigInts, rescaleAll } from './parts/fixedArithmetic.js'
 import { describeRescale, rescaleConstraints } from './parts/rescale.js'
 import { bits, intString, layerBaseShape, shift, size } from './parts/schemaParts.js'
 import { abs, fitsSigned, INCONSISTENT } from './parts/widthBounds.js'
+import { bitsRowWitness, rescaleWitness } from './parts/rescaleWitness.js'
 
 /** A smooth activation (sigmoid, tanh, GELU, erf) as a sum of hinges: y·2^(scale+shift) = base + Σ_j hinge[j]·max(0, x − knot[j]). */
 export const piecewiseLinearSchema = z.object({
@@ -34,6 +35,16 @@ const fit = (op: PiecewiseOp, context: QuantizeContext) =>
     ...(op.kind === 'gelu' ? { outputScale: context.scaleFor(op.output, op.name) } : {}),
   })
 
+/** One value's hinges max(0, x − knot[j]) and its accumulator base + Σ_j hinge[j]·max(0, x − knot[j]), as the template computes them. */
+function hingeSum(layer: FixedPiecewiseLinearLayer, v: bigint): { hinge: bigint[]; acc: bigint } {
+  const knots = asBigInts(layer.knots)
+  const slopes = asBigInts(layer.hinges)
+  const hinge = knots.map((k) => (v > k ? v - k : 0n))
+  let acc = BigInt(layer.base)
+  hinge.forEach((h, j) => (acc += slopes[j]! * h))
+  return { hinge, acc }
+}
+
 export const piecewiseLinearLayer: LayerKind<FixedPiecewiseLinearLayer, 'sigmoid' | 'tanh' | 'gelu' | 'erf'> = {
   kind: 'pwl',
   schema: piecewiseLinearSchema,
@@ -41,17 +52,28 @@ export const piecewiseLinearLayer: LayerKind<FixedPiecewiseLinearLayer, 'sigmoid
   quantize: { sigmoid: fit, tanh: fit, gelu: fit, erf: fit },
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.size,
-  evaluate(layer, [x]) {
-    const knots = layer.knots.map(BigInt)
-    const hinges = layer.hinges.map(BigInt)
-    const acc = x!.map((v) => {
-      let a = BigInt(layer.base)
-      knots.forEach((k, j) => {
-        if (v > k) a += hinges[j]! * (v - k)
-      })
-      return a
+  evaluate: (layer, [x]) => rescaleAll(x!.map((v) => hingeSum(layer, v).acc), layer.shift, layer.bits, false, layer.name),
+  witness(layer, [x], scope, { component }) {
+    const c = scope.component(component)
+    const NK = layer.knots.length
+    const N = layer.inputBits + 1
+    const offset = 1n << BigInt(N - 1)
+    const knots = asBigInts(layer.knots)
+    c.signals('in', [layer.size]).fill(x!)
+    const hbits = c.signals('hbits', [layer.size, NK, N])
+    const hinge = c.signals('hinge', [layer.size, NK])
+    const rbits = c.signals('rbits', [layer.size, layer.shift + layer.bits])
+    const rescale = { shift: layer.shift, bits: layer.bits, relu: false }
+    const out = x!.map((v, i) => {
+      const row = hingeSum(layer, v)
+      for (let j = 0; j < NK; j++) {
+        bitsRowWitness(hbits, i * NK + j, v - knots[j]! + offset, N, `layer "${layer.name}" hbits`)
+        hinge.set(i * NK + j, row.hinge[j]!)
+      }
+      return rescaleWitness(rbits, i, row.acc, rescale, layer.name)
     })
-    return rescaleAll(acc, layer.shift, layer.bits, false, layer.name)
+    c.signals('out', [layer.size]).fill(out)
+    return out
   },
   checkWidths(layer, context) {
     const inputBits = context.inputBits[0]!

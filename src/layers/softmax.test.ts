@@ -32,10 +32,10 @@ const read = (t: CircuitTester, w: readonly bigint[], n: number) => Array.from({
 const randomValues = (random: (lo?: number, hi?: number) => number, n: number) => Array.from({ length: n }, () => BigInt(Math.floor(random(0, 1) * 256) - 128))
 
 const harnessRandom = seededIntegers(21)
-const harnessCase = (shape: { axisSize: number; inner?: number; outer?: number; s?: number }): LayerCase => {
+const harnessCase = (shape: { axisSize: number; inner?: number; outer?: number; s?: number }, boundaryConstraints?: LayerCase['boundaryConstraints']): LayerCase => {
   const layer = layerFor(shape)
   const size = layer.groups * layer.axisSize
-  return { title: JSON.stringify(shape), layer, inputSizes: [size], inputs: drawInputs(layer, [size], { random: harnessRandom, bits: [B] }).accepted }
+  return { title: JSON.stringify(shape), layer, inputSizes: [size], inputs: drawInputs(layer, [size], { random: harnessRandom, bits: [B] }).accepted, ...(boundaryConstraints ? { boundaryConstraints } : {}) }
 }
 
 describeLayerCircuit('softmax as emitted (shared harness)', [
@@ -43,6 +43,8 @@ describeLayerCircuit('softmax as emitted (shared harness)', [
   harnessCase({ axisSize: 4 }),
   // A fine input scale (2^11 for 8-bit values: scores under 0.06) puts every exp knot beyond the input range.
   harnessCase({ axisSize: 3, s: 11 }),
+  // Groups of one value: the constant 2^S, no component (--O2 drops the kind's assignments but must constrain each constant public output).
+  harnessCase({ axisSize: 1, outer: 3 }, { 1: 0, 2: 3 }),
 ])
 
 describe('softmax with no exp hinge', () => {

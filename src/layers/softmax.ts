@@ -4,6 +4,9 @@ import type { LayerKind } from './layerKind.js'
 import { evaluateExp, fitExp } from './parts/expPiecewiseLinear.js'
 import type { ExpFitInts } from './parts/expPiecewiseLinear.js'
 import { bits, intString, layerBaseShape, size } from './parts/schemaParts.js'
+import { bitsRowWitness } from './parts/rescaleWitness.js'
+import { FIELD_ORDER } from '../field/fieldElement.js'
+import type { WitnessScope } from '../witness/witnessScope.js'
 
 /**
  * Softmax along one axis, groups of `axisSize` values `inner` apart in the
@@ -42,19 +45,83 @@ function at(layer: Pick<FixedSoftmaxLayer, 'axisSize' | 'inner'>, g: number, k: 
   return (o * layer.axisSize + k) * layer.inner + i
 }
 
-/** The exact integer softmax of one group, as SoftmaxGroup computes it. */
 /** The layer's exp fit as integers (see `evaluateExp`). */
 function expFitOf(layer: Pick<FixedSoftmaxLayer, 'base' | 'slope0' | 'knots' | 'hinges'>): ExpFitInts {
   return { base: BigInt(layer.base), slope0: BigInt(layer.slope0), knots: layer.knots.map(BigInt), hinges: layer.hinges.map(BigInt) }
 }
 
-export function softmaxGroup(layer: Pick<FixedSoftmaxLayer, 'base' | 'slope0' | 'knots' | 'hinges' | 'scale'>, x: readonly bigint[]): bigint[] {
-  const fit = expFitOf(layer)
+/** One group's values as SoftmaxGroup computes them: the max m, each d = m − x and e = E(d), their sum, and y = ⌊e·2^S / Σe⌋. */
+function softmaxParts(fit: ExpFitInts, scale: number, x: readonly bigint[]): { m: bigint; d: bigint[]; e: bigint[]; sum: bigint; y: bigint[] } {
+  // The first maximum, as the template's strict comparison picks it (any maximum gives the same m).
   const m = x.reduce((a, b) => (b > a ? b : a))
-  const e = x.map((v) => evaluateExp(fit, m - v))
+  const d = x.map((v) => m - v)
+  const e = d.map((v) => evaluateExp(fit, v))
   const sum = e.reduce((a, b) => a + b, 0n)
-  const s = BigInt(layer.scale)
-  return e.map((v) => (v << s) / sum)
+  const s = BigInt(scale)
+  return { m, d, e, sum, y: e.map((v) => (v << s) / sum) }
+}
+
+/** The exact integer softmax of one group, as SoftmaxGroup computes it. */
+export function softmaxGroup(layer: Pick<FixedSoftmaxLayer, 'base' | 'slope0' | 'knots' | 'hinges' | 'scale'>, x: readonly bigint[]): bigint[] {
+  return softmaxParts(expFitOf(layer), layer.scale, x).y
+}
+
+/** The positions of group g's values in the flattened tensor. */
+function groupPositions(layer: FixedSoftmaxLayer, g: number): number[] {
+  return Array.from({ length: layer.axisSize }, (_, k) => at(layer, g, k))
+}
+
+/** The witness of one SoftmaxGroup component (`scope`) on its N inputs; returns its outputs. */
+function softmaxGroupWitness(scope: WitnessScope, layer: FixedSoftmaxLayer, fit: ExpFitInts, x: readonly bigint[]): bigint[] {
+  const N = x.length
+  const B = layer.inputBits
+  const S = layer.scale
+  const R = layer.sumBits
+  // With NK = 0 the template keeps one hinge per value, wired to 0.
+  const NK = fit.knots.length
+  const slots = NK > 0 ? NK : 1
+  const where = `layer "${layer.name}" ${scope.path}`
+  const { m, d, e, sum, y } = softmaxParts(fit, S, x)
+  scope.signals('in', [N]).fill(x)
+  scope.signal('m', m)
+  const dbits = scope.signals('dbits', [N, B])
+  const prod = scope.signals('prod', [N])
+  const hbits = scope.signals('hbits', [N, slots, B + 1])
+  const hinge = scope.signals('hinge', [N, slots])
+  const t = scope.signals('t', [N])
+  const ybits = scope.signals('ybits', [N, S + 1])
+  const rbits = scope.signals('rbits', [N, R])
+  const gbits = scope.signals('gbits', [N, R])
+  const offset = 1n << BigInt(B)
+  let product = 1n
+  for (let i = 0; i < N; i++) {
+    bitsRowWitness(dbits, i, d[i]!, B, `${where}.dbits`)
+    // prod[i] = d[0]·…·d[i] in the field: 0 from the max on, so it proves m is one of the values.
+    product = (product * d[i]!) % FIELD_ORDER
+    prod.set(i, product)
+    for (let j = 0; j < slots; j++) {
+      const row = i * slots + j
+      if (NK === 0) {
+        hbits.setBits(row * (B + 1), 0n, B + 1)
+        hinge.setNumber(row, 0)
+        continue
+      }
+      const c = d[i]! - fit.knots[j]!
+      bitsRowWitness(hbits, row, c + offset, B + 1, `${where}.hbits`)
+      hinge.set(row, c > 0n ? c : 0n)
+    }
+  }
+  const shifted = e.map((v) => v << BigInt(S))
+  for (let i = 0; i < N; i++) {
+    const ti = y[i]! * sum
+    const r = shifted[i]! - ti
+    t.set(i, ti)
+    bitsRowWitness(ybits, i, y[i]!, S + 1, `${where}.ybits`)
+    bitsRowWitness(rbits, i, r, R, `${where}.rbits`)
+    bitsRowWitness(gbits, i, sum - 1n - r, R, `${where}.gbits`)
+  }
+  scope.signals('out', [N]).fill(y)
+  return y
 }
 
 export const softmaxLayer: LayerKind<FixedSoftmaxLayer, 'softmax'> = {
@@ -78,10 +145,22 @@ export const softmaxLayer: LayerKind<FixedSoftmaxLayer, 'softmax'> = {
   inputs: (layer) => [layer.input],
   outputSize: (layer) => layer.groups * layer.axisSize,
   evaluate(layer, [x]) {
+    const fit = expFitOf(layer)
     const y: bigint[] = new Array(x!.length)
     for (let g = 0; g < layer.groups; g++) {
-      const positions = Array.from({ length: layer.axisSize }, (_, k) => at(layer, g, k))
-      softmaxGroup(layer, positions.map((p) => x![p]!)).forEach((v, k) => (y[positions[k]!] = v))
+      const positions = groupPositions(layer, g)
+      softmaxParts(fit, layer.scale, positions.map((p) => x![p]!)).y.forEach((v, k) => (y[positions[k]!] = v))
+    }
+    return y
+  },
+  witness(layer, [x], scope, { component }) {
+    // A group of one value is the constant 2^S: no component, nothing to declare.
+    if (layer.axisSize === 1) return x!.map(() => 1n << BigInt(layer.scale))
+    const fit = expFitOf(layer)
+    const y: bigint[] = new Array(x!.length)
+    for (let g = 0; g < layer.groups; g++) {
+      const positions = groupPositions(layer, g)
+      softmaxGroupWitness(scope.component(`${component}g${g}`), layer, fit, positions.map((p) => x![p]!)).forEach((v, k) => (y[positions[k]!] = v))
     }
     return y
   },

@@ -1,6 +1,7 @@
 import { RangeOverflowError } from '../../errors.js'
 import type { SignalArray, WitnessScope } from '../../witness/witnessScope.js'
 import type { Rescaled } from './rescale.js'
+import { checkBits } from '../../witness/templates/glassboxTemplates.js'
 
 /**
  * The witness of one inline rescale (the `bits[row][0 … k+B)` rows of
@@ -33,4 +34,15 @@ export function rescaleRowsWitness(scope: WitnessScope, layer: Rescaled & { name
   const out = acc.map((a, row) => rescaleWitness(bits, row, a, layer, layer.name))
   scope.signals('out', [out.length]).fill(out)
   return out
+}
+
+/**
+ * One inline decomposition (a `bits[row][0 … n)` row some template writes with
+ * `<-- (value >> b) & 1`): checks 0 ≤ value < 2^n and writes its n bits at
+ * row `row` of `bits`.
+ * @throws {RangeOverflowError} when the value does not fit (the circuit has no witness), naming `where[row]`.
+ */
+export function bitsRowWitness(bits: SignalArray, row: number, value: bigint, n: number, where: string): void {
+  checkBits(value, n, `${where}[${row}]`)
+  bits.setBits(row * n, value, n)
 }
