@@ -20,12 +20,17 @@
  *    IR op it quantizes, in `opLayerKinds`: the compiler then refuses a table
  *    that misses a kind or an op.
  * 4. With weights (a multiplier and an addend array a fine-tune changes):
- *    `weights`, the committed template, and the kind's entry in the weight-set
- *    file schema (src/weights/weightSetFile.ts).
+ *    `weights`, the committed template (and its witness mirror
+ *    `witnessCommitted`), and the kind's entry in the weight-set file schema
+ *    (src/weights/weightSetFile.ts).
+ * 4b. `witness`: the mirror of what `emit` writes, for glassbox's own witness
+ *    generator (src/witness/): every signal under circom's name, with circom's
+ *    values; share the computation with `evaluate` rather than copy it.
  * 5. `src/layers/<kind>.test.ts` with the harness of src/layers/testing/
  *    (`describeLayerCircuit`): pass, fail, forged witness, constraint count at
- *    O1 and O2 against the compiled R1CS, evaluator = circuit on random small
- *    shapes; and a fixture using it in layerRegression.test.ts.
+ *    O1 and O2 against the compiled R1CS, evaluator = circuit and mirror =
+ *    circom's witness (wire for wire) on random small shapes; and a fixture
+ *    using it in layerRegression.test.ts.
  */
 import type { z } from 'zod'
 import type { Op, Shape } from '../model/ir.js'
