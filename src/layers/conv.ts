@@ -96,8 +96,9 @@ export const convLayer: LayerKind<FixedConvLayer, 'conv'> = {
   outputShape: (layer) => layer.pool?.outShape ?? layer.convShape,
   evaluate: (layer, [x], { float64 }) => evaluateConv(layer, x!, float64),
   witness(layer, [x], scope, { component }) {
-    const channels = channelComponents(layer, x!, scope, component)
-    return poolRescaleWitness(layer, channels, convAccumulators(layer, constantOperands(layer, x!, true)))
+    const operands = constantOperands(layer, x!, true)
+    const channels = channelComponents(layer, operands, scope, component)
+    return poolRescaleWitness(layer, channels, convAccumulators(layer, operands))
   },
   checkWidths(layer, context) {
     checkLinearWidths(layer, { multipliers: layer.weight, addends: layer.bias, perRow: layer.weight.length / layer.bias.length }, context, layer.pool ? { comparison: 'the fused max pool\'s comparison' } : {})
@@ -169,14 +170,14 @@ export const convLayer: LayerKind<FixedConvLayer, 'conv'> = {
       const weight = field('weight')
       const bias = field('bias')
       const macs = convLayer.weights!.multiplyAccumulates(layer) / layer.convShape[0]
-      const channels = channelComponents(layer, x!, scope, component)
+      const exact = exactIntegersInFloat64(weight, bias, x!, weightsPerChannel)
+      const operands: ConvOperands = exact ? { float64: true, ...exact } : { float64: false, weight, bias, x: x! }
+      const channels = channelComponents(layer, operands, scope, component)
       const products = channels.map((c, m) => {
         c.signals('wk', [weightsPerChannel]).fill(weight.slice(m * weightsPerChannel, (m + 1) * weightsPerChannel))
         c.signal('bias', bias[m]!)
         return c.signals('prod', [macs])
       })
-      const exact = exactIntegersInFloat64(weight, bias, x!, weightsPerChannel)
-      const operands: ConvOperands = exact ? { float64: true, ...exact } : { float64: false, weight, bias, x: x! }
       return poolRescaleWitness(layer, channels, convAccumulators(layer, operands, products))
     },
   },
@@ -295,13 +296,21 @@ function evaluateConv(layer: FixedConvLayer, x: readonly bigint[], float64: bool
   return rescaleAll(pooled, layer.shift, layer.bits, layer.relu, layer.name)
 }
 
-/** The components `<component>c<m>` of every output channel, each with its `in` (its group's input channels) declared and set. */
-function channelComponents(layer: FixedConvLayer, x: readonly bigint[], scope: WitnessScope, component: string): WitnessScope[] {
+/**
+ * The components `<component>c<m>` of every output channel, each with its `in`
+ * (its group's input channels) declared and set: copied from the operands'
+ * doubles when the accumulation runs on float64 (every channel of a group
+ * reads the same inputs, so this copy is much of the witness's work).
+ */
+function channelComponents(layer: FixedConvLayer, operands: ConvOperands, scope: WitnessScope, component: string): WitnessScope[] {
   const { perIn, perOut, inputChannelSize } = convChannelGeometry(layer)
+  const count = perIn * inputChannelSize
   return Array.from({ length: layer.convShape[0] }, (_, m) => {
     const c = scope.component(`${component}c${m}`)
-    const first = Math.floor(m / perOut) * perIn * inputChannelSize
-    c.signals('in', [perIn * inputChannelSize]).fill(x.slice(first, first + perIn * inputChannelSize))
+    const first = Math.floor(m / perOut) * count
+    const inputs = c.signals('in', [count])
+    if (operands.float64) inputs.fillNumbers(operands.x.subarray(first, first + count))
+    else inputs.fill(operands.x.slice(first, first + count))
     return c
   })
 }

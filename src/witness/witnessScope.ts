@@ -109,6 +109,11 @@ export class SignalArray {
     for (let i = 0; i < values.length; i++) this.values.set(this.base + i, values[i]!)
   }
 
+  /** Copies values known to be safe integers in from index 0 (one typed-array copy: the fast {@link fill}). */
+  fillNumbers(values: ArrayLike<number>): void {
+    this.values.small.set(values, this.base)
+  }
+
   /**
    * Writes the n low bits of a non-negative value (< 2^n, the caller's range
    * check) into indices `from … from + n − 1`, lowest first: circom's

@@ -47,7 +47,7 @@ export function windowMaxWitness({ cbits, best, window, n }: WindowMaxSignals, p
   return m
 }
 
-/** Pins a 1-position window's comparison row to zero (`best[p][0] <== 0`, `cbits[p][0][b] <== 0`). */
+/** Pins the one comparison row of output p to zero (`best[p][0] <== 0`, `cbits[p][0][b] <== 0`), as the templates do when a window has a single position (NCMP = 1). */
 export function zeroComparisons({ cbits, best, n }: WindowMaxSignals, p: number): void {
   best.setNumber(p, 0)
   for (let b = 0; b < n; b++) cbits.setNumber(p * n + b, 0)
