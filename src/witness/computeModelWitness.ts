@@ -18,7 +18,7 @@ import {
   packWordWitness,
   saltedInputHashWitness,
 } from './templates/glassboxTemplates.js'
-import type { WitnessScope, WitnessValues } from './witnessScope.js'
+import type { WitnessScope, WitnessSnapshot, WitnessValues } from './witnessScope.js'
 import { createWitnessScope } from './witnessScope.js'
 
 /** The choices `emitCircom` made for a build (read back from its manifest), which fix the main template's signals. */
@@ -111,9 +111,26 @@ export function computeModelWitness(model: FixedPointModel, shape: CircuitShape,
     const hasher = main.component('inputHasher')
     main.signal('inputHash', shape.salted ? saltedInputHashWitness(hasher, x, salt, model.input.bits) : packedInputHashWitness(hasher, x, model.input.bits))
   }
-  if (shape.layout) main.signal('weightsCommitment', weightCommitmentWitness(main.component('weightCheck'), shape.layout, weights!))
+  if (shape.layout) main.signal('weightsCommitment', committedWeightsWitness(main, shape.layout, input.weights!, weights!))
   bindProverWitness(main.component('bindProver'), prover)
   return main.values
+}
+
+// The weight commitment's signals depend on the weight set only, which every inference of a
+// prover shares (one `weights` array): its thousands of Poseidon values are computed once.
+const commitments = new WeakMap<readonly string[], { snapshot: WitnessSnapshot; hash: bigint }>()
+
+function committedWeightsWitness(main: WitnessScope, layout: WeightLayout, signals: readonly string[], weights: readonly bigint[]): bigint {
+  const values = main.values
+  const cached = commitments.get(signals)
+  if (cached && !values.recording) {
+    values.replay(cached.snapshot)
+    return cached.hash
+  }
+  const start = values.size
+  const hash = weightCommitmentWitness(main.component('weightCheck'), layout, weights)
+  commitments.set(signals, { snapshot: values.snapshot(start, values.size), hash })
+  return hash
 }
 
 /** `WeightCommitment(N, S, COUNT, WIDTH)` (circuits/committed.circom): every weight range-checked and packed, the packed elements Poseidon-chained. */

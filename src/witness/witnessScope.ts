@@ -71,6 +71,24 @@ export class WitnessValues {
     }
   }
 
+  /** The values of positions `start … end − 1`, to be put back by {@link replay} in a later witness. */
+  snapshot(start: number, end: number): WitnessSnapshot {
+    const big: [number, bigint][] = []
+    for (const [position, value] of this.big) if (position >= start && position < end) big.push([position - start, value])
+    return { small: this.small.slice(start, end), big }
+  }
+
+  /**
+   * Appends a snapshot's values as the next positions, with no declarations:
+   * for a part of the circuit whose values do not depend on the input (the
+   * weight commitment), when no plan is being laid out.
+   */
+  replay(snapshot: WitnessSnapshot): void {
+    const start = this.reserve(() => '', NO_DIMS, snapshot.small.length)
+    this.small.set(snapshot.small, start)
+    for (const [offset, value] of snapshot.big) this.big.set(start + offset, value)
+  }
+
   /** The value at a position, as a signed integer (not reduced mod p). */
   get(position: number): bigint {
     const v = this.small[position]!
@@ -82,6 +100,9 @@ export class WitnessValues {
     return this.small[position]!
   }
 }
+
+/** A run of positions' values (see {@link WitnessValues.snapshot}). */
+export type WitnessSnapshot = { small: Float64Array; big: readonly [number, bigint][] }
 
 /** A declared signal array: positions `base … base + size − 1`, row-major like circom's indices. */
 export class SignalArray {
