@@ -334,7 +334,7 @@ function poolRescaleWitness(layer: FixedConvLayer, channels: readonly WitnessSco
   const out: bigint[] = new Array(channels.length * channelSize)
   const rescale = (m: number, p: number, value: bigint) => {
     const { out: o, rbits } = signals[m]!
-    const q = rescaleWitness(rbits, p, value, layer, `${layer.name} (output channel ${m})`)
+    const q = rescaleWitness(rbits, p, value, layer, () => `${layer.name} (output channel ${m})`)
     o.set(p, q)
     out[m * channelSize + p] = q
   }
@@ -350,7 +350,7 @@ function poolRescaleWitness(layer: FixedConvLayer, channels: readonly WitnessSco
   checkPooledAccumulators(layer, acc)
   forEachWindow({ ...layer.pool, inShape: layer.convShape }, (positions, m, y, x) => {
     const p = y * pool.POW + x
-    const max = windowMaxWitness(signals[m]!.comparisons, p, acc, positions, `${layer.name} (output channel ${m}, pool window)`)
+    const max = windowMaxWitness(signals[m]!.comparisons, p, acc, positions, () => `${layer.name} (output channel ${m}, pool window)`)
     rescale(m, p, max)
   })
   return out

@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises'
+import { buildPaths } from '../artifacts/buildPaths.js'
 import { encodePublicSignals } from '../artifacts/encodePublicSignals.js'
+import { createGroth16Verifier } from '../snark/createGroth16Verifier.js'
+import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
 import { fromField } from '../field/fieldElement.js'
 import { hashInput } from '../field/hashInput.js'
 import { ArtifactError, ProveError } from '../errors.js'
@@ -53,6 +57,13 @@ export async function createProver(
   // A committed-weights circuit takes the weight set as private input: the same for every inference.
   const weights = artifacts.manifest.weights.visibility === 'committed' ? weightSignals(artifacts.model) : undefined
   let proving: Promise<unknown> = Promise.resolve()
+  let witnessChecked = false
+  // circom's wasm witness, for the one retry of a proof that failed from glassbox's (built when first needed).
+  let wasmCalculator: Promise<WitnessCalculator> | undefined
+  const wasmWitness = async (input: Record<string, unknown>) => {
+    wasmCalculator ??= createWitnessCalculator(artifacts, { prefer: 'wasm' })
+    return (await wasmCalculator).calculate(input)
+  }
   // Resolves with the proof and how long it waited for the proof before it (not counted in `ms`).
   const proveInTurn = (wtns: Uint8Array) => {
     const queued = performance.now()
@@ -67,9 +78,25 @@ export async function createProver(
       const salt = saltText === undefined ? undefined : BigInt(saltText)
       const { inputQ, signals } = circuitInput(artifacts.model, input, boundTo, { ...(weights ? { weights } : {}), salt, salted: artifacts.manifest.input.salted === true })
       const expected = evaluateFixed(artifacts.model, inputQ)
-      const witness = await calculateWitness(witnessCalculator, signals, id)
-      const witnessKind = witnessCalculator.kind
-      const { proof, publicSignals, waited } = await proveInTurn(witness)
+      let witness = await calculateWitness(witnessCalculator, signals, id)
+      let witnessKind = witnessCalculator.kind
+      let proved: Awaited<ReturnType<typeof proveInTurn>>
+      try {
+        proved = await proveInTurn(witness)
+        // A backend that does not check its proofs gets glassbox's witness checked once per prover.
+        if (witnessKind === 'native' && !backend.checksProofs && !witnessChecked) {
+          if (!(await verifyOnce(artifacts, proved))) throw new ProveError(`The proof of "${id}" from glassbox's witness does not verify.`)
+        }
+      } catch (error) {
+        if (witnessKind !== 'native' || !(error instanceof ProveError)) throw error
+        // A proof that fails from glassbox's witness is retried from circom's: if that one passes, the mirror is wrong.
+        witness = await calculateWitness({ calculate: (input) => wasmWitness(input) }, signals, id)
+        proved = await proveInTurn(witness)
+        witnessCalculator.distrust(`the proof of "${id}" from glassbox's witness failed (${error.shortMessage}) where circom's wasm witness proved; this is a glassbox bug, please report it with the model`)
+        witnessKind = 'wasm'
+      }
+      witnessChecked = true
+      const { proof, publicSignals, waited } = proved
       await checkPublicSignals(artifacts, publicSignals, { outputQ: expected.outputQ, argmax: expected.argmax, inputQ, prover: signals.prover, id, checkInputHash, salt })
       const record: ProofRecord = {
         id,
@@ -95,7 +122,18 @@ export async function createProver(
   }
 }
 
-async function calculateWitness(calculator: WitnessCalculator, signals: object, id: string): Promise<Uint8Array> {
+/** Checks one proof with the verification key (the native verifier when the addon loads, else snarkjs). */
+async function verifyOnce(artifacts: ProvingArtifacts, { proof, publicSignals }: { proof: Groth16Proof; publicSignals: string[] }): Promise<boolean> {
+  const verificationKey: unknown = JSON.parse(await readFile(buildPaths(artifacts.buildDir).verificationKey, 'utf8'))
+  const verifier = createGroth16Verifier({ verificationKey })
+  try {
+    return await verifier.verify(proof, publicSignals)
+  } finally {
+    await verifier.close()
+  }
+}
+
+async function calculateWitness(calculator: Pick<WitnessCalculator, 'calculate'>, signals: object, id: string): Promise<Uint8Array> {
   try {
     return await calculator.calculate(signals as Record<string, unknown>)
   } catch (cause) {

@@ -46,6 +46,7 @@ export function nativeBackend({ addon, threads = 1, zkeySha256 }: NativeBackendO
   }
   return {
     name: 'native',
+    checksProofs: true,
     loadKey: (zkey) => load((next) => next.loadKey(zkey, zkeySha256 ?? null)),
     // An addon built before loadKeyFile existed takes the bytes, checked against the same hash.
     loadKeyFile: (path, sha256) => load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path),

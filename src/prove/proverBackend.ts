@@ -7,6 +7,8 @@ import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
  */
 export type ProverBackend = {
   readonly name: 'snarkjs' | 'native'
+  /** Whether `prove` checks each proof against the verification key itself (and throws ProveError for one that fails). */
+  readonly checksProofs: boolean
   /** Parses/keeps the proving key once; later proofs reuse it. */
   loadKey(zkey: Uint8Array): Promise<void>
   /**

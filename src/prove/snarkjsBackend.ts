@@ -15,6 +15,7 @@ export function snarkjsBackend({ singleThread = false }: SnarkjsBackendOptions =
   let zkey: Uint8Array | undefined
   return {
     name: 'snarkjs',
+    checksProofs: false,
     async loadKey(bytes) {
       zkey = bytes
       if (singleThread) await pinSingleThreadCurve()

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import type { Manifest } from '../artifacts/manifest.js'
 import { sha256File } from '../artifacts/sha256File.js'
-import { ArtifactError } from '../errors.js'
+import { ArtifactError, InputError, RangeOverflowError } from '../errors.js'
 import type { FixedPointModel } from '../quantize/fixedPointModel.js'
 import type { CircuitShape, ModelWitnessInput } from './computeModelWitness.js'
 import { circuitShapeOf, computeModelWitness } from './computeModelWitness.js'
@@ -13,6 +13,13 @@ import { readWitnessPlan, writeWitnessPlan } from './witnessPlanFile.js'
 export type ModelWitness = {
   /** The `.wtns` bytes of one input, byte for byte what circom's witness calculator writes. */
   calculate(input: ModelWitnessInput): Promise<Uint8Array>
+  /**
+   * Computes the input's witness both ways and requires the same bytes; on a
+   * difference the folder's plan becomes a refusal (every later process uses
+   * wasm) and this throws.
+   * @throws {WitnessLayoutMismatch} when they differ.
+   */
+  checkAgainstWasm(input: ModelWitnessInput): Promise<void>
 }
 
 /**
@@ -21,36 +28,68 @@ export type ModelWitness = {
  * order by the folder's plan (`witness.plan`, written by compile).
  *
  * A plan is only ever saved after it proved itself: a folder without a
- * current one (an older build, or a glassbox whose mirrors changed) builds it
- * from its `circuit.sym` (checked against the manifest) at the first input,
+ * current one (an older build, or another glassbox version) lays it out from
+ * its `circuit.sym` (checked against the manifest) at the first input,
  * computes that input's witness with circom's wasm as well, and keeps the plan
  * (saving it for the next process, when the folder is writable) only if the
- * two are byte for byte the same.
+ * two are byte for byte the same; if they differ, it saves a refusal instead.
  *
- * @throws {ArtifactError} (from `calculate`) when the plan must be built and circuit.sym is missing or not the manifest's.
- * @throws {WitnessLayoutMismatch} (from `calculate`) when the mirror and the circuit disagree (a glassbox bug: callers fall back to wasm).
+ * @throws {ArtifactError} (from `calculate`) when the plan must be laid out and circuit.sym is missing or not the manifest's.
+ * @throws {WitnessLayoutMismatch} (from `calculate`) when the mirror and the circuit disagree, now or when the plan was laid out (a glassbox bug: callers fall back to wasm).
  */
 export async function createModelWitness(
   artifacts: { buildDir: string; manifest: Manifest; model: FixedPointModel },
-  { wasmWitness }: { /** circom's witness of the same input, to check a plan built here against. */ wasmWitness: (input: ModelWitnessInput) => Promise<Uint8Array> },
+  { wasmWitness }: { /** circom's witness of the same input, to check a plan laid out here against. */ wasmWitness: (input: ModelWitnessInput) => Promise<Uint8Array> },
 ): Promise<ModelWitness> {
   const paths = buildPaths(artifacts.buildDir)
   const symSha256 = artifacts.manifest.artifacts['sym']
   const shape: CircuitShape = circuitShapeOf(artifacts.manifest, artifacts.model)
-  let plan: WitnessPlan | undefined = symSha256 ? await readWitnessPlan(paths.witnessPlan, symSha256) : undefined
+  const saved = symSha256 ? await readWitnessPlan(paths.witnessPlan, symSha256) : undefined
+  let plan: WitnessPlan | undefined = saved && 'plan' in saved ? saved.plan : undefined
+  let refused: string | undefined = saved && 'refused' in saved ? saved.refused : undefined
+
+  const refuse = async (reason: string): Promise<never> => {
+    refused = reason
+    plan = undefined
+    if (symSha256) await writeWitnessPlan(paths.witnessPlan, { refused: reason }, symSha256).catch(() => undefined)
+    throw new WitnessLayoutMismatch(reason)
+  }
+  const compare = async (wtns: Uint8Array, input: ModelWitnessInput): Promise<void> => {
+    const reference = await wasmWitness(input)
+    if (!Buffer.from(wtns.buffer, wtns.byteOffset, wtns.byteLength).equals(Buffer.from(reference.buffer, reference.byteOffset, reference.byteLength))) {
+      await refuse(`glassbox's witness differs from circom's (${describeDifference(wtns, reference)})`)
+    }
+  }
+  const calculate = async (input: ModelWitnessInput): Promise<Uint8Array> => {
+    try {
+      return await calculateOrThrow(input)
+    } catch (error) {
+      // The input's fault (out of range, malformed) is the caller's; anything else is the mirrors'.
+      if (error instanceof RangeOverflowError || error instanceof InputError || error instanceof ArtifactError || error instanceof WitnessLayoutMismatch) throw error
+      return refuse(`glassbox's witness failed: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  const calculateOrThrow = async (input: ModelWitnessInput): Promise<Uint8Array> => {
+    if (refused) throw new WitnessLayoutMismatch(`an earlier check found glassbox's witness differs from circom's for this circuit (${refused})`)
+    if (plan) {
+      const values = computeModelWitness(artifacts.model, shape, input, { capacity: plan.positions, recording: false })
+      if (values.size === plan.positions) return writeWtns(values, plan)
+      // The mirrors declare another number of signals than the saved layout: lay it out again.
+    }
+    const values = computeModelWitness(artifacts.model, shape, input)
+    const candidate = await planFromSym(paths.sym, symSha256, artifacts.manifest.circuit.wires, values).catch((error: unknown) =>
+      error instanceof WitnessLayoutMismatch ? refuse(error.message) : Promise.reject(error),
+    )
+    const wtns = writeWtns(values, candidate)
+    await compare(wtns, input)
+    plan = candidate
+    await writeWitnessPlan(paths.witnessPlan, { plan }, symSha256!).catch(() => undefined)
+    return wtns
+  }
   return {
-    async calculate(input) {
-      const values = computeModelWitness(artifacts.model, shape, input, plan ? { capacity: plan.positions, recording: false } : {})
-      if (plan && plan.positions === values.size) return writeWtns(values, plan)
-      const candidate = await planFromSym(paths.sym, symSha256, artifacts.manifest.circuit.wires, values)
-      const wtns = writeWtns(values, candidate)
-      const reference = await wasmWitness(input)
-      if (!Buffer.from(wtns.buffer, wtns.byteOffset, wtns.byteLength).equals(Buffer.from(reference.buffer, reference.byteOffset, reference.byteLength))) {
-        throw new WitnessLayoutMismatch(`glassbox's witness of this input differs from circom's (${describeDifference(wtns, reference)})`)
-      }
-      plan = candidate
-      await writeWitnessPlan(paths.witnessPlan, plan, symSha256!).catch(() => undefined)
-      return wtns
+    calculate,
+    async checkAgainstWasm(input) {
+      await compare(await calculate(input), input)
     },
   }
 }

@@ -22,6 +22,8 @@ export type WitnessCalculator = {
    * @throws {RangeOverflowError} (native) or circom's own error (wasm) for an input the circuit rejects.
    */
   calculate(input: Record<string, unknown>): Promise<Uint8Array>
+  /** Stops using glassbox's witness (its proof did not verify where wasm's did: a glassbox bug), with one warning. */
+  distrust(reason: string): void
   close(): Promise<void>
 }
 
@@ -61,6 +63,10 @@ export async function createWitnessCalculator(
   }
 
   let native: ModelWitness | undefined = prefer === 'native' ? await createModelWitness(artifacts, { wasmWitness: (input) => viaWasm(input) }) : undefined
+  const fallBack = (reason: string) => {
+    if (native) logger.warn(`glassbox's witness cannot serve ${artifacts.buildDir} (${reason}); using circom's wasm witness from now on`)
+    native = undefined
+  }
   return {
     get kind() {
       return native ? 'native' : 'wasm'
@@ -71,11 +77,11 @@ export async function createWitnessCalculator(
         return await native.calculate(input as ModelWitnessInput)
       } catch (error) {
         if (error instanceof RangeOverflowError || !(error instanceof WitnessLayoutMismatch || error instanceof ArtifactError)) throw error
-        logger.warn(`glassbox's witness cannot serve ${artifacts.buildDir} (${error instanceof GlassboxError ? error.shortMessage : error.message}); using circom's wasm witness from now on`)
-        native = undefined
+        fallBack(error instanceof GlassboxError ? error.shortMessage : error.message)
         return viaWasm(input)
       }
     },
+    distrust: fallBack,
     async close() {
       native = undefined
     },

@@ -22,16 +22,19 @@ export type PrepareModelWitnessParameters = {
   logger?: Logger
 }
 
-/** `native`: the plan is written and checked; `wasm`: glassbox's witness cannot serve this circuit, and why. */
-export type PrepareModelWitnessReturnType = { kind: 'native'; checkedOn: number } | { kind: 'wasm'; reason: string }
+/** `native`: the plan is written and checked on `checked` inputs; `wasm`: glassbox's witness cannot serve this circuit, and why. */
+export type PrepareModelWitnessReturnType = { kind: 'native'; checked: number } | { kind: 'wasm'; reason: string }
+
+/** Calibration inputs whose witness is compared with circom's byte for byte before the plan is trusted. */
+const CHECKED_SAMPLES = 3
 
 /**
  * Makes a freshly compiled build folder ready for glassbox's own witness:
  * lays out `witness.plan` from circuit.sym on the first sample the circuit
- * accepts, after checking that sample's witness byte for byte against
- * circom's wasm (see createModelWitness). Never fails the compile: a circuit
- * the mirrors do not match (a glassbox bug) is reported, and proving then
- * uses the wasm witness.
+ * accepts, and checks the witnesses of the first three such samples byte for
+ * byte against circom's wasm (see createModelWitness). Never fails the
+ * compile: a circuit the mirrors do not match (a glassbox bug) is reported,
+ * the plan records the refusal, and proving then uses the wasm witness.
  */
 export async function prepareModelWitness({ buildDir, manifest, model, samples, logger = silentLogger }: PrepareModelWitnessParameters): Promise<PrepareModelWitnessReturnType> {
   const paths = buildPaths(buildDir)
@@ -39,23 +42,25 @@ export async function prepareModelWitness({ buildDir, manifest, model, samples, 
   const wasm = WitnessCalculatorBuilder(new Uint8Array(await readFile(paths.wasm)))
   const witness = await createModelWitness({ buildDir, manifest, model }, { wasmWitness: async (input) => (await wasm).calculateWTNSBin(input as Record<string, unknown>, true) })
   const weights = manifest.weights.visibility === 'committed' ? weightSignals(model) : undefined
-  for (const [index, sample] of samples.entries()) {
+  let checked = 0
+  for (const sample of samples) {
+    if (checked === CHECKED_SAMPLES) break
     const input: ModelWitnessInput = {
       in: quantizeInput(model, sample).map((q) => toField(q).toString()),
       prover: '0',
-      ...(manifest.input.salted ? { salt: '0' } : {}),
+      ...(manifest.input.salted ? { salt: String(checked) } : {}),
       ...(weights ? { weights } : {}),
     }
     try {
-      await witness.calculate(input)
-      return { kind: 'native', checkedOn: index }
+      await witness.checkAgainstWasm(input)
+      checked++
     } catch (error) {
       if (error instanceof RangeOverflowError) continue
-      if (!(error instanceof WitnessLayoutMismatch)) throw error
-      logger.warn(`glassbox's witness does not match this circuit, so proving will use circom's wasm witness: ${error.message}. This is a glassbox bug; please report it with the model.`)
-      return { kind: 'wasm', reason: error.message }
+      const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error)
+      logger.warn(`glassbox's witness does not match this circuit, so proving will use circom's wasm witness: ${reason}. This is a glassbox bug; please report it with the model.`)
+      return { kind: 'wasm', reason }
     }
   }
-  // No sample is in range: the plan is laid out (and checked) at the first input proven.
-  return { kind: 'native', checkedOn: -1 }
+  // With no sample in range, the plan is laid out (and checked) at the first input proven.
+  return { kind: 'native', checked }
 }

@@ -115,7 +115,7 @@ export function writeWtns(values: WitnessValues, plan: WitnessPlan): Uint8Array 
   const small = values.small
   // p − a for 0 < a < 2^53 only changes p's two low limbs and, by a borrow, the third.
   const [p0, p1, p2, p3, p4, p5, p6, p7] = P_LIMBS as unknown as [number, number, number, number, number, number, number, number]
-  words[0] = 1
+  view.setUint32(HEADER_BYTES, 1, true) // wire 0, the constant 1
   for (let w = 1; w < wires; w++) {
     const v = small[positionOfWire[w]!]!
     if (v === 0) continue // the buffer starts zeroed: most wires are bits

@@ -24,7 +24,7 @@ export function proveCommand(yargs: Argv<GlobalOptions>) {
         .option('out', { type: 'string', demandOption: true, describe: 'proofs JSONL (appended; rerun to resume); errors go to <out>.errors.jsonl' })
         .option('workers', { type: 'number', describe: 'worker threads (an integer ≥ 1; default: one per core, but no more than the inputs left nor than fit in memory with this key)' })
         .option('backend', { choices: ['auto', 'native', 'snarkjs'] as const, default: 'auto' as const, describe: 'auto: native when its addon is built, else snarkjs' })
-        .option('witness', { choices: ['native', 'wasm'] as const, default: 'native' as const, describe: 'witness generator: native (C++, when built; wasm until then) or wasm' })
+        .option('witness', { choices: ['native', 'wasm'] as const, default: 'native' as const, describe: "witness generator: native (glassbox's own; circom's wasm if it cannot serve the build) or wasm" })
         .option('prover', { type: 'string', describe: 'address bound into every proof (only it can submit them)' })
         .option('max-failures', { type: 'number', describe: 'stop after this many inputs failed in this run' })
         .option('task-timeout', { type: 'number', default: DEFAULT_TASK_TIMEOUT_MS, describe: 'ms before a task with no result has its worker replaced and is retried (0: no limit)' })

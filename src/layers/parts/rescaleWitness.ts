@@ -10,12 +10,12 @@ import { checkBits } from '../../witness/templates/glassboxTemplates.js'
  * the output, floor(acc / 2^k), through the ReLU when the rescale has one.
  * @throws {RangeOverflowError} when the quotient does not fit B signed bits (the circuit has no witness), naming `where[row]`.
  */
-export function rescaleWitness(bits: SignalArray, row: number, acc: bigint, { shift, bits: B, relu }: Rescaled, where: string): bigint {
+export function rescaleWitness(bits: SignalArray, row: number, acc: bigint, { shift, bits: B, relu }: Rescaled, where: string | (() => string)): bigint {
   const n = shift + B
   const shifted = acc + (1n << BigInt(n - 1))
   const q = acc >> BigInt(shift)
   if (shifted < 0n || shifted >= 1n << BigInt(n)) {
-    throw new RangeOverflowError(`Value ${q} at ${where}[${row}] does not fit in ${B} signed bits.`, {
+    throw new RangeOverflowError(`Value ${q} at ${typeof where === 'string' ? where : where()}[${row}] does not fit in ${B} signed bits.`, {
       details: 'The circuit has no witness for this input: a value left the range the model was calibrated for.',
     })
   }
@@ -42,7 +42,7 @@ export function rescaleRowsWitness(scope: WitnessScope, layer: Rescaled & { name
  * row `row` of `bits`.
  * @throws {RangeOverflowError} when the value does not fit (the circuit has no witness), naming `where[row]`.
  */
-export function bitsRowWitness(bits: SignalArray, row: number, value: bigint, n: number, where: string): void {
-  checkBits(value, n, `${where}[${row}]`)
+export function bitsRowWitness(bits: SignalArray, row: number, value: bigint, n: number, where: string | (() => string)): void {
+  checkBits(value, n, () => `${typeof where === 'string' ? where : where()}[${row}]`)
   bits.setBits(row * n, value, n)
 }

@@ -26,7 +26,7 @@ export function comparisonsPerWindow(window: number): number {
  * (the templates differ there).
  * @throws {RangeOverflowError} when a difference does not fit N signed bits (the circuit has no witness), naming `where`.
  */
-export function windowMaxWitness({ cbits, best, window, n }: WindowMaxSignals, p: number, values: readonly bigint[], positions: readonly number[], where: string): bigint {
+export function windowMaxWitness({ cbits, best, window, n }: WindowMaxSignals, p: number, values: readonly bigint[], positions: readonly number[], where: string | (() => string)): bigint {
   const ncmp = comparisonsPerWindow(window)
   const offset = 1n << BigInt(n - 1)
   const limit = offset << 1n
@@ -35,7 +35,7 @@ export function windowMaxWitness({ cbits, best, window, n }: WindowMaxSignals, p
     const v = values[positions[t] ?? positions[0]!]!
     const shifted = m - v + offset
     if (shifted < 0n || shifted >= limit) {
-      throw new RangeOverflowError(`${where}[${p}]: the difference ${m - v} of two values of its window does not fit ${n} signed bits, so the circuit has no witness for this input.`, {
+      throw new RangeOverflowError(`${typeof where === 'string' ? where : where()}[${p}]: the difference ${m - v} of two values of its window does not fit ${n} signed bits, so the circuit has no witness for this input.`, {
         details: 'A value left the range the model was compiled for; the integer evaluator refuses the same input.',
       })
     }
