@@ -9,7 +9,7 @@ import type { ProvingArtifacts } from '../prove/provingArtifacts.js'
 import { loadProvingArtifacts } from '../prove/provingArtifacts.js'
 import { weightSignals } from '../weights/weightSignals.js'
 import { createWitnessCalculator } from './createWitnessCalculator.js'
-import { readWitnessPlan } from './witnessPlanFile.js'
+import { readWitnessPlan, writeWitnessPlan } from './witnessPlanFile.js'
 
 const PROVER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 
@@ -112,6 +112,19 @@ describe("glassbox's witness: its plan, and falling back to wasm", () => {
       await (await import('node:fs/promises')).writeFile(paths.sym, sym)
     }
     await expect(stat(paths.witnessPlan)).rejects.toThrow()
+  })
+
+  it('goes straight to wasm, with one warning, for a folder whose plan records a refusal', async () => {
+    const paths = buildPaths(buildDir)
+    await writeWitnessPlan(paths.witnessPlan, { refused: 'wire 12 differed' }, artifacts.manifest.artifacts['sym']!)
+    const logger = recordingLogger()
+    const native = await createWitnessCalculator(artifacts, { logger })
+    const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
+    for (const { input } of lines) expect(Buffer.from(await native.calculate(signalsOf(input)))).toEqual(Buffer.from(await wasm.calculate(signalsOf(input))))
+    expect(native.kind).toBe('wasm')
+    expect(logger.warnings).toHaveLength(1)
+    expect(logger.warnings[0]).toMatch(/an earlier check found glassbox's witness differs from circom's for this circuit \(wire 12 differed\)/)
+    await rm(paths.witnessPlan)
   })
 
   it('refuses an input the circuit has no witness for with the range error, not a fallback', async () => {
