@@ -31,28 +31,18 @@ const NATIVE_BYTES_PER_KEY_BYTE = 3
 const WORKER_BASE_BYTES = 64 * 2 ** 20
 /** snarkjs parses the key into JS objects per proof: it needs more per key byte. */
 const SNARKJS_BYTES_PER_KEY_BYTE = 5
-/**
- * From this key size (about 2^16 constraints) one native proof is long enough
- * that its MSMs and FFTs scale with threads better than separate proofs do:
- * LeNet-5 (a 58 MB key, 2^17) proves in 2.3 s on one thread and 1.0 s on two,
- * so one 2-thread worker beats two 1-thread ones and loads the key once. Below
- * it (digits_cnn, 2^15: 167 proofs/min as one 2-thread worker, 182 as two),
- * more workers win.
- */
-const BIG_KEY_BYTES = 32 * 2 ** 20
-/** Threads one big native proof still uses well; more cores get more workers. */
-const BIG_PROOF_THREADS = 4
 
 /**
- * Workers × prover threads for a batch. For small proofs more workers beat
- * more threads per worker whenever there are inputs for them: a small proof's
- * MSMs and FFTs do not scale with threads, while separate proofs do, and each
- * worker overlaps its next witness with its current proof. So the pool gets
- * one worker per core — but for a big native key (see BIG_KEY_BYTES) one
- * worker per BIG_PROOF_THREADS cores, with that many threads — and never more
- * workers than inputs left (a 1-proof batch is one prover with every core,
- * and loads the key once) nor than fit in memory (then fewer workers with
- * more threads each). snarkjs workers prove single-threaded.
+ * Workers × prover threads for a batch. More workers beat more threads per
+ * worker whenever there are inputs for them: one proof's MSMs and FFTs scale
+ * with threads less well than separate proofs do, and each worker overlaps
+ * its next witness with its current proof. Measured on LeNet-5 (2^17, 64
+ * proofs, 2 cores; bench:batch): 59.7 proofs/min as two 1-thread workers,
+ * 50.8 as one 2-thread worker, 32.8 on one core. So the pool gets one worker
+ * per core, but never more workers than inputs left (a 1-proof batch is one
+ * prover with every core, and loads the key once) nor than fit in memory
+ * (big keys get fewer workers with more threads each). snarkjs workers
+ * prove single-threaded.
  */
 export function planPool({ backend, cores, inputs, keyBytes, memoryBytes, workers }: PlanPoolParameters): PoolPlan {
   const available = Math.max(1, Math.floor(cores))
@@ -61,17 +51,9 @@ export function planPool({ backend, cores, inputs, keyBytes, memoryBytes, worker
   if (workers !== undefined) return { workers, threadsPerWorker: threadsFor(workers), reason: `${workers} worker(s) as asked` }
   const fitMemory = Math.max(1, Math.floor(memoryBytes / perWorker))
   const fitInputs = inputs === undefined ? available : Math.max(1, inputs)
-  const big = backend === 'native' && keyBytes >= BIG_KEY_BYTES
-  const wanted = big ? Math.max(1, Math.floor(available / Math.min(available, BIG_PROOF_THREADS))) : available
-  const chosen = Math.min(wanted, fitInputs, fitMemory)
+  const chosen = Math.min(available, fitInputs, fitMemory)
   const limit =
-    chosen === wanted
-      ? big
-        ? `a big key (${mib(keyBytes)} MiB): one worker per ${Math.min(available, BIG_PROOF_THREADS)} core(s), its proofs multi-threaded`
-        : `one per core (${available})`
-      : chosen === fitInputs
-        ? `no more than the ${fitInputs} input(s) left`
-        : `${fitMemory} fit in ${mib(memoryBytes)} MiB at about ${mib(perWorker)} MiB each`
+    chosen === available ? `one per core (${available})` : chosen === fitInputs ? `no more than the ${fitInputs} input(s) left` : `${fitMemory} fit in ${mib(memoryBytes)} MiB at about ${mib(perWorker)} MiB each`
   return { workers: chosen, threadsPerWorker: threadsFor(chosen), reason: `${chosen} ${backend} worker(s) × ${threadsFor(chosen)} thread(s): ${limit}` }
 }
 
