@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { encodePublicSignals } from '../artifacts/encodePublicSignals.js'
+import type { Groth16Verifier } from '../snark/createGroth16Verifier.js'
 import { createGroth16Verifier } from '../snark/createGroth16Verifier.js'
 import type { Groth16ProofJson as Groth16Proof } from '../snark/groth16Proof.js'
 import { fromField } from '../field/fieldElement.js'
@@ -58,6 +59,12 @@ export async function createProver(
   const weights = artifacts.manifest.weights.visibility === 'committed' ? weightSignals(artifacts.model) : undefined
   let proving: Promise<unknown> = Promise.resolve()
   let witnessChecked = false
+  // Kept for the prover's life: closing a snarkjs verifier releases the curve the snarkjs backend is proving with.
+  let verifier: Groth16Verifier | undefined
+  const verifyOnce = async ({ proof, publicSignals }: { proof: Groth16Proof; publicSignals: string[] }): Promise<boolean> => {
+    verifier ??= createGroth16Verifier({ verificationKey: JSON.parse(await readFile(buildPaths(artifacts.buildDir).verificationKey, 'utf8')) as unknown })
+    return verifier.verify(proof, publicSignals)
+  }
   // circom's wasm witness, for the one retry of a proof that failed from glassbox's (built when first needed).
   let wasmCalculator: Promise<WitnessCalculator> | undefined
   const wasmWitness = async (input: Record<string, unknown>) => {
@@ -85,7 +92,7 @@ export async function createProver(
         proved = await proveInTurn(witness)
         // A backend that does not check its proofs gets glassbox's witness checked once per prover.
         if (witnessKind === 'native' && !backend.checksProofs && !witnessChecked) {
-          if (!(await verifyOnce(artifacts, proved))) throw new ProveError(`The proof of "${id}" from glassbox's witness does not verify.`)
+          if (!(await verifyOnce(proved))) throw new ProveError(`The proof of "${id}" from glassbox's witness does not verify.`)
         }
       } catch (error) {
         if (witnessKind !== 'native' || !(error instanceof ProveError)) throw error
@@ -118,18 +125,8 @@ export async function createProver(
     async close() {
       await witnessCalculator.close()
       await backend.close()
+      await verifier?.close()
     },
-  }
-}
-
-/** Checks one proof with the verification key (the native verifier when the addon loads, else snarkjs). */
-async function verifyOnce(artifacts: ProvingArtifacts, { proof, publicSignals }: { proof: Groth16Proof; publicSignals: string[] }): Promise<boolean> {
-  const verificationKey: unknown = JSON.parse(await readFile(buildPaths(artifacts.buildDir).verificationKey, 'utf8'))
-  const verifier = createGroth16Verifier({ verificationKey })
-  try {
-    return await verifier.verify(proof, publicSignals)
-  } finally {
-    await verifier.close()
   }
 }
 
