@@ -85,7 +85,7 @@ export function buildWitnessPlan(values: Pick<WitnessValues, 'declarations' | 's
 const HEADER_BYTES = 76
 const TWO32 = 4294967296
 const P_LIMBS = Uint32Array.from({ length: 8 }, (_, i) => Number((FIELD_ORDER >> BigInt(32 * i)) & 0xffffffffn))
-const P_BYTES = new Uint8Array(new Uint32Array(P_LIMBS).buffer)
+const P_BYTES = Uint8Array.from({ length: 32 }, (_, i) => Number((FIELD_ORDER >> BigInt(8 * i)) & 0xffn)) // little-endian on any host
 const LITTLE_ENDIAN = endianness() === 'LE'
 
 /**

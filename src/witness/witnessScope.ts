@@ -15,6 +15,8 @@
  * wide sums), so the common case costs no BigInt arithmetic.
  */
 
+import { FIELD_ORDER } from '../field/fieldElement.js'
+
 /** One signal array (or single signal, `dims` empty) a template mirror declared. */
 export type SignalDeclaration = {
   /** Its full circom name without indices, e.g. `main.layer0.bits`. */
@@ -23,8 +25,6 @@ export type SignalDeclaration = {
   /** Its first position in the store. */
   base: number
 }
-
-import { FIELD_ORDER } from '../field/fieldElement.js'
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 const TWO32 = 4294967296
@@ -95,10 +95,6 @@ export class WitnessValues {
     return Number.isNaN(v) ? this.big.get(position)! : BigInt(v)
   }
 
-  /** The value at a position as a number, when it is a safe integer (else NaN). */
-  getNumber(position: number): number {
-    return this.small[position]!
-  }
 }
 
 /** A run of positions' values (see {@link WitnessValues.snapshot}). */
@@ -119,10 +115,6 @@ export class SignalArray {
   /** Sets a value known to be a safe integer. */
   setNumber(index: number, value: number): void {
     this.values.small[this.base + index] = value
-  }
-
-  get(index: number): bigint {
-    return this.values.get(this.base + index)
   }
 
   /** Copies values in from index 0. */
