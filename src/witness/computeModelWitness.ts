@@ -1,6 +1,5 @@
 import type { Manifest, OutputPacking } from '../artifacts/manifest.js'
-import { planOutputPacking } from '../artifacts/planOutputPacking.js'
-import { InputError } from '../errors.js'
+import { ArtifactError, InputError } from '../errors.js'
 import { fromField } from '../field/fieldElement.js'
 import type { WeightField } from '../layers/layerKind.js'
 import { layerKindOf } from '../layers/layerTable.js'
@@ -32,15 +31,22 @@ export type CircuitShape = {
   layout: WeightLayout | undefined
 }
 
-/** The circuit shape of a build folder's manifest (`model` is its model.json). */
+/**
+ * The circuit shape of a build folder's manifest (`model` is its model.json).
+ * @throws {ArtifactError} for a packed word the manifest does not describe (a damaged manifest).
+ */
 export function circuitShapeOf(manifest: Manifest, model: FixedPointModel): CircuitShape {
-  const packed = manifest.publicSignals.some((s) => s.role === 'packedOutputs')
-  const outputs = model.output.shape.reduce((a, b) => a * b, 1)
+  // The words as compile planned them, recorded with the public-signal layout.
+  const packed = manifest.publicSignals.filter((s) => s.role === 'packedOutputs').sort((a, b) => a.position - b.position)
+  const words = packed.map(({ position, packing }) => {
+    if (!packing) throw new ArtifactError(`The manifest's packed word ${position} has no packing description.`, { details: 'The manifest is damaged; recompile the model.' })
+    return packing
+  })
   return {
     inputVisibility: manifest.input.visibility,
     salted: manifest.input.salted === true && manifest.input.visibility === 'hashed',
     argmax: manifest.output.argmax,
-    words: packed ? planOutputPacking({ outputs, bits: model.output.bits, argmax: manifest.output.argmax }) : undefined,
+    words: words.length > 0 ? words : undefined,
     layout: manifest.weights.visibility === 'committed' ? weightLayout(model) : undefined,
   }
 }
