@@ -65,12 +65,6 @@ export async function createProver(
     verifier ??= createGroth16Verifier({ verificationKey: JSON.parse(await readFile(buildPaths(artifacts.buildDir).verificationKey, 'utf8')) as unknown })
     return verifier.verify(proof, publicSignals)
   }
-  // circom's wasm witness, for the one retry of a proof that failed from glassbox's (built when first needed).
-  let wasmCalculator: Promise<WitnessCalculator> | undefined
-  const wasmWitness = async (input: Record<string, unknown>) => {
-    wasmCalculator ??= createWitnessCalculator(artifacts, { prefer: 'wasm' })
-    return (await wasmCalculator).calculate(input)
-  }
   // Resolves with the proof and how long it waited for the proof before it (not counted in `ms`).
   const proveInTurn = (wtns: Uint8Array) => {
     const queued = performance.now()
@@ -97,7 +91,7 @@ export async function createProver(
       } catch (error) {
         if (witnessKind !== 'native' || !(error instanceof ProveError)) throw error
         // A proof that fails from glassbox's witness is retried from circom's: if that one passes, the mirror is wrong.
-        witness = await calculateWitness({ calculate: (input) => wasmWitness(input) }, signals, id)
+        witness = await calculateWitness({ calculate: (input) => witnessCalculator.calculateWasm(input) }, signals, id)
         proved = await proveInTurn(witness)
         witnessCalculator.distrust(`the proof of "${id}" from glassbox's witness failed (${error.shortMessage}) where circom's wasm witness proved; this is a glassbox bug, please report it with the model`)
         witnessKind = 'wasm'

@@ -22,6 +22,8 @@ export type WitnessCalculator = {
    * @throws {RangeOverflowError} (native) or circom's own error (wasm) for an input the circuit rejects.
    */
   calculate(input: Record<string, unknown>): Promise<Uint8Array>
+  /** circom's wasm witness of the input, whichever generator `calculate` uses (for checking glassbox's). */
+  calculateWasm(input: Record<string, unknown>): Promise<Uint8Array>
   /** Stops using glassbox's witness (its proof did not verify where wasm's did: a glassbox bug), with one warning. */
   distrust(reason: string): void
   close(): Promise<void>
@@ -81,6 +83,7 @@ export async function createWitnessCalculator(
         return viaWasm(input)
       }
     },
+    calculateWasm: viaWasm,
     distrust: fallBack,
     async close() {
       native = undefined
