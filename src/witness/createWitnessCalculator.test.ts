@@ -1,4 +1,4 @@
-import { copyFile, readFile, rm, stat } from 'node:fs/promises'
+import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildExample, examplePath } from '../../test/support/exampleBuild.js'
 import { buildPaths } from '../artifacts/buildPaths.js'
@@ -80,6 +80,16 @@ describe("glassbox's witness: its plan, and falling back to wasm", () => {
     lines.push(...(await testInputs('iris')).slice(0, 4))
   })
   const signalsOf = (input: number[]) => circuitInput(artifacts.model, input, PROVER, { salted: true }).signals
+  /** The native calculator falls back: circom's witness on every line, and exactly one warning, matching `warning`. */
+  const expectWasmFallback = async (warning: RegExp) => {
+    const logger = recordingLogger()
+    const native = await createWitnessCalculator(artifacts, { logger })
+    const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
+    for (const { input } of lines) expect(Buffer.from(await native.calculate(signalsOf(input)))).toEqual(Buffer.from(await wasm.calculate(signalsOf(input))))
+    expect(native.kind).toBe('wasm')
+    expect(logger.warnings).toHaveLength(1)
+    expect(logger.warnings[0]).toMatch(warning)
+  }
 
   it('lays out a missing or foreign plan again from circuit.sym, checks it against wasm and saves it', async () => {
     const paths = buildPaths(buildDir)
@@ -101,15 +111,9 @@ describe("glassbox's witness: its plan, and falling back to wasm", () => {
     await rm(paths.witnessPlan)
     await rm(paths.sym)
     try {
-      const logger = recordingLogger()
-      const native = await createWitnessCalculator(artifacts, { logger })
-      const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
-      for (const { input } of lines) expect(Buffer.from(await native.calculate(signalsOf(input)))).toEqual(Buffer.from(await wasm.calculate(signalsOf(input))))
-      expect(native.kind).toBe('wasm')
-      expect(logger.warnings).toHaveLength(1)
-      expect(logger.warnings[0]).toMatch(/circuit\.sym is missing.*using circom's wasm witness/)
+      await expectWasmFallback(/circuit\.sym is missing.*using circom's wasm witness/)
     } finally {
-      await (await import('node:fs/promises')).writeFile(paths.sym, sym)
+      await writeFile(paths.sym, sym)
     }
     await expect(stat(paths.witnessPlan)).rejects.toThrow()
   })
@@ -117,13 +121,7 @@ describe("glassbox's witness: its plan, and falling back to wasm", () => {
   it('goes straight to wasm, with one warning, for a folder whose plan records a refusal', async () => {
     const paths = buildPaths(buildDir)
     await writeWitnessPlan(paths.witnessPlan, { refused: 'wire 12 differed' }, artifacts.manifest.artifacts['sym']!)
-    const logger = recordingLogger()
-    const native = await createWitnessCalculator(artifacts, { logger })
-    const wasm = await createWitnessCalculator(artifacts, { prefer: 'wasm' })
-    for (const { input } of lines) expect(Buffer.from(await native.calculate(signalsOf(input)))).toEqual(Buffer.from(await wasm.calculate(signalsOf(input))))
-    expect(native.kind).toBe('wasm')
-    expect(logger.warnings).toHaveLength(1)
-    expect(logger.warnings[0]).toMatch(/an earlier check found glassbox's witness differs from circom's for this circuit \(wire 12 differed\)/)
+    await expectWasmFallback(/an earlier check found glassbox's witness differs from circom's for this circuit \(wire 12 differed\)/)
     await rm(paths.witnessPlan)
   })
 
