@@ -65,7 +65,7 @@ export const clipLayer: LayerKind<FixedClipLayer, 'clip'> = {
     const hibits = c.signals('hibits', [layer.size, N])
     const low = c.signals('low', [layer.size])
     const out = c.signals('out', [layer.size])
-    const where = (side: string) => `layer "${layer.name}" ${side}`
+    const where = (side: string) => () => `layer "${layer.name}" ${side}`
     return x!.map((v, i) => {
       const y = clipOne(v, lo, hi)
       // An absent bound's bits are wired to 0; a present one's are the (B + 1)-bit difference + 2^B.

@@ -89,20 +89,21 @@ function layerNormGroupWitness(scope: WitnessScope, layer: FixedLayerNormLayer, 
   const WR = layer.rhoBits
   const W = 2 * layer.sqrtScale + 1
   const top = 1n << BigInt(2 * layer.sqrtScale)
-  const where = `layer "${layer.name}" ${scope.path}`
+  // Error labels are built only when a row does not fit (a path string per group would cost every witness).
+  const where = (signal: string) => () => `layer "${layer.name}" ${scope.path}.${signal}`
   const { c, v, rho, acc } = layerNormParts(layer, x)
   scope.signals('in', [N]).fill(x)
   scope.signals('sq', [N]).fill(c.map((ci) => ci * ci))
   scope.signal('rho', rho)
-  bitsRowWitness(scope.signals('rhobits', [WR]), 0, rho, WR, `${where}.rhobits`)
+  bitsRowWitness(scope.signals('rhobits', [WR]), 0, rho, WR, where('rhobits'))
   const rho2 = rho * rho
   const low = rho2 * v
   const step = (2n * rho + 1n) * v
   scope.signal('rho2', rho2)
   scope.signal('low', low)
   scope.signal('step', step)
-  bitsRowWitness(scope.signals('lbits', [W]), 0, top - low, W, `${where}.lbits`)
-  bitsRowWitness(scope.signals('hbits', [W]), 0, low + step - top - 1n, W, `${where}.hbits`)
+  bitsRowWitness(scope.signals('lbits', [W]), 0, top - low, W, where('lbits'))
+  bitsRowWitness(scope.signals('hbits', [W]), 0, low + step - top - 1n, W, where('hbits'))
   scope.signals('cr', [N]).fill(c.map((ci) => ci * rho))
   const obits = scope.signals('obits', [N, layer.shift + layer.bits])
   const rescale = { shift: layer.shift, bits: layer.bits, relu: false }

@@ -80,7 +80,8 @@ function softmaxGroupWitness(scope: WitnessScope, layer: FixedSoftmaxLayer, fit:
   // With NK = 0 the template keeps one hinge per value, wired to 0.
   const NK = fit.knots.length
   const slots = NK > 0 ? NK : 1
-  const where = `layer "${layer.name}" ${scope.path}`
+  // Error labels are built only when a row does not fit (a path string per group would cost every witness).
+  const where = (signal: string) => () => `layer "${layer.name}" ${scope.path}.${signal}`
   const { m, d, e, sum, y } = softmaxParts(fit, S, x)
   scope.signals('in', [N]).fill(x)
   scope.signal('m', m)
@@ -95,7 +96,7 @@ function softmaxGroupWitness(scope: WitnessScope, layer: FixedSoftmaxLayer, fit:
   const offset = 1n << BigInt(B)
   let product = 1n
   for (let i = 0; i < N; i++) {
-    bitsRowWitness(dbits, i, d[i]!, B, `${where}.dbits`)
+    bitsRowWitness(dbits, i, d[i]!, B, where('dbits'))
     // prod[i] = d[0]·…·d[i] in the field: 0 from the max on, so it proves m is one of the values.
     product = (product * d[i]!) % FIELD_ORDER
     prod.set(i, product)
@@ -107,7 +108,7 @@ function softmaxGroupWitness(scope: WitnessScope, layer: FixedSoftmaxLayer, fit:
         continue
       }
       const c = d[i]! - fit.knots[j]!
-      bitsRowWitness(hbits, row, c + offset, B + 1, `${where}.hbits`)
+      bitsRowWitness(hbits, row, c + offset, B + 1, where('hbits'))
       hinge.set(row, c > 0n ? c : 0n)
     }
   }
@@ -116,9 +117,9 @@ function softmaxGroupWitness(scope: WitnessScope, layer: FixedSoftmaxLayer, fit:
     const ti = y[i]! * sum
     const r = shifted[i]! - ti
     t.set(i, ti)
-    bitsRowWitness(ybits, i, y[i]!, S + 1, `${where}.ybits`)
-    bitsRowWitness(rbits, i, r, R, `${where}.rbits`)
-    bitsRowWitness(gbits, i, sum - 1n - r, R, `${where}.gbits`)
+    bitsRowWitness(ybits, i, y[i]!, S + 1, where('ybits'))
+    bitsRowWitness(rbits, i, r, R, where('rbits'))
+    bitsRowWitness(gbits, i, sum - 1n - r, R, where('gbits'))
   }
   scope.signals('out', [N]).fill(y)
   return y
