@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// The glassbox CLI. The TypeScript sources are built to dist/ by `npm install` (prepare).
-import { main } from '../dist/cli/main.js'
+// The glassbox CLI. `npm run build` (run by `npm install` as prepare) compiles the TypeScript
+// sources to dist/ and bundles the CLI into dist/cli-bundle/ (scripts/bundle-cli.mjs), which
+// starts faster. A dist/ compiled again without the bundle step runs unbundled, never stale.
+import { statSync } from 'node:fs'
+
+const built = new URL('../dist/cli/main.js', import.meta.url)
+const bundled = new URL('../dist/cli-bundle/main.js', import.meta.url)
+const { main } = await import((modifiedAt(bundled) >= modifiedAt(built) ? bundled : built).href)
 
 // Exit explicitly: worker pools and snarkjs threads must not keep a finished command alive.
 process.exit(await main())
+
+function modifiedAt(file) {
+  return statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1
+}

@@ -49,6 +49,8 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli/main.js',
+      'dist/cli-bundle/main.js',
+      'dist/prove/proveWorker.js',
       'bin/glassbox.js',
       'circuits/glassbox.circom',
       'circuits/tensorOps.circom',
@@ -134,5 +136,15 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
       missing: { name: 'ArtifactError', code: 'GLASSBOX_ARTIFACT', exitCode: 2 },
     })
     expect(result.constraints).toBeGreaterThan(0)
+
+    // The installed CLI (the bundle in dist/cli-bundle/, finding the package's files from there)
+    // runs and verifies what the API made.
+    const glassbox = join(consumer, 'node_modules', '.bin', 'glassbox')
+    const build = join(work, 'run', 'build')
+    const verified = await run(process.execPath, [glassbox, 'verify', build, '--proofs', join(work, 'run', 'proofs.jsonl'), '--json'], { cwd: consumer })
+    const offchain = (JSON.parse(verified.stdout) as { offchain: { valid: boolean }[] }).offchain
+    expect(offchain.filter((check) => check.valid)).toHaveLength(8)
+    const ran = await run(process.execPath, [glassbox, 'run', build, '--inputs', join(example, 'inputs.jsonl'), '--json'], { cwd: consumer })
+    expect(JSON.parse(ran.stdout)).toHaveLength(8)
   }, 600_000)
 })

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { packagePath } from '../packageRoot.js'
 import { ChainError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { compileContracts, type CompiledContract } from './compileContracts.js'
 
-/** `contracts/` at the package root: two levels up from `src/chain/` (tsx, vitest) and from `dist/chain/`. */
-export const CONTRACTS_DIR = fileURLToPath(new URL('../../contracts/', import.meta.url))
+/** `contracts/` at the package root. */
+export const CONTRACTS_DIR = packagePath('contracts')
 
 /** The Solidity files of glassbox's own contracts, by the names their imports use. */
 export const MARKET_SOURCE_FILES = ['GlassboxRegistry.sol', 'GlassboxMarket.sol'] as const

@@ -78,6 +78,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   for (const add of await Promise.all(loaders.map((load) => load()))) {
     parser = add(parser as unknown as Argv<GlobalOptions>) as unknown as typeof parser
   }
+  skipHelpPrerender(parser)
   // An interrupt exits at once, except during a step that must not be cut in half (a key swap):
   // that step finishes first, so the build folder always matches its manifest.
   const onInterrupt = (signal: NodeJS.Signals) => {
@@ -100,6 +101,20 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     process.off('SIGTERM', onInterrupt)
     await releaseSnarkjs()
   }
+}
+
+/**
+ * yargs renders the whole help text each time a command's handler starts, in
+ * case the handler fails and help is to be shown with the error. glassbox
+ * never shows help on a failure (`.fail` throws; `--help` renders its own), so
+ * that rendering (20–40 ms of string-width and wrapping, on every command) is
+ * skipped. It is yargs's internal usage object: if a yargs release renames it,
+ * this does nothing and help is rendered as before.
+ */
+function skipHelpPrerender(parser: unknown): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }
+  const usage = (parser as Internals).getInternalMethods?.().getUsageInstance?.()
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {}
 }
 
 /**

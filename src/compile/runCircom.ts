@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+import { packagePath } from '../packageRoot.js'
 import { CompileError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
@@ -11,7 +11,7 @@ import { silentLogger } from '../logger.js'
 const require = createRequire(import.meta.url)
 
 /** glassbox's own circuit templates. */
-export const CIRCUITS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../circuits')
+export const CIRCUITS_DIR = packagePath('circuits')
 
 export type RunCircomParameters = {
   /** circom source of the main component. */

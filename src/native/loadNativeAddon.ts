@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { packagePath } from '../packageRoot.js'
 import type { Logger } from '../logger.js'
 
 /** Timings and result of one native proof (from the addon). */
@@ -60,10 +60,10 @@ export type NativeAddon = {
 export type NativeProver = InstanceType<NativeAddon['NativeProver']>
 
 /** Where `npm install` (scripts/build-native.mjs) puts the addon. */
-export const NATIVE_ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'glassbox_native.node')
+export const NATIVE_ADDON_PATH = packagePath('native', 'glassbox_native.node')
 
 /** The install script that builds the addon, and the note it leaves (see scripts/build-native.mjs). */
-const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'build-native.mjs')
+const BUILD_SCRIPT = packagePath('scripts', 'build-native.mjs')
 const BUILD_STATUS = join(dirname(NATIVE_ADDON_PATH), 'build-native.json')
 
 const require = createRequire(import.meta.url)

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
+import { packagePath } from '../packageRoot.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
 import type { ProveExecutor, ProveExecutorResult, ProveExecutorTask } from './proveExecutor.js'
@@ -137,9 +138,10 @@ export function createPoolExecutor({
   }
 }
 
-// Under vitest/tsx the sources are .ts files: the worker then needs tsx's loader.
+// Under vitest/tsx the sources are .ts files: the worker then needs tsx's loader. Built, the worker
+// is always dist/'s own file (the bundled CLI runs this code from dist/cli-bundle/, beside no worker).
 function workerEntry(): { filename: string; execArgv?: string[] } {
   const self = fileURLToPath(import.meta.url)
   if (self.endsWith('.ts')) return { filename: self.replace(/createPoolExecutor\.ts$/, 'proveWorker.ts'), execArgv: ['--import', 'tsx'] }
-  return { filename: self.replace(/createPoolExecutor\.js$/, 'proveWorker.js') }
+  return { filename: packagePath('dist', 'prove', 'proveWorker.js') }
 }

@@ -11,7 +11,6 @@ import { quantizeInput } from '../quantize/quantizeInput.js'
 import { weightSignals } from '../weights/weightSignals.js'
 import type { ModelWitnessInput } from './computeModelWitness.js'
 import { createModelWitness } from './createModelWitness.js'
-import { WitnessLayoutMismatch } from './witnessPlan.js'
 
 export type PrepareModelWitnessParameters = {
   buildDir: string

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { Argv } from 'yargs'
+import { packagePath } from '../../packageRoot.js'
 import { connectChain } from '../../chain/connectChain.js'
 import { connectMarket } from '../../chain/connectMarket.js'
 import { deployModel } from '../../chain/deployModel.js'
@@ -28,7 +28,6 @@ import { checkIntegerOptions } from '../optionChecks.js'
 import { printResult, table } from '../output.js'
 import { createProgress } from '../progress.js'
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const STEPS = 9
 
 export function demoCommand(yargs: Argv<GlobalOptions>) {
@@ -44,7 +43,7 @@ export function demoCommand(yargs: Argv<GlobalOptions>) {
         .check((argv) => checkIntegerOptions(argv, { workers: { min: 1 } })),
     async (argv) => {
       const logger = loggerFor(argv)
-      const example = join(PACKAGE_ROOT, 'examples', argv.example)
+      const example = packagePath('examples', argv.example)
       const buildDir = argv.out ?? join('build', argv.example)
       const step = (n: number, text: string) => logger.info(`\n[${n}/${STEPS}] ${text}`)
       const timings: Record<string, number> = {}
