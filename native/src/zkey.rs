@@ -5,12 +5,13 @@
 //! only needs A·B − C at points where it is computed from A and B), 5 A, 6 B1,
 //! 7 B2, 8 C (private signals only), 9 H, 10 contributions.
 
-use crate::binfile::{read_u32, BinFile};
+use crate::binfile::{read_sections, read_u32, BinFile};
 use crate::error::{Error, Result};
 use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
 use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInt, One, PrimeField};
 use rayon::prelude::*;
+use std::io::Read;
 
 /// One matrix (A or B) row by row: the entries of constraint `c` are
 /// `start[c]..start[c + 1]` of `signal` / `coef`.
@@ -61,75 +62,189 @@ pub enum PointChecks {
 const FQ_MODULUS_LE: [u64; 4] = Fq::MODULUS.0;
 const FR_MODULUS_LE: [u64; 4] = Fr::MODULUS.0;
 
-impl ProvingKey {
-    pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
-        let file = BinFile::parse(bytes, "zkey", "the proving key (.zkey)")?;
-        let what = "the proving key (.zkey)";
-        let protocol = file.section(1, what)?;
-        if protocol.len() != 4 || read_u32(protocol, 0) != 1 {
-            return Err(Error::format("the proving key is not a Groth16 key (snarkjs protocol id 1)"));
-        }
-        let header = file.section(2, what)?;
-        if header.len() != 4 + 32 + 4 + 32 + 12 + 3 * G1_BYTES + 3 * G2_BYTES {
-            return Err(Error::format(format!("the proving key's Groth16 header has {} bytes, expected 660", header.len())));
-        }
-        if read_u32(header, 0) != 32 || limbs_le(&header[4..36]) != FQ_MODULUS_LE || read_u32(header, 36) != 32 || limbs_le(&header[40..72]) != FR_MODULUS_LE {
-            return Err(Error::format("the proving key is not over BN254 (bn128)"));
-        }
-        let n_vars = read_u32(header, 72) as usize;
-        let n_public = read_u32(header, 76) as usize;
-        let domain_size = read_u32(header, 80) as usize;
-        if !domain_size.is_power_of_two() || domain_size > 1 << 28 || n_public + 1 > n_vars {
-            return Err(Error::format(format!("the proving key's header is inconsistent (nVars {n_vars}, nPublic {n_public}, domain {domain_size})")));
-        }
-        let mut at = 84;
-        let mut g1 = |name: &str| -> Result<G1Affine> {
-            let p = g1_from_lem(&header[at..at + G1_BYTES]).ok_or_else(|| Error::format(format!("the proving key's {name} is not a valid point")))?;
-            at += G1_BYTES;
-            Ok(p)
-        };
-        let alpha1 = g1("alpha1")?;
-        let beta1 = g1("beta1")?;
-        let mut at2 = at;
-        let mut g2 = |name: &str| -> Result<G2Affine> {
-            let p = g2_from_lem(&header[at2..at2 + G2_BYTES]).ok_or_else(|| Error::format(format!("the proving key's {name} is not a valid point")))?;
-            at2 += G2_BYTES;
-            Ok(p)
-        };
-        let beta2 = g2("beta2")?;
-        let gamma2 = g2("gamma2")?;
-        let delta1 = g1_from_lem(&header[at2..at2 + G1_BYTES]).ok_or_else(|| Error::format("the proving key's delta1 is not a valid point"))?;
-        let delta2 = g2_from_lem(&header[at2 + G1_BYTES..at2 + G1_BYTES + G2_BYTES]).ok_or_else(|| Error::format("the proving key's delta2 is not a valid point"))?;
-        // The header points are few: always check them.
-        for (name, p) in [("alpha1", alpha1), ("beta1", beta1), ("delta1", delta1)] {
-            if !p.is_on_curve() {
-                return Err(Error::format(format!("the proving key's {name} is not on the curve: the file is corrupt")));
-            }
-        }
-        for (name, p) in [("beta2", beta2), ("gamma2", gamma2), ("delta2", delta2)] {
-            if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() {
-                return Err(Error::format(format!("the proving key's {name} is not a valid G2 point: the file is corrupt")));
-            }
-        }
+const WHAT: &str = "the proving key (.zkey)";
 
-        let n_private = n_vars - n_public - 1;
-        let ic = g1_section(&file, 3, "IC", n_public + 1, checks)?;
-        let points_a = g1_section(&file, 5, "A", n_vars, checks)?;
-        let points_b1 = g1_section(&file, 6, "B1", n_vars, checks)?;
-        let points_b2 = g2_section(&file, 7, "B2", n_vars, checks)?;
-        let points_c = g1_section(&file, 8, "C", n_private, checks)?;
-        let points_h = g1_section(&file, 9, "H", domain_size, checks)?;
-        let (a, b) = matrices(file.section(4, what)?, n_vars, domain_size)?;
-        Ok(Self { n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2, ic, a, b, points_a, points_b1, points_b2, points_c, points_h })
+impl ProvingKey {
+    /// Parses a key held in memory.
+    pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
+        let file = BinFile::parse(bytes, "zkey", WHAT)?;
+        let mut parts = KeyParts::new(checks);
+        for (kind, body) in file.sections() {
+            parts.take(kind, body)?;
+        }
+        parts.finish()
     }
+
+    /// Reads a key of `length` bytes from a stream, one section at a time:
+    /// each section's bytes are freed once its points are parsed, so loading
+    /// needs the parsed key and one section, not a second copy of the file.
+    pub fn read(reader: &mut impl Read, length: u64, checks: PointChecks) -> Result<Self> {
+        let mut parts = KeyParts::new(checks);
+        read_sections(reader, length, "zkey", WHAT, |kind, body| parts.take(kind, body))?;
+        parts.finish()
+    }
+}
+
+/// The Groth16 header (section 2): sizes and the fixed points.
+struct Header {
+    n_vars: usize,
+    n_public: usize,
+    domain_size: usize,
+    alpha1: G1Affine,
+    beta1: G1Affine,
+    beta2: G2Affine,
+    gamma2: G2Affine,
+    delta1: G1Affine,
+    delta2: G2Affine,
+}
+
+/// A key assembled from its sections as they arrive (in file order, which
+/// snarkjs writes 1 to 10). The header says how to read the others; a section
+/// that comes before it is kept until it does.
+struct KeyParts {
+    checks: PointChecks,
+    seen: u64,
+    protocol: bool,
+    header: Option<Header>,
+    early: Vec<(u32, Vec<u8>)>,
+    ic: Option<Vec<G1Affine>>,
+    matrices: Option<(SparseMatrix, SparseMatrix)>,
+    points_a: Option<Vec<G1Affine>>,
+    points_b1: Option<Vec<G1Affine>>,
+    points_b2: Option<Vec<G2Affine>>,
+    points_c: Option<Vec<G1Affine>>,
+    points_h: Option<Vec<G1Affine>>,
+}
+
+impl KeyParts {
+    fn new(checks: PointChecks) -> Self {
+        Self { checks, seen: 0, protocol: false, header: None, early: Vec::new(), ic: None, matrices: None, points_a: None, points_b1: None, points_b2: None, points_c: None, points_h: None }
+    }
+
+    fn take(&mut self, kind: u32, body: &[u8]) -> Result<()> {
+        if kind < 64 {
+            if self.seen & (1 << kind) != 0 {
+                return Err(Error::format(format!("{WHAT} has more than one section {kind}")));
+            }
+            self.seen |= 1 << kind;
+        }
+        match kind {
+            1 => {
+                if body.len() != 4 || read_u32(body, 0) != 1 {
+                    return Err(Error::format("the proving key is not a Groth16 key (snarkjs protocol id 1)"));
+                }
+                self.protocol = true;
+            }
+            2 => {
+                self.header = Some(header(body)?);
+                for (kind, body) in std::mem::take(&mut self.early) {
+                    self.sized(kind, &body)?;
+                }
+            }
+            3..=9 if self.header.is_none() => self.early.push((kind, body.to_vec())),
+            3..=9 => self.sized(kind, body)?,
+            // 10 (contributions) and any other section: not needed to prove.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A section whose size the header fixes.
+    fn sized(&mut self, kind: u32, body: &[u8]) -> Result<()> {
+        let h = self.header.as_ref().expect("the header is read first");
+        let (n_vars, n_public, domain_size, checks) = (h.n_vars, h.n_public, h.domain_size, self.checks);
+        match kind {
+            3 => self.ic = Some(g1_section(body, "IC", n_public + 1, checks)?),
+            4 => self.matrices = Some(matrices(body, n_vars, domain_size)?),
+            5 => self.points_a = Some(g1_section(body, "A", n_vars, checks)?),
+            6 => self.points_b1 = Some(g1_section(body, "B1", n_vars, checks)?),
+            7 => self.points_b2 = Some(g2_section(body, "B2", n_vars, checks)?),
+            8 => self.points_c = Some(g1_section(body, "C", n_vars - n_public - 1, checks)?),
+            9 => self.points_h = Some(g1_section(body, "H", domain_size, checks)?),
+            _ => unreachable!("only sections 3 to 9 are sized"),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<ProvingKey> {
+        let missing = |kind: u32| Error::format(format!("{WHAT} has no section {kind}"));
+        if !self.protocol {
+            return Err(missing(1));
+        }
+        let h = self.header.ok_or_else(|| missing(2))?;
+        let (a, b) = self.matrices.ok_or_else(|| missing(4))?;
+        Ok(ProvingKey {
+            n_vars: h.n_vars,
+            n_public: h.n_public,
+            domain_size: h.domain_size,
+            alpha1: h.alpha1,
+            beta1: h.beta1,
+            beta2: h.beta2,
+            gamma2: h.gamma2,
+            delta1: h.delta1,
+            delta2: h.delta2,
+            ic: self.ic.ok_or_else(|| missing(3))?,
+            a,
+            b,
+            points_a: self.points_a.ok_or_else(|| missing(5))?,
+            points_b1: self.points_b1.ok_or_else(|| missing(6))?,
+            points_b2: self.points_b2.ok_or_else(|| missing(7))?,
+            points_c: self.points_c.ok_or_else(|| missing(8))?,
+            points_h: self.points_h.ok_or_else(|| missing(9))?,
+        })
+    }
+}
+
+fn header(header: &[u8]) -> Result<Header> {
+    if header.len() != 4 + 32 + 4 + 32 + 12 + 3 * G1_BYTES + 3 * G2_BYTES {
+        return Err(Error::format(format!("the proving key's Groth16 header has {} bytes, expected 660", header.len())));
+    }
+    if read_u32(header, 0) != 32 || limbs_le(&header[4..36]) != FQ_MODULUS_LE || read_u32(header, 36) != 32 || limbs_le(&header[40..72]) != FR_MODULUS_LE {
+        return Err(Error::format("the proving key is not over BN254 (bn128)"));
+    }
+    let n_vars = read_u32(header, 72) as usize;
+    let n_public = read_u32(header, 76) as usize;
+    let domain_size = read_u32(header, 80) as usize;
+    if !domain_size.is_power_of_two() || domain_size > 1 << 28 || n_public + 1 > n_vars {
+        return Err(Error::format(format!("the proving key's header is inconsistent (nVars {n_vars}, nPublic {n_public}, domain {domain_size})")));
+    }
+    let mut at = 84;
+    let mut g1 = |name: &str| -> Result<G1Affine> {
+        let p = g1_from_lem(&header[at..at + G1_BYTES]).ok_or_else(|| Error::format(format!("the proving key's {name} is not a valid point")))?;
+        at += G1_BYTES;
+        Ok(p)
+    };
+    let alpha1 = g1("alpha1")?;
+    let beta1 = g1("beta1")?;
+    let mut at2 = at;
+    let mut g2 = |name: &str| -> Result<G2Affine> {
+        let p = g2_from_lem(&header[at2..at2 + G2_BYTES]).ok_or_else(|| Error::format(format!("the proving key's {name} is not a valid point")))?;
+        at2 += G2_BYTES;
+        Ok(p)
+    };
+    let beta2 = g2("beta2")?;
+    let gamma2 = g2("gamma2")?;
+    let delta1 = g1_from_lem(&header[at2..at2 + G1_BYTES]).ok_or_else(|| Error::format("the proving key's delta1 is not a valid point"))?;
+    let delta2 = g2_from_lem(&header[at2 + G1_BYTES..at2 + G1_BYTES + G2_BYTES]).ok_or_else(|| Error::format("the proving key's delta2 is not a valid point"))?;
+    // The header points are few: always check them.
+    for (name, p) in [("alpha1", alpha1), ("beta1", beta1), ("delta1", delta1)] {
+        if !p.is_on_curve() {
+            return Err(Error::format(format!("the proving key's {name} is not on the curve: the file is corrupt")));
+        }
+    }
+    for (name, p) in [("beta2", beta2), ("gamma2", gamma2), ("delta2", delta2)] {
+        if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() {
+            return Err(Error::format(format!("the proving key's {name} is not a valid G2 point: the file is corrupt")));
+        }
+    }
+    Ok(Header { n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2 })
 }
 
 fn limbs_le(bytes: &[u8]) -> [u64; 4] {
     std::array::from_fn(|i| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
 }
 
-fn g1_section(file: &BinFile, kind: u32, name: &str, count: usize, checks: PointChecks) -> Result<Vec<G1Affine>> {
-    let bytes = file.section(kind, "the proving key (.zkey)")?;
+fn g1_section(bytes: &[u8], name: &str, count: usize, checks: PointChecks) -> Result<Vec<G1Affine>> {
     if bytes.len() != count * G1_BYTES {
         return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
     }
@@ -142,8 +257,7 @@ fn g1_section(file: &BinFile, kind: u32, name: &str, count: usize, checks: Point
     Ok(points)
 }
 
-fn g2_section(file: &BinFile, kind: u32, name: &str, count: usize, checks: PointChecks) -> Result<Vec<G2Affine>> {
-    let bytes = file.section(kind, "the proving key (.zkey)")?;
+fn g2_section(bytes: &[u8], name: &str, count: usize, checks: PointChecks) -> Result<Vec<G2Affine>> {
     if bytes.len() != count * G2_BYTES {
         return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
     }

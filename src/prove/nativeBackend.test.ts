@@ -145,6 +145,34 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     await expect(nativeBackend({ addon: native }).loadKeyFile!(join(irisDir, 'missing.zkey'), otherSha)).rejects.toThrow(/cannot read .*missing\.zkey/)
   })
 
+  it('reads a key file section by section, hashing it as it goes: the key proves, and a cut, padded or changed file says which', async () => {
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+    const write = async (name: string, bytes: Uint8Array) => {
+      const path = join(irisDir, name)
+      await writeFile(path, bytes)
+      return path
+    }
+    // digits' key is not in this process's cache yet: this reads the file, and a proof from it passes the prover's own check.
+    const digits = (await loadProvingArtifacts(digitsDir, { withKey: false })).manifest.artifacts['zkey']!
+    const prover = new native.NativeProver(1)
+    expect(await prover.loadKeyFile!(buildPaths(digitsDir).zkey, digits)).toMatchObject({ cached: false, pinned: true })
+    const line = JSON.parse((await readFile(examplePath('digits', 'inputs.jsonl'), 'utf8')).split('\n')[0]!) as { input: number[] }
+    const proved = JSON.parse((await prover.prove(await irisWitness(digitsDir, line.input))).json) as { publicSignals: string[] }
+    expect(proved.publicSignals.length).toBeGreaterThan(0)
+    prover.close()
+
+    // Pinned to their own bytes, so only the parse can refuse them.
+    const cut = zkey.slice(0, zkey.length - 100)
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('cut.zkey', cut), sha(cut))).rejects.toThrow(/truncated/)
+    const padded = new Uint8Array(zkey.length + 3)
+    padded.set(zkey)
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('padded.zkey', padded), sha(padded))).rejects.toThrow(/3 unexpected trailing bytes/)
+    // Cut and not the pinned file either: refused as changed, which is what the user must hear.
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(join(irisDir, 'cut.zkey'), sha(new TextEncoder().encode('another key')))).rejects.toThrow(
+      /cut\.zkey does not match its hash in the manifest/,
+    )
+  })
+
   it('refuses a witness of the wrong length or from another circuit with a ProveError', async () => {
     const digitsKey = new Uint8Array(await readFile(buildPaths(digitsDir).zkey))
     const other = nativeBackend({ addon: native })
