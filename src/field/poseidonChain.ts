@@ -1,31 +1,11 @@
 /**
- * Poseidon as glassbox's circuits chain it (circomlib's Poseidon over BN254).
- * The hashes every stage recomputes (input hash, weight commitment) go
- * through here; field elements alone are in fieldElement.ts, which loads no
- * Poseidon.
+ * Poseidon as glassbox's circuits chain it (circomlib's Poseidon over BN254,
+ * field/poseidon.ts). The hashes every stage recomputes (input hash, weight
+ * commitment) go through here. The functions stay async (they are public API)
+ * though the hash no longer waits for anything.
  */
-import type { PoseidonHasher } from 'circomlibjs'
 import { toField } from './fieldElement.js'
-
-let poseidonPromise: Promise<PoseidonHasher> | undefined
-
-// circomlibjs builds its round constants once; every caller shares them. It is
-// imported lazily: its entry point also loads blake-hash, a native addon that
-// crashes the process when loaded in a worker thread, so proving workers
-// (which only need fieldElement.ts) must never load it.
-function getPoseidon(): Promise<PoseidonHasher> {
-  poseidonPromise ??= import('circomlibjs').then(({ buildPoseidon }) => buildPoseidon())
-  return poseidonPromise
-}
-
-/**
- * Starts building the hasher now (about half a second: circomlibjs builds
- * the whole bn128 curve), so a caller that will hash later can overlap it
- * with other start-up. A failure surfaces at the first hash.
- */
-export function preparePoseidon(): void {
-  getPoseidon().catch(() => undefined)
-}
+import { poseidon } from './poseidon.js'
 
 /**
  * Poseidon over any number of field elements, chained exactly like the
@@ -37,13 +17,10 @@ export function preparePoseidon(): void {
  */
 export async function poseidonChain(values: readonly bigint[]): Promise<bigint> {
   if (values.length === 0) throw new RangeError('poseidonChain needs at least one value')
-  const poseidon = await getPoseidon()
   const field = values.map(toField)
   const first = Math.min(16, field.length)
-  let hash = poseidon.F.toObject(poseidon(field.slice(0, first))) as bigint
-  for (let start = first; start < field.length; start += 15) {
-    hash = poseidon.F.toObject(poseidon([hash, ...field.slice(start, start + 15)])) as bigint
-  }
+  let hash = poseidon(field.slice(0, first))
+  for (let start = first; start < field.length; start += 15) hash = poseidon([hash, ...field.slice(start, start + 15)])
   return hash
 }
 
@@ -61,6 +38,5 @@ export const SALTED_HASH_DOMAIN = 1n
  * circuit's `SaltedInputHash` computes it.
  */
 export async function saltedHash(hash: bigint, salt: bigint): Promise<bigint> {
-  const poseidon = await getPoseidon()
-  return poseidon.F.toObject(poseidon([toField(hash), toField(salt)], SALTED_HASH_DOMAIN)) as bigint
+  return poseidon([toField(hash), toField(salt)], SALTED_HASH_DOMAIN)
 }

@@ -45,7 +45,7 @@ export async function createProver(
     prover: string
     witness?: WitnessKind
     logger?: Logger
-    /** Check the input-hash signal too (needs Poseidon: pool workers leave it to the main thread, see field/poseidonChain.ts). */
+    /** Check the input-hash signal too (pool workers leave it to the main thread, which checks every executor's proofs: see inputHashProblem.ts). */
     checkInputHash?: boolean
   },
 ): Promise<Prover> {

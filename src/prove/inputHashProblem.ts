@@ -5,8 +5,9 @@ import type { ProvingArtifacts } from './provingArtifacts.js'
 
 /**
  * The proven input hash must be Poseidon of this input. Checked on the main
- * thread, because Poseidon's library cannot be loaded in pool workers (see
- * field/poseidonChain.ts); the workers check every other signal.
+ * thread for every executor's proofs, the pool's and remote queue workers'
+ * alike (a worker must not be able to pass off a proof of another input); the
+ * pool's workers check every other signal themselves.
  *
  * @returns Why the record must not be written, or undefined when it is right.
  */

@@ -24,7 +24,6 @@ import type { BatchErrorRecord } from './errorsFile.js'
 import { errorsPathFor, recoverErrorsFile } from './errorsFile.js'
 import { inputSha256 } from './inputSha256.js'
 import { inputHashProblem } from './inputHashProblem.js'
-import { preparePoseidon } from '../field/poseidonChain.js'
 import type { ProofRecord } from './proofRecord.js'
 import { recoverProofsFile } from './proofsFile.js'
 import type { ProveExecutor, ProveExecutorFactory, ProveExecutorTask } from './proveExecutor.js'
@@ -343,8 +342,6 @@ async function runBatch(
         continue
       }
       if (!executor) {
-        // Every proof's input hash is checked here: build the hasher while the workers start, not after the first proof.
-        if (artifacts.manifest.publicSignals.some((s) => s.role === 'inputHash')) preparePoseidon()
         const plan = executorFactory ? undefined : await planLocalPool({ buildDir, backend: description.backend as BackendName, workers, total, fromLine: lineNumber })
         if (plan) logger.debug(`pool: ${plan.reason}`)
         executor = executorFactory

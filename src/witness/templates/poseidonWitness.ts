@@ -2,45 +2,15 @@
  * circomlib's Poseidon (circuits/poseidon.circom, the optimised form with
  * sparse partial-round matrices) as a witness mirror: every signal of every
  * subcomponent (Ark, Sigma, Mix, MixS, MixLast) under circom's names, with
- * the values its witness code computes. The round constants are circomlibjs's
- * `poseidon_constants_opt.json`, the same numbers circomlib's
- * poseidon_constants.circom holds (the tests compare whole witnesses with
- * circom's own).
+ * the values its witness code computes. The round constants are
+ * field/poseidonConstants.ts's (the tests compare whole witnesses with
+ * circom's own); field/poseidon.ts is the same hash without the signals.
  */
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { FIELD_ORDER } from '../../field/fieldElement.js'
+import { N_ROUNDS_F, N_ROUNDS_P, poseidonConstants as constantsFor } from '../../field/poseidonConstants.js'
 import type { WitnessScope } from '../witnessScope.js'
 
 const P = FIELD_ORDER
-const N_ROUNDS_F = 8
-const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68] as const
-
-type RoundConstants = { C: bigint[]; S: bigint[]; M: bigint[][]; P: bigint[][] }
-type ConstantsFile = { C: string[][]; S: string[][]; M: string[][][]; P: string[][][] }
-
-let file: ConstantsFile | undefined
-const byWidth = new Map<number, RoundConstants>()
-
-function constantsFor(t: number): RoundConstants {
-  let constants = byWidth.get(t)
-  if (constants) return constants
-  if (!file) {
-    // circomlibjs exports only its entry point; its constants file sits beside it.
-    const main = createRequire(import.meta.url).resolve('circomlibjs')
-    file = JSON.parse(readFileSync(join(dirname(main), '..', 'src', 'poseidon_constants_opt.json'), 'utf8')) as ConstantsFile
-  }
-  const i = t - 2
-  constants = {
-    C: file.C[i]!.map((v) => BigInt(v)),
-    S: file.S[i]!.map((v) => BigInt(v)),
-    M: file.M[i]!.map((row) => row.map((v) => BigInt(v))),
-    P: file.P[i]!.map((row) => row.map((v) => BigInt(v))),
-  }
-  byWidth.set(t, constants)
-  return constants
-}
 
 const mod = (v: bigint): bigint => {
   const r = v % P
