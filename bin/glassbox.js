@@ -6,7 +6,8 @@ import { statSync } from 'node:fs'
 
 const built = new URL('../dist/cli/main.js', import.meta.url)
 const bundled = new URL('../dist/cli-bundle/main.js', import.meta.url)
-const { main } = await import((modifiedAt(bundled) >= modifiedAt(built) ? bundled : built).href)
+const bundledAt = modifiedAt(bundled)
+const { main } = await import((bundledAt >= 0 && bundledAt >= modifiedAt(built) ? bundled : built).href)
 
 // Exit explicitly: worker pools and snarkjs threads must not keep a finished command alive.
 process.exit(await main())

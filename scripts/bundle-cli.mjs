@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Bundles the built CLI (dist/cli/main.js and the command modules it loads on
-// demand) into dist/cli-bundle/, which bin/glassbox.js runs. Part of
-// `npm run build`, after tsc; the bundle ships in the package's dist/.
+// demand) into dist/cli-bundle/, which bin/glassbox.js runs, and the prover
+// pool's worker (dist/prove/proveWorker.js), which every pool thread loads at
+// its start. Part of `npm run build`, after tsc; the bundle ships in the
+// package's dist/.
 //
 // Why: Node 20 has no module compile cache, and loading an ES module costs a
 // resolve, a read, a compile and a link each. `glassbox run` loaded 214 files
@@ -14,7 +16,8 @@
 // dependency stays a plain import: native code (onnxruntime-node, the addon),
 // packages that load files beside themselves (snarkjs, circom2, circomlibjs,
 // solc, bullmq's Lua scripts, anvil's binary) and those only some commands
-// need. The prover workers are not bundled either: they run dist/prove/.
+// need. A bundle older than the dist/ file it was made from is not used
+// (bin/glassbox.js, prove/createPoolExecutor.ts): a tsc-only rebuild runs unbundled.
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,7 +32,7 @@ const external = Object.keys(dependencies)
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['dist/cli/main.js'],
+  entryPoints: { main: 'dist/cli/main.js', proveWorker: 'dist/prove/proveWorker.js' },
   outdir: 'dist/cli-bundle',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

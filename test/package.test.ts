@@ -50,6 +50,7 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
       'dist/index.d.ts',
       'dist/cli/main.js',
       'dist/cli-bundle/main.js',
+      'dist/cli-bundle/proveWorker.js',
       'dist/prove/proveWorker.js',
       'bin/glassbox.js',
       'circuits/glassbox.circom',

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -139,9 +140,17 @@ export function createPoolExecutor({
 }
 
 // Under vitest/tsx the sources are .ts files: the worker then needs tsx's loader. Built, the worker
-// is always dist/'s own file (the bundled CLI runs this code from dist/cli-bundle/, beside no worker).
+// is the bundled one (one file: a thread starts about as fast as the CLI does, see
+// scripts/bundle-cli.mjs) unless dist/ was compiled again after the bundle was made.
 function workerEntry(): { filename: string; execArgv?: string[] } {
   const self = fileURLToPath(import.meta.url)
   if (self.endsWith('.ts')) return { filename: self.replace(/createPoolExecutor\.ts$/, 'proveWorker.ts'), execArgv: ['--import', 'tsx'] }
-  return { filename: packagePath('dist', 'prove', 'proveWorker.js') }
+  const built = packagePath('dist', 'prove', 'proveWorker.js')
+  const bundled = packagePath('dist', 'cli-bundle', 'proveWorker.js')
+  const bundledAt = modifiedAt(bundled)
+  return { filename: bundledAt >= 0 && bundledAt >= modifiedAt(built) ? bundled : built }
+}
+
+function modifiedAt(file: string): number {
+  return statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1
 }
