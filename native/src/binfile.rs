@@ -18,7 +18,8 @@ impl<'a> BinFile<'a> {
             return Err(Error::format(format!("not a {what} file (no \"{magic}\" header)")));
         }
         let count = read_u32(bytes, 8) as usize;
-        let mut sections = Vec::with_capacity(count);
+        // Every section takes at least its 12-byte header: a count the file cannot hold allocates nothing.
+        let mut sections = Vec::with_capacity(count.min(bytes.len() / 12));
         let mut offset = 12usize;
         for index in 0..count {
             if offset + 12 > bytes.len() {

@@ -68,7 +68,7 @@ impl ProvingKey {
     /// Parses a key held in memory.
     pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
         let file = BinFile::parse(bytes, "zkey", WHAT)?;
-        let mut parts = KeyParts::new(checks);
+        let mut parts = KeyParts::new(checks, bytes.len() as u64);
         for (kind, body) in file.sections() {
             parts.take(kind, body)?;
         }
@@ -79,7 +79,7 @@ impl ProvingKey {
     /// each section's bytes are freed once its points are parsed, so loading
     /// needs the parsed key and one section, not a second copy of the file.
     pub fn read(reader: &mut impl Read, length: u64, checks: PointChecks) -> Result<Self> {
-        let mut parts = KeyParts::new(checks);
+        let mut parts = KeyParts::new(checks, length);
         read_sections(reader, length, "zkey", WHAT, |kind, body| parts.take(kind, body))?;
         parts.finish()
     }
@@ -103,7 +103,9 @@ struct Header {
 /// that comes before it is kept until it does.
 struct KeyParts {
     checks: PointChecks,
-    seen: u64,
+    /// The file's size: the header's counts must fit in it before anything is allocated for them.
+    length: u64,
+    seen: u32,
     protocol: bool,
     header: Option<Header>,
     early: Vec<(u32, Vec<u8>)>,
@@ -117,12 +119,13 @@ struct KeyParts {
 }
 
 impl KeyParts {
-    fn new(checks: PointChecks) -> Self {
-        Self { checks, seen: 0, protocol: false, header: None, early: Vec::new(), ic: None, matrices: None, points_a: None, points_b1: None, points_b2: None, points_c: None, points_h: None }
+    fn new(checks: PointChecks, length: u64) -> Self {
+        Self { checks, length, seen: 0, protocol: false, header: None, early: Vec::new(), ic: None, matrices: None, points_a: None, points_b1: None, points_b2: None, points_c: None, points_h: None }
     }
 
     fn take(&mut self, kind: u32, body: &[u8]) -> Result<()> {
-        if kind < 64 {
+        // Only the sections read here must be unique (10, the contributions, and unknown ones are skipped).
+        if (1..=9).contains(&kind) {
             if self.seen & (1 << kind) != 0 {
                 return Err(Error::format(format!("{WHAT} has more than one section {kind}")));
             }
@@ -136,7 +139,18 @@ impl KeyParts {
                 self.protocol = true;
             }
             2 => {
-                self.header = Some(header(body)?);
+                let h = header(body)?;
+                // A pinned key is parsed before its hash is known: a forged header must not make it allocate
+                // for points the file does not hold (the coefficient rows are sized by the domain).
+                let points = |count: usize, bytes: usize| count as u64 * bytes as u64;
+                let claimed = points(h.n_public + 1, G1_BYTES) + points(h.n_vars, 2 * G1_BYTES + G2_BYTES) + points(h.n_vars - h.n_public - 1, G1_BYTES) + points(h.domain_size, G1_BYTES);
+                if claimed > self.length {
+                    return Err(Error::format(format!(
+                        "the proving key's header claims {} variables and a domain of {}, whose points take {claimed} bytes, more than the file's {}: the file is corrupt",
+                        h.n_vars, h.domain_size, self.length
+                    )));
+                }
+                self.header = Some(h);
                 for (kind, body) in std::mem::take(&mut self.early) {
                     self.sized(kind, &body)?;
                 }

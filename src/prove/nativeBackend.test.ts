@@ -167,6 +167,19 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     const padded = new Uint8Array(zkey.length + 3)
     padded.set(zkey)
     await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('padded.zkey', padded), sha(padded))).rejects.toThrow(/3 unexpected trailing bytes/)
+    // Sections in another order (the header last): held back until the header says how to read them.
+    const reordered = withSections(zkey, (sections) => [...sections.filter((x) => x.kind !== 2), sections.find((x) => x.kind === 2)!])
+    const fromReordered = new native.NativeProver(1)
+    expect(await fromReordered.loadKeyFile!(await write('reordered.zkey', reordered), sha(reordered))).toMatchObject({ cached: false })
+    expect(JSON.parse((await fromReordered.prove(witness)).json)).toHaveProperty('publicSignals')
+    fromReordered.close()
+    // A second A section, and a header claiming a domain of 2^27 in a file of half a megabyte (refused before anything is sized by it).
+    const doubled = withSections(zkey, (sections) => [...sections, sections.find((x) => x.kind === 5)!])
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('doubled.zkey', doubled), sha(doubled))).rejects.toThrow(/more than one section 5/)
+    const inflated = zkey.slice()
+    new DataView(inflated.buffer).setUint32(sectionOffset(inflated, 2) + 80, 2 ** 27, true)
+    await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('inflated.zkey', inflated), sha(inflated))).rejects.toThrow(/header claims .* more than the file's/)
+
     // Cut and not the pinned file either: refused as changed, which is what the user must hear.
     await expect(nativeBackend({ addon: native }).loadKeyFile!(join(irisDir, 'cut.zkey'), sha(new TextEncoder().encode('another key')))).rejects.toThrow(
       /cut\.zkey does not match its hash in the manifest/,
@@ -265,4 +278,29 @@ function sectionOffset(bytes: Uint8Array, type: number): number {
     offset += 12 + length
   }
   throw new Error(`no section ${type}`)
+}
+
+/** A snarkjs binary file rebuilt from its sections, rearranged by `arrange`. */
+function withSections(bytes: Uint8Array, arrange: (sections: { kind: number; body: Uint8Array }[]) => { kind: number; body: Uint8Array }[]): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const sections: { kind: number; body: Uint8Array }[] = []
+  let offset = 12
+  for (let i = 0; i < view.getUint32(8, true); i++) {
+    const length = Number(view.getBigUint64(offset + 4, true))
+    sections.push({ kind: view.getUint32(offset, true), body: bytes.subarray(offset + 12, offset + 12 + length) })
+    offset += 12 + length
+  }
+  const arranged = arrange(sections)
+  const out = new Uint8Array(12 + arranged.reduce((n, x) => n + 12 + x.body.length, 0))
+  const o = new DataView(out.buffer)
+  out.set(bytes.subarray(0, 8))
+  o.setUint32(8, arranged.length, true)
+  let at = 12
+  for (const { kind, body } of arranged) {
+    o.setUint32(at, kind, true)
+    o.setBigUint64(at + 4, BigInt(body.length), true)
+    out.set(body, at + 12)
+    at += 12 + body.length
+  }
+  return out
 }
