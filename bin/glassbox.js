@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 // The glassbox CLI. `npm run build` (run by `npm install` as prepare) compiles the TypeScript
 // sources to dist/ and bundles the CLI into dist/cli-bundle/ (scripts/bundle-cli.mjs), which
-// starts faster. A dist/ compiled again without the bundle step runs unbundled, never stale.
-import { statSync } from 'node:fs'
+// starts faster; a bundle older than the dist/ it was made from is not run (dist/bundledEntry.js).
+import { pathToFileURL } from 'node:url'
+import { bundledEntry } from '../dist/bundledEntry.js'
 
-const built = new URL('../dist/cli/main.js', import.meta.url)
-const bundled = new URL('../dist/cli-bundle/main.js', import.meta.url)
-const bundledAt = modifiedAt(bundled)
-const { main } = await import((bundledAt >= 0 && bundledAt >= modifiedAt(built) ? bundled : built).href)
+const bundled = bundledEntry('main')
+const { main } = await import(bundled ? pathToFileURL(bundled).href : new URL('../dist/cli/main.js', import.meta.url).href)
 
 // Exit explicitly: worker pools and snarkjs threads must not keep a finished command alive.
 process.exit(await main())
-
-function modifiedAt(file) {
-  return statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1
-}

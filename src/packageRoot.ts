@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { InternalError } from './errors.js'
 
 /**
  * The folder holding glassbox's own package.json (and its circuits/,
@@ -20,7 +21,9 @@ export function packagePath(...parts: string[]): string {
 function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
     if (namedGlassbox(join(dir, 'package.json'))) return dir
-    if (dirname(dir) === dir) throw new Error(`no package.json named "glassbox" above ${start}: the glassbox package is incomplete; reinstall it`)
+    if (dirname(dir) === dir) {
+      throw new InternalError(`no package.json named "glassbox" above ${start}.`, { details: 'The glassbox package is incomplete (or was bundled into another program without its files): reinstall it.' })
+    }
   }
 }
 

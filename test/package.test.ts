@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureDevPtau } from '../src/setup/ensureDevPtau.js'
@@ -147,5 +148,10 @@ describe('the npm package installs, typechecks strictly and proves in a fresh fo
     expect(offchain.filter((check) => check.valid)).toHaveLength(8)
     const ran = await run(process.execPath, [glassbox, 'run', build, '--inputs', join(example, 'inputs.jsonl'), '--json'], { cwd: consumer })
     expect(JSON.parse(ran.stdout)).toHaveLength(8)
+    // And it is the bundle that runs, CLI and pool worker: npm gives installed files no usable mtimes, so nothing may depend on them.
+    const installed = join(consumer, 'node_modules', 'glassbox')
+    const probe = `const { bundledEntry } = await import(${JSON.stringify(pathToFileURL(join(installed, 'dist', 'bundledEntry.js')).href)}); console.log(JSON.stringify([bundledEntry('main'), bundledEntry('proveWorker')]))`
+    const entries = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: consumer })
+    expect(JSON.parse(entries.stdout)).toEqual([join(installed, 'dist', 'cli-bundle', 'main.js'), join(installed, 'dist', 'cli-bundle', 'proveWorker.js')])
   }, 600_000)
 })

@@ -59,6 +59,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   resetJsonResult()
   let parser = yargs(argv)
     .scriptName('glassbox')
+    // yargs's own messages in English whatever LANG says, bundled (where its locale files are not) or not.
+    .locale('en')
     .version(GLASSBOX_VERSION)
     .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output on stdout (one JSON document, also on failure)' })
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'debug logs and stack traces' })

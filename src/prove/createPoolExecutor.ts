@@ -1,8 +1,8 @@
-import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
+import { bundledEntry } from '../bundledEntry.js'
 import { packagePath } from '../packageRoot.js'
 import type { Logger } from '../logger.js'
 import { silentLogger } from '../logger.js'
@@ -140,17 +140,10 @@ export function createPoolExecutor({
 }
 
 // Under vitest/tsx the sources are .ts files: the worker then needs tsx's loader. Built, the worker
-// is the bundled one (one file: a thread starts about as fast as the CLI does, see
-// scripts/bundle-cli.mjs) unless dist/ was compiled again after the bundle was made.
+// is the bundled one (a thread then loads a few files, not two hundred: see scripts/bundle-cli.mjs)
+// unless that bundle is stale, see bundledEntry.
 function workerEntry(): { filename: string; execArgv?: string[] } {
   const self = fileURLToPath(import.meta.url)
   if (self.endsWith('.ts')) return { filename: self.replace(/createPoolExecutor\.ts$/, 'proveWorker.ts'), execArgv: ['--import', 'tsx'] }
-  const built = packagePath('dist', 'prove', 'proveWorker.js')
-  const bundled = packagePath('dist', 'cli-bundle', 'proveWorker.js')
-  const bundledAt = modifiedAt(bundled)
-  return { filename: bundledAt >= 0 && bundledAt >= modifiedAt(built) ? bundled : built }
-}
-
-function modifiedAt(file: string): number {
-  return statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1
+  return { filename: bundledEntry('proveWorker') ?? packagePath('dist', 'prove', 'proveWorker.js') }
 }
