@@ -44,7 +44,6 @@ const KEYS_DIR = join(ROOT, 'keys')
 const RESULTS_DIR = join(ROOT, 'bench', 'results')
 const DEFAULT_EZKL_CACHE = join(ROOT, 'bench', '.ezkl')
 const PIPELINE = join(ROOT, 'bench', 'ezkl_pipeline.py')
-const MiB = 1024 * 1024
 /** EIP-170: the largest runtime bytecode mainnet accepts. */
 const CODE_SIZE_LIMIT = 24_576
 const VISIBILITY = { input: 'hashed', params: 'fixed', output: 'public' } as const

@@ -4,7 +4,7 @@
  * overflow refused; then the template with literal parameters.
  */
 import { describe, expect, it } from 'vitest'
-import { B, TIMEOUT, compileMain as compile, outputs, floorShift, relu } from './testing/templateTesting.js'
+import { B, TIMEOUT, compileMain as compile, floorShift } from './testing/templateTesting.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'
 import type { LayerCase } from './testing/layerHarness.js'

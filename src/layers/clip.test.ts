@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { attackerBits, bitNames, expectOnlyHonest, flippedSignBits, forgeAs, grid } from '../../test/support/forgery.js'
-import { B, TIMEOUT, LEVELS, compileMain as compile, oneLayer, io, layerCost, outputs, expectMatchesEvaluator } from './testing/templateTesting.js'
+import { B, TIMEOUT, LEVELS, compileMain as compile, oneLayer, io, layerCost, expectMatchesEvaluator } from './testing/templateTesting.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import type { Signals } from '../../test/support/forgery.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'

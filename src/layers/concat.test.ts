@@ -3,7 +3,7 @@
  * constraints of its own, forged outputs rejected.
  */
 import { describe, expect, it } from 'vitest'
-import { B, outputs } from './testing/templateTesting.js'
+import { B } from './testing/templateTesting.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'
 import type { LayerCase } from './testing/layerHarness.js'

@@ -7,8 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { bitNames, expectOnlyHonest, grid } from '../../test/support/forgery.js'
-import { B, TIMEOUT, LEVELS, compileMain as compile, oneLayer, io, layerCost, outputs, expectMatchesEvaluator, floorDiv, relu, max0 } from './testing/templateTesting.js'
-import { estimateConstraints } from '../compile/estimateConstraints.js'
+import { B, TIMEOUT, LEVELS, compileMain as compile, oneLayer, io, layerCost, expectMatchesEvaluator, floorDiv, max0 } from './testing/templateTesting.js'
 import { evaluateFixed } from '../quantize/evaluateFixed.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'

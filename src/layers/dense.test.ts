@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { forgeAs } from '../../test/support/forgery.js'
-import { B, K, TIMEOUT, compileMain as compile, outputs, floorShift, relu, inlineNames, rescaleSignals } from './testing/templateTesting.js'
+import { B, K, TIMEOUT, compileMain as compile, floorShift, relu, inlineNames, rescaleSignals } from './testing/templateTesting.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'
 import type { LayerCase } from './testing/layerHarness.js'

@@ -3,7 +3,7 @@
  * forged outputs rejected (or the output is the input's own wire).
  */
 import { describe, expect, it } from 'vitest'
-import { B, outputs } from './testing/templateTesting.js'
+import { B } from './testing/templateTesting.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'
 import type { LayerCase } from './testing/layerHarness.js'

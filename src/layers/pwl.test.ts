@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { attackerBits, bitNames, expectOnlyHonest, flippedSignBits, forgeAs, grid } from '../../test/support/forgery.js'
-import { B, TIMEOUT, LEVELS, compileMain as compile, oneLayer, io, layerCost, outputs, expectMatchesEvaluator, floorDiv, max0 } from './testing/templateTesting.js'
+import { B, TIMEOUT, LEVELS, compileMain as compile, oneLayer, io, layerCost, expectMatchesEvaluator, floorDiv, max0 } from './testing/templateTesting.js'
 import { evaluateFixed } from '../quantize/evaluateFixed.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import type { Signals } from '../../test/support/forgery.js'

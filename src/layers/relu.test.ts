@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { attackerBits, forgeAs } from '../../test/support/forgery.js'
-import { B, TIMEOUT, compileMain as compile, outputs, relu } from './testing/templateTesting.js'
+import { B, TIMEOUT, compileMain as compile } from './testing/templateTesting.js'
 import type { FixedLayer } from '../quantize/fixedPointModel.js'
 import type { Signals } from '../../test/support/forgery.js'
 import { describeLayerCircuit, drawInputs, seededIntegers } from './testing/layerHarness.js'

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CircuitTester } from '../../test/support/circuitTester.js'
-import { attackerBits, bitNames, flippedSignBits, forgeAs, type Signals } from '../../test/support/forgery.js'
+import { attackerBits, flippedSignBits, forgeAs, type Signals } from '../../test/support/forgery.js'
 import { seededRandom } from '../../test/support/buildOnnx.js'
 import { compileLayerCircuit } from '../../test/support/layerCircuit.js'
 import { softmax } from '../model/nonlinearKernels.js'
