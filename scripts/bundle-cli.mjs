@@ -13,7 +13,7 @@
 // `glassbox run` and `glassbox verify` about 0.3 s sooner.
 //
 // Bundled: glassbox's own modules and the pure-JavaScript packages every
-// command loads at start-up (yargs with its helpers, zod). Every other
+// command loads at start-up (yargs with its helpers, zod, cli-progress). Every other
 // dependency stays a plain import: native code (onnxruntime-node, the addon),
 // packages that load files beside themselves (snarkjs, circom2, circomlibjs,
 // solc, bullmq's Lua scripts, anvil's binary) and those only some commands
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const BUNDLED = new Set(['yargs', 'zod'])
+const BUNDLED = new Set(['yargs', 'zod', 'cli-progress'])
 const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const external = Object.keys(dependencies)
   .filter((name) => !BUNDLED.has(name))
