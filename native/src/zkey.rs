@@ -8,7 +8,9 @@
 use crate::binfile::{read_u32, BinFile};
 use crate::error::{Error, Result};
 use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
-use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
+use crate::msm::FixedBase;
+use ark_bn254::{g1, Fq, Fr, G1Affine, G2Affine};
+use std::sync::OnceLock;
 use ark_ff::{BigInt, One, PrimeField};
 use rayon::prelude::*;
 
@@ -47,6 +49,10 @@ pub struct ProvingKey {
     /// For signals nPublic+1..nVars.
     pub points_c: Vec<G1Affine>,
     pub points_h: Vec<G1Affine>,
+    /// Shifted copies of the H query for the fixed-base MSM, built at most
+    /// once per parsed key (so once per process: the key cache shares it), and
+    /// only when the memory budget allows and the table pays (see `h_table`).
+    pub h_table: OnceLock<Option<FixedBase<g1::Config>>>,
 }
 
 /// How much to trust the points: a key whose SHA-256 matched the caller's pin
@@ -62,6 +68,19 @@ const FQ_MODULUS_LE: [u64; 4] = Fq::MODULUS.0;
 const FR_MODULUS_LE: [u64; 4] = Fr::MODULUS.0;
 
 impl ProvingKey {
+    /// The fixed-base table of the H query, built on the first call when the
+    /// budget (`table_budget`) admits a layout that beats plain Pippenger;
+    /// None when it does not (the prover then uses `msm_full`). Callers that
+    /// race wait for the one build.
+    pub fn h_table(&self) -> Option<&FixedBase<g1::Config>> {
+        self.h_table
+            .get_or_init(|| {
+                let plan = FixedBase::<g1::Config>::plan(self.points_h.len(), table_budget())?;
+                Some(FixedBase::build(&self.points_h, plan))
+            })
+            .as_ref()
+    }
+
     pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
         let file = BinFile::parse(bytes, "zkey", "the proving key (.zkey)")?;
         let what = "the proving key (.zkey)";
@@ -120,7 +139,7 @@ impl ProvingKey {
         let points_c = g1_section(&file, 8, "C", n_private, checks)?;
         let points_h = g1_section(&file, 9, "H", domain_size, checks)?;
         let (a, b) = matrices(file.section(4, what)?, n_vars, domain_size)?;
-        Ok(Self { n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2, ic, a, b, points_a, points_b1, points_b2, points_c, points_h })
+        Ok(Self { n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2, ic, a, b, points_a, points_b1, points_b2, points_c, points_h, h_table: OnceLock::new() })
     }
 }
 
@@ -208,4 +227,31 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
     let [ca, cb] = coef;
     let [ra, rb] = rows;
     Ok((SparseMatrix { start: ra, signal: sa, coef: ca }, SparseMatrix { start: rb, signal: sb, coef: cb }))
+}
+
+/// Bytes the H table may take, from `GLASSBOX_NATIVE_TABLE_MIB`: a number of
+/// MiB (0, the default, turns the table off), or `auto` for an eighth of the
+/// machine's memory, at most a quarter of what is available now (Linux
+/// /proc/meminfo; 0 where it cannot be read). Off by default because the
+/// table costs about 250 doublings per H point to build (seconds, several
+/// proofs' worth) and saves a fraction of the H MSM per proof: it pays only
+/// for long batches in one process (see README, native prover).
+pub fn table_budget() -> usize {
+    match std::env::var("GLASSBOX_NATIVE_TABLE_MIB") {
+        Ok(value) if value.trim().eq_ignore_ascii_case("auto") => auto_budget(),
+        Ok(value) => value.trim().parse::<usize>().map(|mib| mib.saturating_mul(1 << 20)).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+fn auto_budget() -> usize {
+    let Ok(info) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
+    let field = |name: &str| -> Option<usize> {
+        let line = info.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
+    };
+    match (field("MemTotal:"), field("MemAvailable:")) {
+        (Some(total), Some(available)) => (total / 8).min(available / 4),
+        _ => 0,
+    }
 }
