@@ -175,3 +175,38 @@ pub fn verify(pk: &ProvingKey, proof: &Proof, public: &[Fr]) -> bool {
     );
     lhs.0.is_one()
 }
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use ark_ff::{Field, UniformRand};
+
+    /// What caching the FFT twiddles and coset powers per key could save:
+    /// arkworks computes n/2 twiddles in every FFT and n coset powers in every
+    /// coset FFT. `cargo test --release --lib prover::bench -- --ignored --nocapture` (GLASSBOX_FFT_N).
+    #[test]
+    #[ignore]
+    fn twiddles_share_of_the_ffts() {
+        let n: usize = std::env::var("GLASSBOX_FFT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1 << 17);
+        let (domain, coset) = domains(n).unwrap();
+        let mut rng = ark_std::test_rng();
+        let mut values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for _ in 0..3 {
+            let t = Instant::now();
+            to_odd_points(&mut values, &domain, &coset);
+            let both = ms_since(t);
+            let t = Instant::now();
+            // Per to_odd_points arkworks recomputes n/2 twiddles for each of its two FFTs and n coset
+            // powers: n + n field multiplications, which a per-key cache would hold instead.
+            let w = domain.group_gen();
+            let mut acc = Fr::one();
+            let twiddles: Vec<Fr> = (0..n).map(|_| { let x = acc; acc *= w; x }).collect();
+            let g = coset.coset_offset();
+            let mut acc = Fr::one();
+            let powers: Vec<Fr> = (0..n).map(|_| { let x = acc; acc *= g; x }).collect();
+            let recomputed = ms_since(t);
+            std::hint::black_box((twiddles, powers, acc.square()));
+            eprintln!("n={n}: IFFT + coset FFT {both:.1} ms; their twiddles and coset powers, serially, {recomputed:.1} ms");
+        }
+    }
+}
