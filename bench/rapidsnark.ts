@@ -6,6 +6,7 @@
  *   npm run bench:rapidsnark -- --build /path/to/lenet5/build          # native only (no rapidsnark given)
  *   npm run bench:rapidsnark -- --rapidsnark /path/to/rapidsnark/prover --build /path/to/lenet5/build --proofs 5
  *   npm run bench:rapidsnark -- synthetic --power 18 --rapidsnark /path/to/prover
+ *   npm run bench:rapidsnark -- synthetic --work /tmp/rs-bench …   # keep (and next time reuse) the synthetic circuit and key
  *
  * rapidsnark is not a dependency: build it yourself and pass its `prover`
  * binary with `--rapidsnark` (without it the rapidsnark rows are left out).
@@ -215,12 +216,16 @@ async function prepareLenet(buildDir: string | undefined, proofs: number, work: 
 async function prepareSynthetic(power: number, proofs: number, work: string): Promise<Prepared> {
   const values = valuesForPower(power, BITS)
   const dir = join(work, `synthetic-${power}`)
-  log(`synthetic 2^${power}: ${values} range checks of ${BITS} bits, circom --O1, dev key…`)
-  await runCircom({ source: rangeCheckSource(values, BITS), outDir: dir, optimization: 1 })
-  const header = await readR1csHeader(join(dir, 'circuit.r1cs'))
-  const ptau = await ensureDevPtau({ power: devPtauPower(power), keysDir: join(ROOT, 'keys') })
   const zkey = join(dir, 'circuit.zkey')
-  await loadNativeAddon()!.writeDevZkey(join(dir, 'circuit.r1cs'), ptau.path, ptau.sha256, zkey, CORES)
+  if (existsSync(zkey) && existsSync(join(dir, 'circuit.wasm'))) {
+    log(`synthetic 2^${power}: reusing the circuit and key in ${dir}`)
+  } else {
+    log(`synthetic 2^${power}: ${values} range checks of ${BITS} bits, circom --O1, dev key…`)
+    await runCircom({ source: rangeCheckSource(values, BITS), outDir: dir, optimization: 1 })
+    const ptau = await ensureDevPtau({ power: devPtauPower(power), keysDir: join(ROOT, 'keys') })
+    await loadNativeAddon()!.writeDevZkey(join(dir, 'circuit.r1cs'), ptau.path, ptau.sha256, zkey, CORES)
+  }
+  const header = await readR1csHeader(join(dir, 'circuit.r1cs'))
   const vkey = await snarkjs.zKey.exportVerificationKey(zkey, quiet)
   await releaseSnarkjs()
   const calculator = await WitnessCalculatorBuilder(new Uint8Array(await readFile(join(dir, 'circuit.wasm'))))
@@ -382,6 +387,7 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: String(CORES) },
       'table-mib': { type: 'string', default: 'auto' },
       rounds: { type: 'string', default: '2' },
+      work: { type: 'string' },
     },
   })
   const proofs = Number(values.proofs)
@@ -395,7 +401,9 @@ async function main(): Promise<void> {
   if (!loadNativeAddon({ logger: { info: log, warn: log, debug() {} } })) throw new Error('The native addon is not built: run `npm run build:native` first.')
   const wanted = positionals.length ? positionals : ['lenet5', 'synthetic']
   const machine = machineInfo()
-  const work = await mkdtemp(join(tmpdir(), 'glassbox-bench-rapidsnark-'))
+  // --work keeps the prepared circuits (and reuses them on the next run with the same folder).
+  const work = values.work ? resolve(values.work) : await mkdtemp(join(tmpdir(), 'glassbox-bench-rapidsnark-'))
+  await mkdir(work, { recursive: true })
   const results: CaseResult[] = []
   try {
     for (const name of wanted) {
@@ -404,7 +412,7 @@ async function main(): Promise<void> {
       else throw new Error(`unknown case ${name} (lenet5, synthetic)`)
     }
   } finally {
-    await rm(work, { recursive: true, force: true })
+    if (!values.work) await rm(work, { recursive: true, force: true })
   }
   const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100)
   await mkdir(RESULTS_DIR, { recursive: true })

@@ -237,21 +237,46 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
 /// proofs' worth) and saves a fraction of the H MSM per proof: it pays only
 /// for long batches in one process (see README, native prover).
 pub fn table_budget() -> usize {
-    match std::env::var("GLASSBOX_NATIVE_TABLE_MIB") {
-        Ok(value) if value.trim().eq_ignore_ascii_case("auto") => auto_budget(),
-        Ok(value) => value.trim().parse::<usize>().map(|mib| mib.saturating_mul(1 << 20)).unwrap_or(0),
-        Err(_) => 0,
+    let setting = std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok();
+    let meminfo = match setting.as_deref().map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("auto") => std::fs::read_to_string("/proc/meminfo").ok(),
+        _ => None,
+    };
+    budget_from(setting.as_deref(), meminfo.as_deref())
+}
+
+/// `table_budget` without the environment: the setting and /proc/meminfo's text.
+fn budget_from(setting: Option<&str>, meminfo: Option<&str>) -> usize {
+    match setting.map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("auto") => {
+            let field = |name: &str| -> Option<usize> {
+                let line = meminfo?.lines().find(|l| l.starts_with(name))?;
+                line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
+            };
+            match (field("MemTotal:"), field("MemAvailable:")) {
+                (Some(total), Some(available)) => (total / 8).min(available / 4),
+                _ => 0,
+            }
+        }
+        Some(v) => v.parse::<usize>().map(|mib| mib.saturating_mul(1 << 20)).unwrap_or(0),
+        None => 0,
     }
 }
 
-fn auto_budget() -> usize {
-    let Ok(info) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
-    let field = |name: &str| -> Option<usize> {
-        let line = info.lines().find(|l| l.starts_with(name))?;
-        line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
-    };
-    match (field("MemTotal:"), field("MemAvailable:")) {
-        (Some(total), Some(available)) => (total / 8).min(available / 4),
-        _ => 0,
+#[cfg(test)]
+mod tests {
+    use super::budget_from;
+
+    #[test]
+    fn table_budget_settings() {
+        let meminfo = "MemTotal:       24576000 kB\nMemFree:        1000 kB\nMemAvailable:   20000000 kB\n";
+        assert_eq!(budget_from(None, Some(meminfo)), 0, "off by default");
+        assert_eq!(budget_from(Some("0"), Some(meminfo)), 0);
+        assert_eq!(budget_from(Some(" 300 "), None), 300 << 20);
+        assert_eq!(budget_from(Some("lots"), None), 0, "an unreadable setting turns the table off");
+        assert_eq!(budget_from(Some("auto"), Some(meminfo)), 24576000 * 1024 / 8);
+        let busy = "MemTotal:       24576000 kB\nMemAvailable:   4000000 kB\n";
+        assert_eq!(budget_from(Some("AUTO"), Some(busy)), 4000000 * 1024 / 4, "at most a quarter of what is free");
+        assert_eq!(budget_from(Some("auto"), None), 0, "no /proc/meminfo: no table");
     }
 }
