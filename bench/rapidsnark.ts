@@ -14,8 +14,9 @@
  *
  * - rapidsnark: one `prover circuit.zkey witness.wtns proof.json public.json`
  *   process per proof, as a user runs it (reads the key every time);
- * - native, one process per proof: a Node process that loads the key and proves
- *   one witness (process wall time, and the prove call alone);
+ * - native, one process per proof: a plain Node program (no TypeScript loader)
+ *   that loads the addon and the key and proves one witness (process wall
+ *   time, and the prove call alone);
  * - native batch: one process, the key loaded once, every witness proved in
  *   turn; as the prover runs by default (no table) and with the fixed-base
  *   table of the H query (GLASSBOX_NATIVE_TABLE_MIB=auto, or the budget given
@@ -44,7 +45,7 @@ import { buildPaths } from '../src/artifacts/buildPaths.js'
 import { compileModel } from '../src/compile/compileModel.js'
 import { readR1csHeader } from '../src/compile/readR1csHeader.js'
 import { runCircom } from '../src/compile/runCircom.js'
-import { loadNativeAddon } from '../src/native/loadNativeAddon.js'
+import { loadNativeAddon, NATIVE_ADDON_PATH } from '../src/native/loadNativeAddon.js'
 import { circuitInput, ZERO_ADDRESS } from '../src/prove/circuitInput.js'
 import { loadProvingArtifacts } from '../src/prove/provingArtifacts.js'
 import { devPtauPower } from '../src/setup/devPtauPower.js'
@@ -56,7 +57,6 @@ import { rangeCheckInput, rangeCheckSource, valuesForPower } from './syntheticCi
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const RESULTS_DIR = join(ROOT, 'bench', 'results')
-const SELF = fileURLToPath(import.meta.url)
 const CORES = availableParallelism()
 const BITS = 31
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
@@ -94,27 +94,35 @@ type Row = {
 type CaseResult = Prepared & { rows: Row[]; hMsm?: { plainMs: number; tableMs: number; pairs: number; witnessMs: Record<string, number> } }
 
 // ---------- child: the native prover in its own process ----------
-async function child(job: ChildJob): Promise<ChildResult> {
-  const addon = loadNativeAddon()
-  if (!addon) throw new Error('native addon not built')
+/**
+ * The child is plain JavaScript run by `node -e` (no tsx, no glassbox modules): a process per
+ * proof then costs what a small Node program using the addon costs (start-up, addon, key, proof),
+ * not a TypeScript loader's start-up.
+ */
+const CHILD_SOURCE = `
+const { createRequire } = require('node:module')
+const { readFileSync } = require('node:fs')
+const [addonPath, jobJson] = process.argv.slice(1)
+const job = JSON.parse(jobJson)
+const addon = createRequire(addonPath)(addonPath)
+;(async () => {
   const prover = new addon.NativeProver(job.threads)
   let t = performance.now()
-  const info = (prover.loadKeyFile ? await prover.loadKeyFile(job.zkey, job.zkeySha256) : await prover.loadKey(new Uint8Array(await readFile(job.zkey)), job.zkeySha256)) as { tableMs?: number; tableMib?: number }
+  const info = await prover.loadKeyFile(job.zkey, job.zkeySha256)
   const loadMs = performance.now() - t
-  const proveMs: number[] = []
-  const msmMs: number[] = []
-  const proofs: Proof[] = []
+  const proveMs = [], msmMs = [], proofs = []
   for (const path of job.witnesses) {
-    const wtns = new Uint8Array(await readFile(path))
+    const wtns = readFileSync(path)
     t = performance.now()
     const r = await prover.prove(wtns)
     proveMs.push(performance.now() - t)
     msmMs.push(r.msmMs)
-    proofs.push(JSON.parse(r.json) as Proof)
+    proofs.push(JSON.parse(r.json))
   }
   prover.close()
-  return { loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, msmMs, proofs, maxRssMiB: process.resourceUsage().maxRSS / 1024 }
-}
+  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, msmMs, proofs, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\\n')
+})().catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1) })
+`
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -140,7 +148,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 }
 
 async function nativeChild(job: ChildJob, env: Record<string, string> = {}): Promise<ChildResult & { wallMs: number; stderr: string }> {
-  const { stdout, stderr, ms } = await run(process.execPath, ['--import', 'tsx', SELF, '--child', JSON.stringify(job)], env)
+  const { stdout, stderr, ms } = await run(process.execPath, ['-e', CHILD_SOURCE, NATIVE_ADDON_PATH, JSON.stringify(job)], env)
   return { ...(JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult), wallMs: ms, stderr }
 }
 
@@ -370,12 +378,6 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2)
-  const childAt = args.indexOf('--child')
-  if (childAt >= 0) {
-    process.stdout.write(`${JSON.stringify(await child(JSON.parse(args[childAt + 1]!) as ChildJob))}\n`)
-    return
-  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

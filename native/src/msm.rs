@@ -719,14 +719,21 @@ mod fixed_base_bench {
         let t = std::time::Instant::now();
         let table = FixedBase::build(&bases, plan);
         eprintln!("n={n} threads={threads} c={} passes={}: build {:?}, {} MiB", plan.c, plan.passes, t.elapsed(), table.bytes() >> 20);
-        // Interleaved, so that the machine's other load hits both alike.
-        for _ in 0..4 {
-            let t = std::time::Instant::now();
+        // Interleaved, so that the machine's other load hits both alike; CPU time (all threads of
+        // the process, /proc/self/stat) beside wall time, as it moves less with that load.
+        let cpu_ms = || -> f64 {
+            let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+            let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+            let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+            ticks * 10.0
+        };
+        for _ in 0..6 {
+            let (t, c0) = (std::time::Instant::now(), cpu_ms());
             let plain = msm_full(&bases, &b);
-            let p = t.elapsed();
-            let t = std::time::Instant::now();
+            let (p, pc) = (t.elapsed(), cpu_ms() - c0);
+            let (t, c0) = (std::time::Instant::now(), cpu_ms());
             let ours = table.msm(&b);
-            eprintln!("  plain {p:?}, table {:?}", t.elapsed());
+            eprintln!("  plain {p:?} (CPU {pc} ms), table {:?} (CPU {} ms)", t.elapsed(), cpu_ms() - c0);
             assert_eq!(ours, plain);
         }
     }
