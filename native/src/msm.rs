@@ -348,8 +348,12 @@ pub struct FixedBase<P: SWCurveConfig> {
     /// Shifts kept per base: ⌈windows / passes⌉.
     rows: usize,
     n: usize,
-    /// `table[i * rows + t] = 2^(c·passes·t) · bases[i]`.
-    table: Vec<Affine<P>>,
+    /// `table[i * rows + t] = 2^(c·passes·t) · bases[i]`, affine (x, y): 64 bytes a point, not
+    /// the 72 of `Affine` (whose infinity flag would be the same for every shift of a base: a
+    /// shift of a point of prime order is the point at infinity only if the point is).
+    table: Vec<[P::BaseField; 2]>,
+    /// `infinity[i]`: bases[i] is the point at infinity (its entries are skipped).
+    infinity: Vec<bool>,
 }
 
 /// The layout of a fixed-base table: window width, passes, and its size.
@@ -381,13 +385,13 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
             return None;
         }
         let bits = Fr::MODULUS_BIT_SIZE;
-        let point = std::mem::size_of::<Affine<P>>();
+        let point = std::mem::size_of::<[P::BaseField; 2]>();
         let mut best: Option<(usize, FixedBasePlan)> = None;
         for c in 8..=20u32 {
             let windows = (bits + 1).div_ceil(c) as usize;
             for passes in 1..=windows {
                 let rows = windows.div_ceil(passes);
-                let bytes = n.saturating_mul(rows).saturating_mul(point);
+                let bytes = n.saturating_mul(rows).saturating_mul(point).saturating_add(n);
                 if bytes > budget {
                     continue;
                 }
@@ -414,7 +418,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         let shift = c as usize * passes;
         let n = bases.len();
         let per_task = 1usize << 10;
-        let mut table = vec![Affine::<P>::identity(); n * rows];
+        let mut table = vec![[P::BaseField::zero(); 2]; n * rows];
         table.par_chunks_mut(per_task * rows).zip(bases.par_chunks(per_task)).for_each(|(out, points)| {
             let mut shifted: Vec<Projective<P>> = Vec::with_capacity(points.len() * rows);
             for p in points {
@@ -428,9 +432,12 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                     shifted.push(q);
                 }
             }
-            out.copy_from_slice(&Projective::<P>::normalize_batch(&shifted));
+            for (o, p) in out.iter_mut().zip(Projective::<P>::normalize_batch(&shifted)) {
+                *o = [p.x, p.y];
+            }
         });
-        Self { c, windows, passes, rows, n, table }
+        let infinity = bases.iter().map(|p| p.infinity).collect();
+        Self { c, windows, passes, rows, n, table, infinity }
     }
 
     /// Bases the table was built for.
@@ -444,7 +451,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
 
     /// The table's size in bytes.
     pub fn bytes(&self) -> usize {
-        self.table.len() * std::mem::size_of::<Affine<P>>()
+        self.table.len() * std::mem::size_of::<[P::BaseField; 2]>() + self.infinity.len()
     }
 
     pub fn plan_used(&self) -> FixedBasePlan {
@@ -482,7 +489,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                     for j in 0..windows {
                         let d = digits[i * windows + j];
                         let at = i * rows + j / passes;
-                        if d == 0 || self.table[at].infinity {
+                        if d == 0 || self.infinity[i] {
                             continue;
                         }
                         let range = (d.unsigned_abs() as usize - 1) >> shift;
@@ -535,8 +542,8 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
             let b = d.unsigned_abs() as usize - 1 - from;
             let k = fill[b] as usize;
             fill[b] += 1;
-            xs[k] = p.x;
-            ys[k] = if d < 0 { -p.y } else { p.y };
+            xs[k] = p[0];
+            ys[k] = if d < 0 { -p[1] } else { p[1] };
         }
         let sums = bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count);
         // Σₖ (from + k + 1)·Bₖ = Σₖ (k + 1)·Bₖ + from·Σₖ Bₖ.
@@ -683,7 +690,7 @@ mod fixed_base_tests {
     #[test]
     fn plans_fit_the_budget_or_fall_back() {
         let n = 1 << 17;
-        let point = std::mem::size_of::<G1Affine>();
+        let point = std::mem::size_of::<[ark_bn254::Fq; 2]>();
         let roomy = FixedBase::<ark_bn254::g1::Config>::plan(n, usize::MAX).expect("a table pays off at 2^17");
         assert!(roomy.c > 13 && roomy.passes == 1, "{roomy:?}");
         let tight = FixedBase::<ark_bn254::g1::Config>::plan(n, n * point * 6).expect("six shifts per base still pay off");
