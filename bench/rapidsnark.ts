@@ -20,15 +20,18 @@
  * - native batch: one process, the key loaded once, every witness proved in
  *   turn; as the prover runs by default (no table) and with the fixed-base
  *   table of the H query (GLASSBOX_NATIVE_TABLE_MIB=auto, or the budget given
- *   with --table-mib), built when the key is loaded; the two alternate,
- *   `--rounds` times (default 2);
+ *   with --table-mib), built when the key is loaded;
  * - the H MSM head to head: one more batch with GLASSBOX_NATIVE_DEBUG, whose
  *   per-MSM lines time plain Pippenger and the table back to back on the same
  *   scalars (the fairest comparison on a shared machine).
  *
- * Per-proof runs are interleaved (rapidsnark, native, rapidsnark, …); the
- * figures are medians. Peak RSS: GNU time for rapidsnark, the child's own
- * resource usage for native. Every proof is verified with snarkjs. Writes
+ * Each of `--rounds` rounds (default 2) runs every witness through rapidsnark
+ * then a native process, in turn, then the two native batches; the rows
+ * aggregate the rounds (medians), so every runner is measured across the same
+ * stretches of time. Wall time and CPU time (user + system, all threads) per
+ * proof: the CPU ratio moves far less when other work shares the cores. Peak
+ * RSS: GNU time for rapidsnark, the child's own resource usage for native.
+ * Every proof is verified with snarkjs. Writes
  * bench/results/rapidsnark-<stamp>.{json,md}.
  */
 import { spawn } from 'node:child_process'
@@ -65,7 +68,7 @@ const log = (m: string) => process.stderr.write(`[bench:rapidsnark] ${m}\n`)
 type Proof = { proof: unknown; publicSignals: string[] }
 /** What a native child is asked to do: load the key once, prove these witnesses. */
 type ChildJob = { zkey: string; zkeySha256: string; witnesses: string[]; threads: number }
-type ChildResult = { loadMs: number; tableMs: number; tableMiB: number; proveMs: number[]; msmMs: number[]; maxRssMiB: number; proofs: Proof[] }
+type ChildResult = { loadMs: number; tableMs: number; tableMiB: number; proveMs: number[]; proveCpuMs: number[]; processCpuMs: number; msmMs: number[]; maxRssMiB: number; proofs: Proof[] }
 type Prepared = { name: string; zkey: string; zkeySha256: string; vkey: unknown; witnesses: string[]; constraints: number; domainPower: number; zkeyMiB: number }
 
 /** One way of proving, summarised: per-proof medians, memory, and whether snarkjs accepted every proof. */
@@ -75,6 +78,12 @@ type Row = {
   perProcess: number
   /** Median wall time per proof as a user sees it: the whole process for a process per proof, one prove call in a batch. */
   msPerProof: number
+  /**
+   * Median CPU time per proof (user + system, every thread): the process's for a process per
+   * proof, the prove call's in a batch. It moves far less than wall time with the machine's other
+   * load, so the CPU ratio is the steadier comparison on a shared machine.
+   */
+  cpuMsPerProof: number
   /** Median of the prove call alone (native; key loading and Node start-up excluded). */
   proveCallMs?: number
   /** Median H-query MSM inside the prove call (native). */
@@ -110,17 +119,21 @@ const addon = createRequire(addonPath)(addonPath)
   let t = performance.now()
   const info = await prover.loadKeyFile(job.zkey, job.zkeySha256)
   const loadMs = performance.now() - t
-  const proveMs = [], msmMs = [], proofs = []
+  const proveMs = [], proveCpuMs = [], msmMs = [], proofs = []
   for (const path of job.witnesses) {
     const wtns = readFileSync(path)
     t = performance.now()
+    const cpu = process.cpuUsage()
     const r = await prover.prove(wtns)
     proveMs.push(performance.now() - t)
+    const used = process.cpuUsage(cpu)
+    proveCpuMs.push((used.user + used.system) / 1000)
     msmMs.push(r.msmMs)
     proofs.push(JSON.parse(r.json))
   }
   prover.close()
-  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, msmMs, proofs, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\\n')
+  const total = process.cpuUsage()
+  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, proveCpuMs, processCpuMs: (total.user + total.system) / 1000, msmMs, proofs, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\\n')
 })().catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1) })
 `
 
@@ -167,17 +180,18 @@ function headToHead(stderr: string): { plainMs: number[]; tableMs: number[]; wit
 }
 
 /** One rapidsnark proof process; its peak RSS through GNU time when the machine has it. */
-async function rapidsnarkProof(binary: string, zkey: string, wtns: string, out: string): Promise<{ wallMs: number; maxRssMiB: number; proof: Proof }> {
+async function rapidsnarkProof(binary: string, zkey: string, wtns: string, out: string): Promise<{ wallMs: number; cpuMs: number; maxRssMiB: number; proof: Proof }> {
   const proofPath = `${out}.proof.json`
   const publicPath = `${out}.public.json`
   const gnuTime = existsSync('/usr/bin/time')
   const args = [zkey, wtns, proofPath, publicPath]
-  const { stderr, ms } = gnuTime ? await run('/usr/bin/time', ['-f', 'peak-rss-kib %M', binary, ...args]) : await run(binary, args)
+  const { stderr, ms } = gnuTime ? await run('/usr/bin/time', ['-f', 'peak-rss-kib %M cpu-s %U %S', binary, ...args]) : await run(binary, args)
   const rss = /peak-rss-kib (\d+)/.exec(stderr)
+  const cpu = /cpu-s ([\d.]+) ([\d.]+)/.exec(stderr)
   const proof = { proof: JSON.parse(await readFile(proofPath, 'utf8')), publicSignals: JSON.parse(await readFile(publicPath, 'utf8')) as string[] }
   await rm(proofPath, { force: true })
   await rm(publicPath, { force: true })
-  return { wallMs: ms, maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, proof }
+  return { wallMs: ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN, maxRssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, proof }
 }
 
 // ---------- cases ----------
@@ -255,52 +269,58 @@ async function verified(vkey: unknown, proofs: Proof[]): Promise<number> {
 async function measure(prepared: Prepared, rapidsnark: string | undefined, threads: number, tableBudget: string, rounds: number): Promise<CaseResult> {
   const rows: Row[] = []
   const job = (witnesses: string[]): ChildJob => ({ zkey: prepared.zkey, zkeySha256: prepared.zkeySha256, witnesses, threads })
-  // Per proof, interleaved: rapidsnark then native on each witness in turn.
-  const rapid = { wallMs: [] as number[], rss: [] as number[], proofs: [] as Proof[] }
-  const single = { wallMs: [] as number[], proveMs: [] as number[], msmMs: [] as number[], loadMs: [] as number[], rss: [] as number[], proofs: [] as Proof[] }
-  for (const [i, wtns] of prepared.witnesses.entries()) {
-    if (rapidsnark) {
-      const r = await rapidsnarkProof(rapidsnark, prepared.zkey, wtns, join(dirname(wtns), `rapidsnark-${i}`))
-      rapid.wallMs.push(r.wallMs)
-      rapid.rss.push(r.maxRssMiB)
-      rapid.proofs.push(r.proof)
-    }
-    // As a user runs one proof: no H table (it would cost more than the proof).
-    const n = await nativeChild(job([wtns]), { GLASSBOX_NATIVE_TABLE_MIB: '0' })
-    single.wallMs.push(n.wallMs)
-    single.proveMs.push(n.proveMs[0]!)
-    single.msmMs.push(n.msmMs[0]!)
-    single.loadMs.push(n.loadMs)
-    single.rss.push(n.maxRssMiB)
-    single.proofs.push(n.proofs[0]!)
-    log(`${prepared.name} #${i}: ${rapidsnark ? `rapidsnark ${rapid.wallMs.at(-1)!.toFixed(0)} ms, ` : ''}native process ${n.wallMs.toFixed(0)} ms (prove ${n.proveMs[0]!.toFixed(0)} ms)`)
-  }
   const count = prepared.witnesses.length
-  if (rapidsnark) rows.push({ runner: 'rapidsnark', perProcess: 1, msPerProof: median(rapid.wallMs), maxRssMiB: Math.max(...rapid.rss), verified: await verified(prepared.vkey, rapid.proofs), proofs: count })
-  rows.push({
-    runner: 'native',
-    perProcess: 1,
-    msPerProof: median(single.wallMs),
-    proveCallMs: median(single.proveMs),
-    msmMs: median(single.msmMs),
-    loadMs: median(single.loadMs),
-    maxRssMiB: Math.max(...single.rss),
-    verified: await verified(prepared.vkey, single.proofs),
-    proofs: count,
-  })
-  // Batches: one process each, every witness; without and with the H table, alternately, `rounds` times.
+  // Every round: each witness by rapidsnark then by a native process, in turn; then the two native
+  // batches (without, with the H table). Rows aggregate the rounds, so each runner's figures come
+  // from the same stretches of time as the others'.
+  const rapid = { wallMs: [] as number[], cpuMs: [] as number[], rss: [] as number[], proofs: [] as Proof[] }
+  const single = { wallMs: [] as number[], cpuMs: [] as number[], proveMs: [] as number[], msmMs: [] as number[], loadMs: [] as number[], rss: [] as number[], proofs: [] as Proof[] }
   const variants: { runner: string; env: Record<string, string> }[] = [
     { runner: 'native batch', env: { GLASSBOX_NATIVE_TABLE_MIB: '0' } },
     { runner: 'native batch, H table', env: { GLASSBOX_NATIVE_TABLE_MIB: tableBudget } },
   ]
-  const runs = new Map<string, (ChildResult & { wallMs: number })[]>()
+  const runs = new Map<string, ChildResult[]>()
   for (let round = 0; round < rounds; round++) {
+    for (const [i, wtns] of prepared.witnesses.entries()) {
+      if (rapidsnark) {
+        const r = await rapidsnarkProof(rapidsnark, prepared.zkey, wtns, join(dirname(wtns), `rapidsnark-${i}`))
+        rapid.wallMs.push(r.wallMs)
+        rapid.cpuMs.push(r.cpuMs)
+        rapid.rss.push(r.maxRssMiB)
+        rapid.proofs.push(r.proof)
+      }
+      // As a user runs one proof: no H table (it would cost more than the proof).
+      const n = await nativeChild(job([wtns]), { GLASSBOX_NATIVE_TABLE_MIB: '0' })
+      single.wallMs.push(n.wallMs)
+      single.cpuMs.push(n.processCpuMs)
+      single.proveMs.push(n.proveMs[0]!)
+      single.msmMs.push(n.msmMs[0]!)
+      single.loadMs.push(n.loadMs)
+      single.rss.push(n.maxRssMiB)
+      single.proofs.push(n.proofs[0]!)
+      log(`${prepared.name} #${i} (round ${round + 1}/${rounds}): ${rapidsnark ? `rapidsnark ${rapid.wallMs.at(-1)!.toFixed(0)} ms, ` : ''}native process ${n.wallMs.toFixed(0)} ms (prove ${n.proveMs[0]!.toFixed(0)} ms)`)
+    }
     for (const variant of variants) {
       const n = await nativeChild(job(prepared.witnesses), variant.env)
       runs.set(variant.runner, [...(runs.get(variant.runner) ?? []), n])
       log(`${prepared.name}: ${variant.runner} (round ${round + 1}/${rounds}): load ${n.loadMs.toFixed(0)} ms, proofs ${n.proveMs.map((x) => x.toFixed(0)).join(', ')} ms, peak RSS ${n.maxRssMiB.toFixed(0)} MiB`)
     }
   }
+  if (rapidsnark) {
+    rows.push({ runner: 'rapidsnark', perProcess: 1, msPerProof: median(rapid.wallMs), cpuMsPerProof: median(rapid.cpuMs), maxRssMiB: Math.max(...rapid.rss), verified: await verified(prepared.vkey, rapid.proofs), proofs: rapid.proofs.length })
+  }
+  rows.push({
+    runner: 'native',
+    perProcess: 1,
+    msPerProof: median(single.wallMs),
+    cpuMsPerProof: median(single.cpuMs),
+    proveCallMs: median(single.proveMs),
+    msmMs: median(single.msmMs),
+    loadMs: median(single.loadMs),
+    maxRssMiB: Math.max(...single.rss),
+    verified: await verified(prepared.vkey, single.proofs),
+    proofs: single.proofs.length,
+  })
   for (const variant of variants) {
     const all = runs.get(variant.runner)!
     // The first proof of a batch pays one-off work (allocations, page faults): the medians are over the rest.
@@ -310,6 +330,7 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
       runner: variant.runner,
       perProcess: count,
       msPerProof: median(rest((r) => r.proveMs)),
+      cpuMsPerProof: median(rest((r) => r.proveCpuMs)),
       proveCallMs: median(all.map((r) => r.proveMs[0]!)),
       msmMs: median(rest((r) => r.msmMs)),
       loadMs: median(all.map((r) => r.loadMs)),
@@ -341,16 +362,17 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
     '',
     '- **ms/proof**: a process per proof — the whole process (rapidsnark: read the key, prove, write; native: Node start-up, key load, prove); a batch — the median prove call after the first (key loaded once).',
     '- **H table**: the fixed-base table of the H query (GLASSBOX_NATIVE_TABLE_MIB), built inside the key load; **first proof**: the batch\'s first prove call; **amortized**: (key load + every prove call) ÷ proofs.',
+    '- **CPU ms/proof**: user + system time of every thread (the process for a process per proof, the prove call in a batch): steadier than wall time when other work shares the cores.',
     '- **peak RSS**: of the prover process (GNU time for rapidsnark, the Node child\'s own for native).',
     '',
-    '| circuit | domain | runner | proofs/process | ms/proof | prove call ms | H MSM ms | key load ms | of which H table ms (MiB) | first proof ms | amortized ms | peak RSS MiB | verified |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| circuit | domain | runner | proofs/process | ms/proof | CPU ms/proof | prove call ms | H MSM ms | key load ms | of which H table ms (MiB) | first proof ms | amortized ms | peak RSS MiB | verified |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of results) {
     for (const row of r.rows) {
       const batch = row.perProcess > 1
       lines.push(
-        `| ${r.name} | 2^${r.domainPower} | ${row.runner} | ${row.perProcess} | ${f(row.msPerProof)} | ${batch ? '–' : f(row.proveCallMs)} | ${f(row.msmMs)} | ${f(row.loadMs)} | ${row.tableMiB ? `${f(row.tableMs)} (${f(row.tableMiB)})` : '–'} | ${batch ? f(row.proveCallMs) : '–'} | ${f(row.amortizedMs)} | ${f(row.maxRssMiB)} | ${row.verified}/${row.proofs} |`,
+        `| ${r.name} | 2^${r.domainPower} | ${row.runner} | ${row.perProcess} | ${f(row.msPerProof)} | ${f(row.cpuMsPerProof)} | ${batch ? '–' : f(row.proveCallMs)} | ${f(row.msmMs)} | ${f(row.loadMs)} | ${row.tableMiB ? `${f(row.tableMs)} (${f(row.tableMiB)})` : '–'} | ${batch ? f(row.proveCallMs) : '–'} | ${f(row.amortizedMs)} | ${f(row.maxRssMiB)} | ${row.verified}/${row.proofs} |`,
       )
     }
   }
@@ -369,10 +391,12 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
     }
   }
   if (rapidsnark) {
-    lines.push('', 'rapidsnark ms/proof ÷ native ms/proof (above 1: native is faster):', '', '| circuit | native runner | ratio |', '|---|---|---:|')
+    lines.push('', 'rapidsnark ÷ native per proof (above 1: native is faster), by wall time and by CPU time:', '', '| circuit | native runner | wall-time ratio | CPU-time ratio |', '|---|---|---:|---:|')
     for (const r of results) {
       const rapid = r.rows.find((x) => x.runner === 'rapidsnark')
-      for (const row of r.rows.filter((x) => x.runner !== 'rapidsnark')) if (rapid) lines.push(`| ${r.name} | ${row.runner} | ${(rapid.msPerProof / row.msPerProof).toFixed(2)}× |`)
+      for (const row of r.rows.filter((x) => x.runner !== 'rapidsnark')) {
+        if (rapid) lines.push(`| ${r.name} | ${row.runner} | ${(rapid.msPerProof / row.msPerProof).toFixed(2)}× | ${(rapid.cpuMsPerProof / row.cpuMsPerProof).toFixed(2)}× |`)
+      }
     }
   }
   return `${lines.join('\n')}\n`
