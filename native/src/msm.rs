@@ -23,7 +23,7 @@
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::AdditiveGroup;
+use ark_ec::{AdditiveGroup, CurveGroup};
 use ark_ff::{BigInt, BigInteger, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
@@ -328,6 +328,249 @@ where
     pippenger(bases, &entries, &scalars[..entries.len()], Fr::MODULUS_BIT_SIZE)
 }
 
+/// Tables of shifted copies of fixed bases, for MSMs whose bases never change
+/// (the H query of a proving key, proof after proof).
+///
+/// With c-bit signed digits a scalar is Σⱼ dⱼ·2^(c·j) over W windows, so
+/// Σᵢ kᵢ·Pᵢ = Σᵢ Σⱼ dᵢⱼ·(2^(c·j)·Pᵢ). Holding the shifted points 2^(c·j)·Pᵢ
+/// turns the W window sums of Pippenger into one sum over n·W points with one
+/// set of 2^(c−1) buckets: the same n·W bucket additions, but a single bucket
+/// reduction and no doublings, so the window can be wider (fewer windows)
+/// than plain Pippenger affords, whose every window pays its own reduction.
+///
+/// Memory is n·W points; a smaller budget keeps every `passes`-th shift only
+/// (2^(c·passes·t)·Pᵢ) and runs `passes` sums, combined by c doublings
+/// between them (passes reductions instead of one).
+pub struct FixedBase<P: SWCurveConfig> {
+    c: u32,
+    windows: usize,
+    passes: usize,
+    /// Shifts kept per base: ⌈windows / passes⌉.
+    rows: usize,
+    n: usize,
+    /// `table[i * rows + t] = 2^(c·passes·t) · bases[i]`, affine (x, y): 64 bytes a point, not
+    /// the 72 of `Affine` (whose infinity flag would be the same for every shift of a base: a
+    /// shift of a point of prime order is the point at infinity only if the point is).
+    table: Vec<[P::BaseField; 2]>,
+    /// `infinity[i]`: bases[i] is the point at infinity (its entries are skipped).
+    infinity: Vec<bool>,
+}
+
+/// The layout of a fixed-base table: window width, passes, and its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedBasePlan {
+    pub c: u32,
+    pub passes: usize,
+    pub bytes: usize,
+}
+
+/// Points one bucket range fills at once (8 MiB of coordinates): about what
+/// one window of plain Pippenger fills at 2^17, which stays in cache.
+const RANGE_ENTRIES: usize = 1 << 17;
+
+/// Affine additions of a plain Pippenger over n full-size scalars (its own cost model).
+fn plain_cost(n: usize, bits: u32) -> usize {
+    (2..=16u32).map(|c| ((bits + 1).div_ceil(c) as usize) * (n + (4usize << (c - 1)))).min().unwrap_or(usize::MAX)
+}
+
+impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
+    /// The fastest layout whose table fits in `budget` bytes, in affine
+    /// additions as `pippenger` counts them (a bucket reduction costs about
+    /// four per bucket there; five here, where the buckets are more and the
+    /// per-round overhead of the bucket sums weighs more: measured, c = 18 is
+    /// slower than 16 at 2^17), or None when no layout that fits beats plain
+    /// Pippenger by at least 5% (then the table is not worth its memory).
+    pub fn plan(n: usize, budget: usize) -> Option<FixedBasePlan> {
+        if n == 0 {
+            return None;
+        }
+        let bits = Fr::MODULUS_BIT_SIZE;
+        let point = std::mem::size_of::<[P::BaseField; 2]>();
+        let mut best: Option<(usize, FixedBasePlan)> = None;
+        for c in 8..=20u32 {
+            let windows = (bits + 1).div_ceil(c) as usize;
+            for passes in 1..=windows {
+                let rows = windows.div_ceil(passes);
+                let bytes = n.saturating_mul(rows).saturating_mul(point).saturating_add(n);
+                if bytes > budget {
+                    continue;
+                }
+                // One reduction per pass (its ranges share it), plus partitioning the entries.
+                let additions = n * windows;
+                let cost = additions + additions / 16 + passes * (5usize << (c - 1));
+                if best.map_or(true, |(b, _)| cost < b) {
+                    best = Some((cost, FixedBasePlan { c, passes, bytes }));
+                }
+                // Fewer passes only cost more memory: the first that fits is this c's best.
+                break;
+            }
+        }
+        let (cost, plan) = best?;
+        (cost * 100 < plain_cost(n, bits) * 95).then_some(plan)
+    }
+
+    /// Builds the table (≈ 254 doublings per base, in parallel).
+    pub fn build(bases: &[Affine<P>], plan: FixedBasePlan) -> Self {
+        let c = plan.c;
+        let windows = (Fr::MODULUS_BIT_SIZE + 1).div_ceil(c) as usize;
+        let passes = plan.passes.clamp(1, windows);
+        let rows = windows.div_ceil(passes);
+        let shift = c as usize * passes;
+        let n = bases.len();
+        let per_task = 1usize << 10;
+        let mut table = vec![[P::BaseField::zero(); 2]; n * rows];
+        table.par_chunks_mut(per_task * rows).zip(bases.par_chunks(per_task)).for_each(|(out, points)| {
+            let mut shifted: Vec<Projective<P>> = Vec::with_capacity(points.len() * rows);
+            for p in points {
+                let mut q: Projective<P> = (*p).into();
+                for t in 0..rows {
+                    if t > 0 {
+                        for _ in 0..shift {
+                            q.double_in_place();
+                        }
+                    }
+                    shifted.push(q);
+                }
+            }
+            for (o, p) in out.iter_mut().zip(Projective::<P>::normalize_batch(&shifted)) {
+                *o = [p.x, p.y];
+            }
+        });
+        let infinity = bases.iter().map(|p| p.infinity).collect();
+        Self { c, windows, passes, rows, n, table, infinity }
+    }
+
+    /// Bases the table was built for.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The table's size in bytes.
+    pub fn bytes(&self) -> usize {
+        self.table.len() * std::mem::size_of::<[P::BaseField; 2]>() + self.infinity.len()
+    }
+
+    pub fn plan_used(&self) -> FixedBasePlan {
+        FixedBasePlan { c: self.c, passes: self.passes, bytes: self.bytes() }
+    }
+
+    /// Σ scalars[i] · bases[i] (scalars beyond the bases are ignored, missing ones are zero).
+    ///
+    /// The 2^(c−1) buckets of a pass are split into ranges small enough that
+    /// one range's points fit in cache (as one window of plain Pippenger
+    /// does): the entries are first partitioned by range (ids and digits,
+    /// 8 bytes each), then every range fills and sums its own buckets, in
+    /// parallel, with one batch-affine bucket sum and its share of the
+    /// running-sum reduction.
+    pub fn msm(&self, scalars: &[BigInt<4>]) -> Projective<P> {
+        let n = self.n.min(scalars.len());
+        if n == 0 {
+            return Projective::zero();
+        }
+        let (c, windows, passes, rows) = (self.c, self.windows, self.passes, self.rows);
+        let digits = signed_digits(&scalars[..n], c, windows);
+        let buckets = 1usize << (c - 1);
+        let threads = rayon::current_num_threads();
+        let ranges = (n * rows).div_ceil(RANGE_ENTRIES).next_power_of_two().max(2 * threads).next_power_of_two().min(buckets);
+        let width = buckets / ranges;
+        let shift = width.trailing_zeros();
+        let keys = passes * ranges;
+        // Partition: per chunk of bases, one list of (table index, digit) per (pass, range).
+        let per_chunk = n.div_ceil(4 * threads).max(1 << 10);
+        let parts: Vec<Vec<Vec<(u32, i32)>>> = (0..n.div_ceil(per_chunk))
+            .into_par_iter()
+            .map(|k| {
+                let mut lists: Vec<Vec<(u32, i32)>> = (0..keys).map(|_| Vec::with_capacity(per_chunk * rows / ranges + 16)).collect();
+                for i in k * per_chunk..((k + 1) * per_chunk).min(n) {
+                    for j in 0..windows {
+                        let d = digits[i * windows + j];
+                        let at = i * rows + j / passes;
+                        if d == 0 || self.infinity[i] {
+                            continue;
+                        }
+                        let range = (d.unsigned_abs() as usize - 1) >> shift;
+                        lists[(j % passes) * ranges + range].push((at as u32, d));
+                    }
+                }
+                lists
+            })
+            .collect();
+        drop(digits);
+        let sums: Vec<(usize, Projective<P>)> = (0..keys)
+            .into_par_iter()
+            .map(|key| {
+                let (o, range) = (key / ranges, key % ranges);
+                (o, self.range_sum(parts.iter().map(|lists| lists[key].as_slice()), range * width, width))
+            })
+            .collect();
+        let mut per_pass = vec![Projective::<P>::zero(); passes];
+        for (o, s) in sums {
+            per_pass[o] += s;
+        }
+        let mut total = Projective::<P>::zero();
+        for s in per_pass.iter().rev() {
+            for _ in 0..c {
+                total.double_in_place();
+            }
+            total += s;
+        }
+        total
+    }
+
+    /// Σ over the entries (table index, digit) of digit · table point, for
+    /// digits whose bucket |d| − 1 lies in from..from + width.
+    fn range_sum<'a>(&self, lists: impl Iterator<Item = &'a [(u32, i32)]> + Clone, from: usize, width: usize) -> Projective<P> {
+        let mut count = vec![0u32; width];
+        for &(_, d) in lists.clone().flatten() {
+            count[d.unsigned_abs() as usize - 1 - from] += 1;
+        }
+        let mut start = vec![0u32; width];
+        let mut total = 0u32;
+        for b in 0..width {
+            start[b] = total;
+            total += count[b];
+        }
+        let mut xs = vec![P::BaseField::zero(); total as usize];
+        let mut ys = vec![P::BaseField::zero(); total as usize];
+        let mut fill = start.clone();
+        for &(at, d) in lists.flatten() {
+            let p = &self.table[at as usize];
+            let b = d.unsigned_abs() as usize - 1 - from;
+            let k = fill[b] as usize;
+            fill[b] += 1;
+            xs[k] = p[0];
+            ys[k] = if d < 0 { -p[1] } else { p[1] };
+        }
+        let sums = bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count);
+        // Σₖ (from + k + 1)·Bₖ = Σₖ (k + 1)·Bₖ + from·Σₖ Bₖ.
+        let mut running = Projective::<P>::zero();
+        let mut sum = Projective::<P>::zero();
+        for bucket in sums.iter().rev() {
+            if let Some(p) = bucket {
+                running += p;
+            }
+            sum += &running;
+        }
+        sum + times(running, from as u64)
+    }
+}
+
+/// k·p by double-and-add (k is a bucket offset: a few bits).
+fn times<P: SWCurveConfig>(p: Projective<P>, k: u64) -> Projective<P> {
+    let mut acc = Projective::<P>::zero();
+    for bit in (0..64 - k.leading_zeros()).rev() {
+        acc.double_in_place();
+        if k >> bit & 1 == 1 {
+            acc += &p;
+        }
+    }
+    acc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +618,131 @@ mod tests {
         let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
         assert_eq!(msm_witness(&bases, &b), G1Projective::msm(&bases, &s).unwrap());
         assert_eq!(msm_full(&bases, &b), G1Projective::msm(&bases, &s).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod fixed_base_tests {
+    use super::*;
+    use ark_bn254::{G1Affine, G1Projective};
+    use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+
+    fn points(n: usize, rng: &mut StdRng) -> Vec<G1Affine> {
+        let step = G1Projective::generator() * Fr::rand(rng);
+        let mut acc = G1Projective::generator();
+        let proj: Vec<G1Projective> = (0..n).map(|_| { acc += step; acc }).collect();
+        G1Projective::normalize_batch(&proj)
+    }
+
+    /// Random scalars with the edge cases mixed in: zero, one, r − 1 (the largest), −2, 2^253.
+    fn edgy(n: usize, rng: &mut StdRng) -> Vec<Fr> {
+        (0..n)
+            .map(|i| match i % 9 {
+                0 => Fr::zero(),
+                1 => -Fr::one(),
+                2 => Fr::one(),
+                3 => -Fr::from(2u64),
+                4 => Fr::from(BigInt::<4>::from(1u64) << 253u32),
+                5 => Fr::from(rng.gen::<u32>() as u64),
+                _ => Fr::rand(rng),
+            })
+            .collect()
+    }
+
+    fn check(bases: &[G1Affine], s: &[Fr], plan: FixedBasePlan) {
+        let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
+        let table = FixedBase::build(bases, plan);
+        let expected = G1Projective::msm(bases, s).unwrap();
+        assert_eq!(table.msm(&b), expected, "n = {}, c = {}, passes = {}", bases.len(), plan.c, plan.passes);
+        assert_eq!(table.msm(&b), msm_full(bases, &b));
+    }
+
+    #[test]
+    fn matches_the_plain_msm_for_every_layout() {
+        let mut rng = StdRng::seed_from_u64(11);
+        for n in [1usize, 2, 3, 17, 1000, 3001] {
+            let bases = points(n, &mut rng);
+            let s = edgy(n, &mut rng);
+            for (c, passes) in [(8u32, 1usize), (11, 1), (13, 3), (16, 1), (16, 2), (9, 29)] {
+                check(&bases, &s, FixedBasePlan { c, passes, bytes: 0 });
+            }
+        }
+    }
+
+    #[test]
+    fn handles_zero_scalars_infinity_and_repeated_points() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let p = points(1, &mut rng)[0];
+        let bases: Vec<G1Affine> = (0..700).map(|i| match i % 4 { 0 => p, 1 => -p, 2 => G1Affine::identity(), _ => p }).collect();
+        let plan = FixedBasePlan { c: 10, passes: 2, bytes: 0 };
+        check(&bases, &vec![Fr::zero(); bases.len()], plan);
+        check(&bases, &vec![-Fr::one(); bases.len()], plan);
+        check(&bases, &edgy(bases.len(), &mut rng), plan);
+        // Fewer scalars than bases: the rest count as zero.
+        let table = FixedBase::build(&bases, plan);
+        assert_eq!(table.msm(&[]), G1Projective::zero());
+        let one = [Fr::from(5u64).into_bigint()];
+        assert_eq!(table.msm(&one), G1Projective::from(p) * Fr::from(5u64));
+    }
+
+    #[test]
+    fn plans_fit_the_budget_or_fall_back() {
+        let n = 1 << 17;
+        let point = std::mem::size_of::<[ark_bn254::Fq; 2]>();
+        let roomy = FixedBase::<ark_bn254::g1::Config>::plan(n, usize::MAX).expect("a table pays off at 2^17");
+        assert!(roomy.c > 13 && roomy.passes == 1, "{roomy:?}");
+        let tight = FixedBase::<ark_bn254::g1::Config>::plan(n, n * point * 6).expect("six shifts per base still pay off");
+        assert!(tight.bytes <= n * point * 6 && tight.passes > 1, "{tight:?}");
+        assert_eq!(FixedBase::<ark_bn254::g1::Config>::plan(n, n * point), None, "one shift per base is plain Pippenger");
+        assert_eq!(FixedBase::<ark_bn254::g1::Config>::plan(0, usize::MAX), None);
+    }
+}
+
+#[cfg(test)]
+mod fixed_base_bench {
+    use super::*;
+    use ark_bn254::G1Projective;
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::UniformRand;
+
+    /// `cargo test --release --lib msm::fixed_base_bench -- --ignored --nocapture` (GLASSBOX_MSM_N, default 2^17).
+    #[test]
+    #[ignore]
+    fn h_query_with_a_table() {
+        let n: usize = std::env::var("GLASSBOX_MSM_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1 << 17);
+        let mut rng = ark_std::test_rng();
+        let step = G1Projective::generator() * Fr::rand(&mut rng);
+        let mut acc = G1Projective::generator();
+        let proj: Vec<G1Projective> = (0..n).map(|_| { acc += step; acc }).collect();
+        let bases = G1Projective::normalize_batch(&proj);
+        let b: Vec<BigInt<4>> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        let threads = rayon::current_num_threads();
+        let plan = match std::env::var("GLASSBOX_MSM_PLAN").ok().and_then(|s| s.split_once(',').map(|(c, p)| (c.parse().ok(), p.parse().ok()))) {
+            Some((Some(c), Some(passes))) => FixedBasePlan { c, passes, bytes: 0 },
+            _ => FixedBase::<ark_bn254::g1::Config>::plan(n, usize::MAX).expect("a table pays at this size"),
+        };
+        let t = std::time::Instant::now();
+        let table = FixedBase::build(&bases, plan);
+        eprintln!("n={n} threads={threads} c={} passes={}: build {:?}, {} MiB", plan.c, plan.passes, t.elapsed(), table.bytes() >> 20);
+        // Interleaved, so that the machine's other load hits both alike; CPU time (all threads of
+        // the process, /proc/self/stat) beside wall time, as it moves less with that load.
+        let cpu_ms = || -> f64 {
+            let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+            let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+            let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+            ticks * 10.0
+        };
+        for _ in 0..6 {
+            let (t, c0) = (std::time::Instant::now(), cpu_ms());
+            let plain = msm_full(&bases, &b);
+            let (p, pc) = (t.elapsed(), cpu_ms() - c0);
+            let (t, c0) = (std::time::Instant::now(), cpu_ms());
+            let ours = table.msm(&b);
+            eprintln!("  plain {p:?} (CPU {pc} ms), table {:?} (CPU {} ms)", t.elapsed(), cpu_ms() - c0);
+            assert_eq!(ours, plain);
+        }
     }
 }
 

@@ -69,6 +69,10 @@ pub struct KeyInfo {
     pub cached: bool,
     /// The bytes matched the caller's SHA-256 pin (so the point checks were skipped).
     pub pinned: bool,
+    /// Time spent building the H query's fixed-base table (0 when off, not worth it, or built before).
+    pub table_ms: f64,
+    /// Its size in MiB (0 without a table).
+    pub table_mib: f64,
     pub ms: f64,
 }
 
@@ -80,6 +84,10 @@ pub struct ProveResult {
     pub qap_ms: f64,
     pub fft_ms: f64,
     pub msm_ms: f64,
+    /// Building the H query's fixed-base table during this proof (0 when it was built before or is off).
+    pub table_ms: f64,
+    /// The size of that table (0 when the prover runs without one).
+    pub table_mib: f64,
     pub verify_ms: f64,
     pub total_ms: f64,
 }
@@ -150,12 +158,19 @@ impl Task for LoadKeyTask {
             KeySource::Bytes { bytes, pin } => keycache::load(bytes, pin.as_deref()),
         })?;
         let key = loaded.key;
+        // The H table (when GLASSBOX_NATIVE_TABLE_MIB enables it) is built here, not in the first
+        // proof: loading is when a batch expects to wait, and every prover of the process shares it.
+        let t = Instant::now();
+        let table_mib = guarded(&self.shared.pool, || Ok(key.h_table().map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64)))?;
+        let table_ms = t.elapsed().as_secs_f64() * 1000.0;
         let info = KeyInfo {
             n_vars: key.n_vars as u32,
             n_public: key.n_public as u32,
             domain_size: key.domain_size as u32,
             cached: loaded.cached,
             pinned: loaded.pinned,
+            table_ms,
+            table_mib,
             ms: started.elapsed().as_secs_f64() * 1000.0,
         };
         *self.shared.key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key);
@@ -202,6 +217,8 @@ impl Task for ProveTask {
             qap_ms: timings.qap_ms,
             fft_ms: timings.fft_ms,
             msm_ms: timings.msm_ms,
+            table_ms: timings.table_ms,
+            table_mib: key.h_table.get().and_then(|t| t.as_ref()).map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64),
             verify_ms: timings.verify_ms,
             total_ms: started.elapsed().as_secs_f64() * 1000.0,
         })

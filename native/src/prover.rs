@@ -34,6 +34,8 @@ pub struct Timings {
     pub fft_ms: f64,
     /// The H MSM (full-size scalars, the domain's size).
     pub msm_ms: f64,
+    /// Building the H query's fixed-base table (the first proof that uses it; 0 after).
+    pub table_ms: f64,
     pub verify_ms: f64,
 }
 
@@ -115,7 +117,16 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
     timings.fft_ms = ms_since(t);
 
     let t = Instant::now();
-    let sum_h = msm_full(&pk.points_h, &h);
+    let built = pk.h_table.get().is_some();
+    let table = pk.h_table();
+    if !built {
+        timings.table_ms = ms_since(t);
+    }
+    let t = Instant::now();
+    let sum_h = match table {
+        Some(table) => table.msm(&h),
+        None => msm_full(&pk.points_h, &h),
+    };
     timings.msm_ms = ms_since(t);
     if std::env::var_os("GLASSBOX_NATIVE_DEBUG").is_some() {
         let time = |name: &str, f: &dyn Fn()| {
@@ -128,6 +139,10 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
         time("B2", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b2, &scalars)); });
         time("C", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_c, private)); });
         time("H", &|| { let _ = std::hint::black_box(msm_full(&pk.points_h, &h)); });
+        if let Some(table) = table {
+            let plan = table.plan_used();
+            time(&format!("H (fixed-base table, c = {}, {} pass(es), {} MiB)", plan.c, plan.passes, plan.bytes >> 20), &|| { let _ = std::hint::black_box(table.msm(&h)); });
+        }
     }
 
     let mut rng = rand::rngs::OsRng;
@@ -159,4 +174,39 @@ pub fn verify(pk: &ProvingKey, proof: &Proof, public: &[Fr]) -> bool {
         [proof.b, pk.beta2, pk.gamma2, pk.delta2],
     );
     lhs.0.is_one()
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use ark_ff::{Field, UniformRand};
+
+    /// What caching the FFT twiddles and coset powers per key could save:
+    /// arkworks computes n/2 twiddles in every FFT and n coset powers in every
+    /// coset FFT. `cargo test --release --lib prover::bench -- --ignored --nocapture` (GLASSBOX_FFT_N).
+    #[test]
+    #[ignore]
+    fn twiddles_share_of_the_ffts() {
+        let n: usize = std::env::var("GLASSBOX_FFT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1 << 17);
+        let (domain, coset) = domains(n).unwrap();
+        let mut rng = ark_std::test_rng();
+        let mut values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for _ in 0..3 {
+            let t = Instant::now();
+            to_odd_points(&mut values, &domain, &coset);
+            let both = ms_since(t);
+            let t = Instant::now();
+            // Per to_odd_points arkworks recomputes n/2 twiddles for each of its two FFTs and n coset
+            // powers: n + n field multiplications, which a per-key cache would hold instead.
+            let w = domain.group_gen();
+            let mut acc = Fr::one();
+            let twiddles: Vec<Fr> = (0..n).map(|_| { let x = acc; acc *= w; x }).collect();
+            let g = coset.coset_offset();
+            let mut acc = Fr::one();
+            let powers: Vec<Fr> = (0..n).map(|_| { let x = acc; acc *= g; x }).collect();
+            let recomputed = ms_since(t);
+            std::hint::black_box((twiddles, powers, acc.square()));
+            eprintln!("n={n}: IFFT + coset FFT {both:.1} ms; their twiddles and coset powers, serially, {recomputed:.1} ms");
+        }
+    }
 }

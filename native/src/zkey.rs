@@ -7,11 +7,13 @@
 
 use crate::binfile::{read_sections, read_u32, BinFile};
 use crate::error::{Error, Result};
+use crate::msm::FixedBase;
 use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
-use ark_bn254::{Fq, Fr, G1Affine, G2Affine};
+use ark_bn254::{g1, Fq, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInt, One, PrimeField};
 use rayon::prelude::*;
 use std::io::Read;
+use std::sync::OnceLock;
 
 /// One matrix (A or B) row by row: the entries of constraint `c` are
 /// `start[c]..start[c + 1]` of `signal` / `coef`.
@@ -48,6 +50,10 @@ pub struct ProvingKey {
     /// For signals nPublic+1..nVars.
     pub points_c: Vec<G1Affine>,
     pub points_h: Vec<G1Affine>,
+    /// Shifted copies of the H query for the fixed-base MSM, built at most
+    /// once per parsed key (so once per process: the key cache shares it), and
+    /// only when the memory budget allows and the table pays (see `h_table`).
+    pub h_table: OnceLock<Option<FixedBase<g1::Config>>>,
 }
 
 /// How much to trust the points: a key whose SHA-256 matched the caller's pin
@@ -65,6 +71,19 @@ const FR_MODULUS_LE: [u64; 4] = Fr::MODULUS.0;
 const WHAT: &str = "the proving key (.zkey)";
 
 impl ProvingKey {
+    /// The fixed-base table of the H query, built on the first call when the
+    /// budget (`table_budget`) admits a layout that beats plain Pippenger;
+    /// None when it does not (the prover then uses `msm_full`). Callers that
+    /// race wait for the one build.
+    pub fn h_table(&self) -> Option<&FixedBase<g1::Config>> {
+        self.h_table
+            .get_or_init(|| {
+                let plan = FixedBase::<g1::Config>::plan(self.points_h.len(), table_budget())?;
+                Some(FixedBase::build(&self.points_h, plan))
+            })
+            .as_ref()
+    }
+
     /// Parses a key held in memory.
     pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
         let file = BinFile::parse(bytes, "zkey", WHAT)?;
@@ -205,6 +224,7 @@ impl KeyParts {
             points_b2: self.points_b2.ok_or_else(|| missing(7))?,
             points_c: self.points_c.ok_or_else(|| missing(8))?,
             points_h: self.points_h.ok_or_else(|| missing(9))?,
+            h_table: OnceLock::new(),
         })
     }
 }
@@ -336,4 +356,56 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
     let [ca, cb] = coef;
     let [ra, rb] = rows;
     Ok((SparseMatrix { start: ra, signal: sa, coef: ca }, SparseMatrix { start: rb, signal: sb, coef: cb }))
+}
+
+/// Bytes the H table may take, from `GLASSBOX_NATIVE_TABLE_MIB`: a number of
+/// MiB (0, the default, turns the table off), or `auto` for an eighth of the
+/// machine's memory, at most a quarter of what is available now (Linux
+/// /proc/meminfo; 0 where it cannot be read). Off by default because the
+/// table costs about 250 doublings per H point to build (seconds, several
+/// proofs' worth) and saves a fraction of the H MSM per proof: it pays only
+/// for long batches in one process (see README, native prover).
+pub fn table_budget() -> usize {
+    let setting = std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok();
+    let meminfo = match setting.as_deref().map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("auto") => std::fs::read_to_string("/proc/meminfo").ok(),
+        _ => None,
+    };
+    budget_from(setting.as_deref(), meminfo.as_deref())
+}
+
+/// `table_budget` without the environment: the setting and /proc/meminfo's text.
+fn budget_from(setting: Option<&str>, meminfo: Option<&str>) -> usize {
+    match setting.map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("auto") => {
+            let field = |name: &str| -> Option<usize> {
+                let line = meminfo?.lines().find(|l| l.starts_with(name))?;
+                line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kib| kib * 1024)
+            };
+            match (field("MemTotal:"), field("MemAvailable:")) {
+                (Some(total), Some(available)) => (total / 8).min(available / 4),
+                _ => 0,
+            }
+        }
+        Some(v) => v.parse::<usize>().map(|mib| mib.saturating_mul(1 << 20)).unwrap_or(0),
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::budget_from;
+
+    #[test]
+    fn table_budget_settings() {
+        let meminfo = "MemTotal:       24576000 kB\nMemFree:        1000 kB\nMemAvailable:   20000000 kB\n";
+        assert_eq!(budget_from(None, Some(meminfo)), 0, "off by default");
+        assert_eq!(budget_from(Some("0"), Some(meminfo)), 0);
+        assert_eq!(budget_from(Some(" 300 "), None), 300 << 20);
+        assert_eq!(budget_from(Some("lots"), None), 0, "an unreadable setting turns the table off");
+        assert_eq!(budget_from(Some("auto"), Some(meminfo)), 24576000 * 1024 / 8);
+        let busy = "MemTotal:       24576000 kB\nMemAvailable:   4000000 kB\n";
+        assert_eq!(budget_from(Some("AUTO"), Some(busy)), 4000000 * 1024 / 4, "at most a quarter of what is free");
+        assert_eq!(budget_from(Some("auto"), None), 0, "no /proc/meminfo: no table");
+    }
 }

@@ -14,9 +14,22 @@ export type NativeProveResult = {
   msmMs: number
   verifyMs: number
   totalMs: number
+  /** The H MSM's fixed-base table (GLASSBOX_NATIVE_TABLE_MIB; 0 without one): ms spent building it in this call, and its MiB. */
+  tableMs?: number
+  tableMib?: number
 }
 
-export type NativeKeyInfo = { nVars: number; nPublic: number; domainSize: number; cached: boolean; pinned: boolean; ms: number }
+export type NativeKeyInfo = {
+  nVars: number
+  nPublic: number
+  domainSize: number
+  cached: boolean
+  pinned: boolean
+  ms: number
+  /** The H MSM's fixed-base table, built inside the load when GLASSBOX_NATIVE_TABLE_MIB allows one (absent from older addons). */
+  tableMs?: number
+  tableMib?: number
+}
 
 /** The Node-API addon built from `native/` (Rust). */
 export type NativeAddon = {
