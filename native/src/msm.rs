@@ -216,13 +216,28 @@ fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField
 
 /// Σ digit·base over one window of one slice of the entries.
 fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], digits: &[i32], windows: usize, window: usize, c: u32) -> Projective<P> {
-    let buckets = 1usize << (c - 1);
+    let points = || {
+        entries.iter().enumerate().filter_map(move |(k, &(i, negate))| {
+            let d = digits[k * windows + window];
+            let p = &bases[i as usize];
+            (d != 0 && !p.infinity).then(|| (d.unsigned_abs() as usize - 1, &p.x, &p.y, (d < 0) ^ negate))
+        })
+    };
+    bucket_method::<P, _>(points, 1 << (c - 1)).0
+}
+
+/// The bucket method's core over `buckets` buckets: Σₖ (k + 1)·Bₖ, and Σₖ Bₖ,
+/// where Bₖ sums the affine points `points()` yields as (bucket k, x, y,
+/// negate). `points` is called twice, to count the points and then to place
+/// them; the buckets are summed by batch-affine additions (`bucket_sums`).
+fn bucket_method<'a, P, I>(points: impl Fn() -> I, buckets: usize) -> (Projective<P>, Projective<P>)
+where
+    P: SWCurveConfig,
+    I: Iterator<Item = (usize, &'a P::BaseField, &'a P::BaseField, bool)>,
+{
     let mut count = vec![0u32; buckets];
-    for (k, &(i, _)) in entries.iter().enumerate() {
-        let d = digits[k * windows + window];
-        if d != 0 && !bases[i as usize].infinity {
-            count[d.unsigned_abs() as usize - 1] += 1;
-        }
+    for (b, ..) in points() {
+        count[b] += 1;
     }
     let mut start = vec![0u32; buckets];
     let mut total = 0u32;
@@ -233,17 +248,11 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], di
     let mut xs = vec![P::BaseField::zero(); total as usize];
     let mut ys = vec![P::BaseField::zero(); total as usize];
     let mut fill = start.clone();
-    for (k, &(i, negate)) in entries.iter().enumerate() {
-        let d = digits[k * windows + window];
-        let p = &bases[i as usize];
-        if d == 0 || p.infinity {
-            continue;
-        }
-        let b = d.unsigned_abs() as usize - 1;
+    for (b, x, y, negate) in points() {
         let at = fill[b] as usize;
         fill[b] += 1;
-        xs[at] = p.x;
-        ys[at] = if (d < 0) ^ negate { -p.y } else { p.y };
+        xs[at] = *x;
+        ys[at] = if negate { -*y } else { *y };
     }
     let sums = bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count);
     let mut running = Projective::<P>::zero();
@@ -254,7 +263,24 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], di
         }
         sum += &running;
     }
-    sum
+    (sum, running)
+}
+
+/// Σ of per-window sums (`sums`: (window, partial sum) pairs, any number per
+/// window), each window worth 2^c of the one below it.
+fn combine_windows<P: SWCurveConfig>(sums: impl IntoIterator<Item = (usize, Projective<P>)>, windows: usize, c: u32) -> Projective<P> {
+    let mut per_window = vec![Projective::<P>::zero(); windows];
+    for (w, s) in sums {
+        per_window[w] += s;
+    }
+    let mut total = Projective::<P>::zero();
+    for s in per_window.iter().rev() {
+        for _ in 0..c {
+            total.double_in_place();
+        }
+        total += s;
+    }
+    total
 }
 
 /// Pippenger's bucket method with signed digits and batch-affine bucket
@@ -285,18 +311,7 @@ fn pippenger<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], mag
             (w, window_sum(bases, &entries[from..to], &digits[from * windows..to * windows], windows, w, c))
         })
         .collect();
-    let mut per_window = vec![Projective::<P>::zero(); windows];
-    for (w, s) in sums {
-        per_window[w] += s;
-    }
-    let mut total = Projective::<P>::zero();
-    for s in per_window.iter().rev() {
-        for _ in 0..c {
-            total.double_in_place();
-        }
-        total += s;
-    }
-    total
+    combine_windows(sums, windows, c)
 }
 
 /// Σ scalars[i] · bases[i], cheap for zero, ±1 and small scalars.
@@ -507,55 +522,22 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 (o, self.range_sum(parts.iter().map(|lists| lists[key].as_slice()), range * width, width))
             })
             .collect();
-        let mut per_pass = vec![Projective::<P>::zero(); passes];
-        for (o, s) in sums {
-            per_pass[o] += s;
-        }
-        let mut total = Projective::<P>::zero();
-        for s in per_pass.iter().rev() {
-            for _ in 0..c {
-                total.double_in_place();
-            }
-            total += s;
-        }
-        total
+        // Pass o holds windows ≡ o (mod passes) of every base: pass o + 1 is worth 2^c of pass o.
+        combine_windows(sums, passes, c)
     }
 
     /// Σ over the entries (table index, digit) of digit · table point, for
     /// digits whose bucket |d| − 1 lies in from..from + width.
     fn range_sum<'a>(&self, lists: impl Iterator<Item = &'a [(u32, i32)]> + Clone, from: usize, width: usize) -> Projective<P> {
-        let mut count = vec![0u32; width];
-        for &(_, d) in lists.clone().flatten() {
-            count[d.unsigned_abs() as usize - 1 - from] += 1;
-        }
-        let mut start = vec![0u32; width];
-        let mut total = 0u32;
-        for b in 0..width {
-            start[b] = total;
-            total += count[b];
-        }
-        let mut xs = vec![P::BaseField::zero(); total as usize];
-        let mut ys = vec![P::BaseField::zero(); total as usize];
-        let mut fill = start.clone();
-        for &(at, d) in lists.flatten() {
-            let p = &self.table[at as usize];
-            let b = d.unsigned_abs() as usize - 1 - from;
-            let k = fill[b] as usize;
-            fill[b] += 1;
-            xs[k] = p[0];
-            ys[k] = if d < 0 { -p[1] } else { p[1] };
-        }
-        let sums = bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count);
+        let points = || {
+            lists.clone().flatten().map(|&(at, d)| {
+                let p = &self.table[at as usize];
+                (d.unsigned_abs() as usize - 1 - from, &p[0], &p[1], d < 0)
+            })
+        };
+        let (sum, all) = bucket_method::<P, _>(points, width);
         // Σₖ (from + k + 1)·Bₖ = Σₖ (k + 1)·Bₖ + from·Σₖ Bₖ.
-        let mut running = Projective::<P>::zero();
-        let mut sum = Projective::<P>::zero();
-        for bucket in sums.iter().rev() {
-            if let Some(p) = bucket {
-                running += p;
-            }
-            sum += &running;
-        }
-        sum + times(running, from as u64)
+        sum + times(all, from as u64)
     }
 }
 
