@@ -279,26 +279,24 @@ fn limbs_le(bytes: &[u8]) -> [u64; 4] {
 }
 
 fn g1_section(bytes: &[u8], name: &str, count: usize, checks: PointChecks) -> Result<Vec<G1Affine>> {
-    if bytes.len() != count * G1_BYTES {
-        return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
-    }
-    let points: Option<Vec<G1Affine>> = bytes.par_chunks_exact(G1_BYTES).map(g1_from_lem).collect();
-    let points = points.ok_or_else(|| Error::format(format!("the proving key's {name} section holds a coordinate out of range: the file is corrupt")))?;
     // BN254's G1 has cofactor 1: on the curve means in the group.
-    if checks == PointChecks::Full && !points.par_iter().all(|p| p.is_on_curve()) {
-        return Err(Error::format(format!("the proving key's {name} section holds a point off the curve: the file is corrupt")));
-    }
-    Ok(points)
+    point_section(bytes, name, count, checks, G1_BYTES, g1_from_lem, |p| p.is_on_curve(), "a point off the curve")
 }
 
 fn g2_section(bytes: &[u8], name: &str, count: usize, checks: PointChecks) -> Result<Vec<G2Affine>> {
-    if bytes.len() != count * G2_BYTES {
+    point_section(bytes, name, count, checks, G2_BYTES, g2_from_lem, |p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve(), "an invalid G2 point")
+}
+
+/// A section of `count` points of `size` bytes each; with full checks, every point must pass `valid`.
+#[allow(clippy::too_many_arguments)]
+fn point_section<T: Send + Sync>(bytes: &[u8], name: &str, count: usize, checks: PointChecks, size: usize, parse: fn(&[u8]) -> Option<T>, valid: fn(&T) -> bool, invalid: &str) -> Result<Vec<T>> {
+    if bytes.len() != count * size {
         return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
     }
-    let points: Option<Vec<G2Affine>> = bytes.par_chunks_exact(G2_BYTES).map(g2_from_lem).collect();
+    let points: Option<Vec<T>> = bytes.par_chunks_exact(size).map(parse).collect();
     let points = points.ok_or_else(|| Error::format(format!("the proving key's {name} section holds a coordinate out of range: the file is corrupt")))?;
-    if checks == PointChecks::Full && !points.par_iter().all(|p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()) {
-        return Err(Error::format(format!("the proving key's {name} section holds an invalid G2 point: the file is corrupt")));
+    if checks == PointChecks::Full && !points.par_iter().all(valid) {
+        return Err(Error::format(format!("the proving key's {name} section holds {invalid}: the file is corrupt")));
     }
     Ok(points)
 }
