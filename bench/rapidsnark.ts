@@ -35,7 +35,6 @@
  * bench/results/rapidsnark-<stamp>.{json,md}.
  */
 import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -45,6 +44,7 @@ import { parseArgs } from 'node:util'
 import { WitnessCalculatorBuilder } from 'circom_runtime'
 import * as snarkjs from 'snarkjs'
 import { buildPaths } from '../src/artifacts/buildPaths.js'
+import { sha256Bytes, sha256File } from '../src/artifacts/sha256File.js'
 import { compileModel } from '../src/compile/compileModel.js'
 import { readR1csHeader } from '../src/compile/readR1csHeader.js'
 import { runCircom } from '../src/compile/runCircom.js'
@@ -195,10 +195,6 @@ async function rapidsnarkProof(binary: string, zkey: string, wtns: string, out: 
 }
 
 // ---------- cases ----------
-async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex')
-}
-
 /** LeNet-5 from a compiled, set-up build folder (or compiled here at its README settings). */
 async function prepareLenet(buildDir: string | undefined, proofs: number, work: string): Promise<Prepared> {
   let dir = buildDir
@@ -257,7 +253,7 @@ async function prepareSynthetic(power: number, proofs: number, work: string): Pr
     await writeFile(witnesses.at(-1)!, await calculator.calculateWTNSBin(rangeCheckInput(values, BITS, i + 1), true))
   }
   const bytes = await readFile(zkey)
-  return { name: `synthetic-2^${power}`, zkey, zkeySha256: createHash('sha256').update(bytes).digest('hex'), vkey, witnesses, constraints: header.constraints, domainPower: power, zkeyMiB: bytes.byteLength / 2 ** 20 }
+  return { name: `synthetic-2^${power}`, zkey, zkeySha256: sha256Bytes(bytes), vkey, witnesses, constraints: header.constraints, domainPower: power, zkeyMiB: bytes.byteLength / 2 ** 20 }
 }
 
 async function verified(vkey: unknown, proofs: Proof[]): Promise<number> {
