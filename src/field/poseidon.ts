@@ -16,7 +16,13 @@ const pow5 = (x: bigint): bigint => {
   return (((x2 * x2) % P) * x) % P
 }
 
-function mix(state: readonly bigint[], M: readonly (readonly bigint[])[]): bigint[] {
+/** Ark: the round constants C[offset…] added to the state. */
+export function addRoundConstants(state: readonly bigint[], C: readonly bigint[], offset: number): bigint[] {
+  return state.map((v, i) => (v + C[offset + i]!) % P)
+}
+
+/** Mix: the state times the matrix M (column i of the result is Σⱼ M[j][i]·state[j]). */
+export function mixState(state: readonly bigint[], M: readonly (readonly bigint[])[]): bigint[] {
   const t = state.length
   const out = new Array<bigint>(t)
   for (let i = 0; i < t; i++) {
@@ -24,6 +30,21 @@ function mix(state: readonly bigint[], M: readonly (readonly bigint[])[]): bigin
     for (let j = 0; j < t; j++) lc += M[j]![i]! * state[j]!
     out[i] = lc % P
   }
+  return out
+}
+
+/**
+ * MixS: partial round r's sparse matrix (its first row, then the first column
+ * below the diagonal), applied to the state with its first element replaced
+ * by `first` (that element after its S-box and round constant).
+ */
+export function sparseMix(first: bigint, state: readonly bigint[], S: readonly bigint[], r: number): bigint[] {
+  const t = state.length
+  const at = (t * 2 - 1) * r
+  let lc = S[at]! * first
+  for (let i = 1; i < t; i++) lc += S[at + i]! * state[i]!
+  const out = [lc % P]
+  for (let i = 1; i < t; i++) out.push((state[i]! + first * S[at + t + i - 1]!) % P)
   return out
 }
 
@@ -37,22 +58,11 @@ export function poseidon(inputs: readonly bigint[], initialState = 0n): bigint {
   const { C, S, M, P: Pm } = poseidonConstants(t)
   const nRoundsP = N_ROUNDS_P[t - 2]!
   const half = N_ROUNDS_F / 2
-  const ark = (state: readonly bigint[], offset: number) => state.map((v, i) => (v + C[offset + i]!) % P)
-
-  let state = ark([initialState, ...inputs].map((v) => ((v % P) + P) % P), 0)
-  for (let r = 0; r < half - 1; r++) state = mix(ark(state.map(pow5), (r + 1) * t), M)
-  state = mix(ark(state.map(pow5), half * t), Pm)
-  for (let r = 0; r < nRoundsP; r++) {
-    // The sparse matrix of partial round r: its first row, then the first column below the diagonal.
-    const at = (t * 2 - 1) * r
-    const s0 = (pow5(state[0]!) + C[(half + 1) * t + r]!) % P
-    let lc = S[at]! * s0
-    for (let i = 1; i < t; i++) lc += S[at + i]! * state[i]!
-    const next = [lc % P]
-    for (let i = 1; i < t; i++) next.push((state[i]! + s0 * S[at + t + i - 1]!) % P)
-    state = next
-  }
-  for (let r = 0; r < half - 1; r++) state = mix(ark(state.map(pow5), (half + 1) * t + nRoundsP + r * t), M)
+  let state = addRoundConstants([initialState, ...inputs].map((v) => ((v % P) + P) % P), C, 0)
+  for (let r = 0; r < half - 1; r++) state = mixState(addRoundConstants(state.map(pow5), C, (r + 1) * t), M)
+  state = mixState(addRoundConstants(state.map(pow5), C, half * t), Pm)
+  for (let r = 0; r < nRoundsP; r++) state = sparseMix((pow5(state[0]!) + C[(half + 1) * t + r]!) % P, state, S, r)
+  for (let r = 0; r < half - 1; r++) state = mixState(addRoundConstants(state.map(pow5), C, (half + 1) * t + nRoundsP + r * t), M)
   const sigmas = state.map(pow5)
   let out = 0n
   for (let j = 0; j < t; j++) out += M[j]![0]! * sigmas[j]!

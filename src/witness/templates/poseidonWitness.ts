@@ -7,6 +7,7 @@
  * circom's own); field/poseidon.ts is the same hash without the signals.
  */
 import { FIELD_ORDER } from '../../field/fieldElement.js'
+import { addRoundConstants, mixState, sparseMix } from '../../field/poseidon.js'
 import { N_ROUNDS_F, N_ROUNDS_P, poseidonConstants as constantsFor } from '../../field/poseidonConstants.js'
 import type { WitnessScope } from '../witnessScope.js'
 
@@ -29,34 +30,23 @@ function sigma(scope: WitnessScope, x: bigint): bigint {
 }
 
 function ark(scope: WitnessScope, state: readonly bigint[], C: readonly bigint[], offset: number): bigint[] {
-  const out = state.map((v, i) => (v + C[i + offset]!) % P)
+  const out = addRoundConstants(state, C, offset)
   scope.signals('in', [state.length]).fill(state)
   scope.signals('out', [state.length]).fill(out)
   return out
 }
 
 function mix(scope: WitnessScope, state: readonly bigint[], M: readonly (readonly bigint[])[]): bigint[] {
-  const t = state.length
-  const out: bigint[] = []
-  for (let i = 0; i < t; i++) {
-    let lc = 0n
-    for (let j = 0; j < t; j++) lc += M[j]![i]! * state[j]!
-    out.push(lc % P)
-  }
-  scope.signals('in', [t]).fill(state)
-  scope.signals('out', [t]).fill(out)
+  const out = mixState(state, M)
+  scope.signals('in', [state.length]).fill(state)
+  scope.signals('out', [state.length]).fill(out)
   return out
 }
 
 function mixS(scope: WitnessScope, state: readonly bigint[], S: readonly bigint[], r: number): bigint[] {
-  const t = state.length
-  const at = (t * 2 - 1) * r
-  let lc = 0n
-  for (let i = 0; i < t; i++) lc += S[at + i]! * state[i]!
-  const out = [lc % P]
-  for (let i = 1; i < t; i++) out.push((state[i]! + state[0]! * S[at + t + i - 1]!) % P)
-  scope.signals('in', [t]).fill(state)
-  scope.signals('out', [t]).fill(out)
+  const out = sparseMix(state[0]!, state, S, r)
+  scope.signals('in', [state.length]).fill(state)
+  scope.signals('out', [state.length]).fill(out)
   return out
 }
 
