@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::msm::{msm_full, msm_witness};
-use crate::zkey::{Coef, ProvingKey, SparseMatrix};
+use crate::zkey::{ProvingKey, SparseMatrix, COEF_MINUS_ONE, COEF_ONE};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
@@ -54,9 +54,9 @@ fn evaluate(matrix: &SparseMatrix, witness: &[Fr], domain_size: usize) -> Vec<Fr
             for k in from..to {
                 let w = witness[matrix.signal[k] as usize];
                 match matrix.coef[k] {
-                    Coef::One => acc += w,
-                    Coef::MinusOne => acc -= w,
-                    Coef::Other(v) => acc += v * w,
+                    COEF_ONE => acc += w,
+                    COEF_MINUS_ONE => acc -= w,
+                    v => acc += matrix.values[v as usize] * w,
                 }
             }
             acc

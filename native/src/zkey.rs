@@ -12,23 +12,47 @@ use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
 use ark_bn254::{g1, Fq, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInt, One, PrimeField};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::OnceLock;
 
-/// One matrix (A or B) row by row: the entries of constraint `c` are
-/// `start[c]..start[c + 1]` of `signal` / `coef`.
+/// One matrix (A or B) row by row: entry `k` of constraint `c` (`start[c]..start[c + 1]`)
+/// is `values[coef[k]] · witness[signal[k]]`. A circuit's coefficients repeat (±1, powers of
+/// two, a model's quantized weights: 64 distinct values among LeNet-5's 453,233), so each
+/// distinct value is kept once: an entry takes 8 bytes (signal, value index), not the 44 of a
+/// signal and an inline value.
 pub struct SparseMatrix {
     pub start: Vec<u32>,
     pub signal: Vec<u32>,
-    pub coef: Vec<Coef>,
+    pub coef: Vec<u32>,
+    /// The distinct values; `COEF_ONE` and `COEF_MINUS_ONE` are 1 and −1 (whose products
+    /// the prover skips).
+    pub values: Vec<Fr>,
 }
 
-/// A matrix coefficient; ±1 (most of them in circom circuits) skip the multiplication.
-#[derive(Clone, Copy)]
-pub enum Coef {
-    One,
-    MinusOne,
-    Other(Fr),
+pub const COEF_ONE: u32 = 0;
+pub const COEF_MINUS_ONE: u32 = 1;
+
+/// Interns coefficient values for one matrix: index of each distinct value in `values`.
+struct CoefficientValues {
+    values: Vec<Fr>,
+    index: HashMap<Fr, u32>,
+}
+
+impl CoefficientValues {
+    fn new() -> Self {
+        let values = vec![Fr::one(), -Fr::one()];
+        let index = values.iter().enumerate().map(|(i, v)| (*v, i as u32)).collect();
+        CoefficientValues { values, index }
+    }
+
+    fn intern(&mut self, value: Fr) -> u32 {
+        let next = self.values.len() as u32;
+        *self.index.entry(value).or_insert_with(|| {
+            self.values.push(value);
+            next
+        })
+    }
 }
 
 pub struct ProvingKey {
@@ -332,28 +356,22 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
     let mut fill = [rows[0].clone(), rows[1].clone()];
     let sizes = [rows[0][domain_size] as usize, rows[1][domain_size] as usize];
     let mut signal = [vec![0u32; sizes[0]], vec![0u32; sizes[1]]];
-    let mut coef = [vec![Coef::One; sizes[0]], vec![Coef::One; sizes[1]]];
-    let minus_one = -Fr::one();
+    let mut coef = [vec![COEF_ONE; sizes[0]], vec![COEF_ONE; sizes[1]]];
+    let mut values = [CoefficientValues::new(), CoefficientValues::new()];
     for i in 0..count {
         let e = &bytes[4 + i * ENTRY..4 + (i + 1) * ENTRY];
         let (m, c, s) = (read_u32(e, 0) as usize, read_u32(e, 4) as usize, read_u32(e, 8));
         let raw = fr_raw(&e[12..44]).ok_or_else(|| Error::format(format!("the proving key's coefficient {i} is not a field element: the file is corrupt")))?;
-        let value = raw * r_inv;
         let at = fill[m][c] as usize;
         fill[m][c] += 1;
         signal[m][at] = s;
-        coef[m][at] = if value.is_one() {
-            Coef::One
-        } else if value == minus_one {
-            Coef::MinusOne
-        } else {
-            Coef::Other(value)
-        };
+        coef[m][at] = values[m].intern(raw * r_inv);
     }
     let [sa, sb] = signal;
     let [ca, cb] = coef;
     let [ra, rb] = rows;
-    Ok((SparseMatrix { start: ra, signal: sa, coef: ca }, SparseMatrix { start: rb, signal: sb, coef: cb }))
+    let [va, vb] = values.map(|v| v.values);
+    Ok((SparseMatrix { start: ra, signal: sa, coef: ca, values: va }, SparseMatrix { start: rb, signal: sb, coef: cb, values: vb }))
 }
 
 /// Bytes the H table may take, from `GLASSBOX_NATIVE_TABLE_MIB`: a number of
