@@ -9,7 +9,7 @@ use crate::prover::{self, Timings};
 use crate::ptau;
 use crate::verifier::{self, VerifyingKey};
 use crate::wtns::parse_witness;
-use crate::zkey::ProvingKey;
+use crate::zkey::{table_budget, ProvingKey};
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
@@ -109,15 +109,19 @@ impl NativeProver {
     /// `sha256`: the hash recorded at setup; when given, the bytes must match it.
     #[napi(ts_return_type = "Promise<KeyInfo>")]
     pub fn load_key(&self, zkey: Buffer, sha256: Option<String>) -> AsyncTask<LoadKeyTask> {
-        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), source: KeySource::Bytes { bytes: zkey.to_vec(), pin: sha256 } })
+        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), source: KeySource::Bytes { bytes: zkey.to_vec(), pin: sha256 }, h_table: None })
     }
 
     /// Loads the `.zkey` at `path`, which must hash to `sha256` (the manifest's).
     /// The per-process cache is looked up by that hash first, so only the first
     /// prover of a process reads the file (once, in Rust: no copy through JS).
-    #[napi(ts_return_type = "Promise<KeyInfo>")]
-    pub fn load_key_file(&self, path: String, sha256: String) -> AsyncTask<LoadKeyTask> {
-        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), source: KeySource::File { path: path.into(), pin: sha256 } })
+    ///
+    /// `h_table` asks for the H query's fixed-base table with a budget (`auto` or MiB, as
+    /// GLASSBOX_NATIVE_TABLE_MIB, which overrides it when set); the first load of a key
+    /// in the process decides, and the table is built on every core.
+    #[napi(ts_args_type = "path: string, sha256: string, hTable?: string | null", ts_return_type = "Promise<KeyInfo>")]
+    pub fn load_key_file(&self, path: String, sha256: String, h_table: Option<String>) -> AsyncTask<LoadKeyTask> {
+        AsyncTask::new(LoadKeyTask { shared: self.shared.clone(), source: KeySource::File { path: path.into(), pin: sha256 }, h_table })
     }
 
     /// Proves one `.wtns` witness; resolves to snarkjs proof JSON and timings.
@@ -144,6 +148,8 @@ enum KeySource {
 pub struct LoadKeyTask {
     shared: Arc<Shared>,
     source: KeySource,
+    /// The caller's H-table setting (see `zkey::table_budget`).
+    h_table: Option<String>,
 }
 
 impl Task for LoadKeyTask {
@@ -160,8 +166,13 @@ impl Task for LoadKeyTask {
         let key = loaded.key;
         // The H table (when GLASSBOX_NATIVE_TABLE_MIB enables it) is built here, not in the first
         // proof: loading is when a batch expects to wait, and every prover of the process shares it.
+        // A 1-thread prover of a pool still builds the table on every core: the pool's other
+        // workers wait for the same key meanwhile.
         let t = Instant::now();
-        let table_mib = guarded(&self.shared.pool, || Ok(key.h_table().map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64)))?;
+        let budget = table_budget(self.h_table.as_deref());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let wider = if key.h_table.get().is_none() && budget > 0 && self.shared.pool.current_num_threads() < cores { Some(build_pool(cores as u32)?) } else { None };
+        let table_mib = guarded(wider.as_deref().unwrap_or(&self.shared.pool), || Ok(key.h_table_within(budget).map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64)))?;
         let table_ms = t.elapsed().as_secs_f64() * 1000.0;
         let info = KeyInfo {
             n_vars: key.n_vars as u32,

@@ -100,9 +100,15 @@ impl ProvingKey {
     /// None when it does not (the prover then uses `msm_full`). Callers that
     /// race wait for the one build.
     pub fn h_table(&self) -> Option<&FixedBase<g1::Config>> {
+        self.h_table_within(table_budget(None))
+    }
+
+    /// `h_table` with the budget given (bytes): the first call of the key decides, later
+    /// ones get what it built (or None).
+    pub fn h_table_within(&self, budget: usize) -> Option<&FixedBase<g1::Config>> {
         self.h_table
             .get_or_init(|| {
-                let plan = FixedBase::<g1::Config>::plan(self.points_h.len(), table_budget())?;
+                let plan = FixedBase::<g1::Config>::plan(self.points_h.len(), budget)?;
                 Some(FixedBase::build(&self.points_h, plan))
             })
             .as_ref()
@@ -374,15 +380,16 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
     Ok((SparseMatrix { start: ra, signal: sa, coef: ca, values: va }, SparseMatrix { start: rb, signal: sb, coef: cb, values: vb }))
 }
 
-/// Bytes the H table may take, from `GLASSBOX_NATIVE_TABLE_MIB`: a number of
-/// MiB (0, the default, turns the table off), or `auto` for an eighth of the
-/// machine's memory, at most a quarter of what is available now (Linux
-/// /proc/meminfo; 0 where it cannot be read). Off by default because the
-/// table costs about 250 doublings per H point to build (seconds, several
-/// proofs' worth) and saves a fraction of the H MSM per proof: it pays only
-/// for long batches in one process (see README, native prover).
-pub fn table_budget() -> usize {
-    let setting = std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok();
+/// Bytes the H table may take, from `GLASSBOX_NATIVE_TABLE_MIB` or, when that
+/// is unset, the caller's `requested` setting (the pool asks for `auto` for long
+/// batches): a number of MiB (0 turns the table off), or `auto` for an eighth of
+/// the machine's memory, at most a quarter of what is available now (Linux
+/// /proc/meminfo; 0 where it cannot be read). Neither set: no table, because it
+/// costs about 250 doublings per H point to build (seconds, several proofs'
+/// worth) and saves a fraction of the H MSM per proof: it pays only for long
+/// batches in one process (see README, native prover).
+pub fn table_budget(requested: Option<&str>) -> usize {
+    let setting = std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok().or_else(|| requested.map(str::to_string));
     let meminfo = match setting.as_deref().map(str::trim) {
         Some(v) if v.eq_ignore_ascii_case("auto") => std::fs::read_to_string("/proc/meminfo").ok(),
         _ => None,

@@ -40,8 +40,10 @@ export type NativeAddon = {
     /**
      * Loads the .zkey at `path`, which must hash to `sha256`; the per-process cache is looked up by
      * that hash first, so only a process's first prover reads the file. Absent from older addons.
+     * `hTable` asks for the H query's fixed-base table (`auto` or a MiB budget; GLASSBOX_NATIVE_TABLE_MIB
+     * overrides it when set): the key's first load in the process decides, building it on every core.
      */
-    loadKeyFile?(path: string, sha256: string): Promise<NativeKeyInfo>
+    loadKeyFile?(path: string, sha256: string, hTable?: string | null): Promise<NativeKeyInfo>
     /** Proves a .wtns witness; every proof is checked against the key before it is returned. */
     prove(wtns: Uint8Array): Promise<NativeProveResult>
     close(): void

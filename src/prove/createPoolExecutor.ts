@@ -18,6 +18,8 @@ export type CreatePoolExecutorParameters = {
   workers: number
   /** Prover threads per native worker (default: the cores shared out, see `threadsPerWorker`). */
   threadsPerWorker?: number
+  /** Native workers ask for the H query's fixed-base table (a long batch; see `planPool`). */
+  hTable?: boolean
   /** The backend that runs (already resolved, see `selectBackend`). */
   backend: BackendName
   witness?: WitnessKind
@@ -51,6 +53,7 @@ export function createPoolExecutor({
   buildDir,
   workers,
   threadsPerWorker: plannedThreads,
+  hTable = false,
   backend,
   witness = 'native',
   prover,
@@ -72,6 +75,7 @@ export function createPoolExecutor({
       buildDir: resolve(buildDir),
       backend,
       threads: proverThreads,
+      hTable,
       witness,
       prover,
       ...(weights ? { weightsPath: weights.path, weightsCommitment: weights.commitment } : {}),

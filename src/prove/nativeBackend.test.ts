@@ -186,6 +186,64 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     )
   })
 
+  it('builds the H query\'s fixed-base table when a long batch asks for it; GLASSBOX_NATIVE_TABLE_MIB overrides the request', async () => {
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+    // Keys no other test has loaded (the cache is by hash, and a key's first load decides its table): the same sections in other orders.
+    const variant = async (name: string, last: number) => {
+      const bytes = withSections(zkey, (sections) => [...sections.filter((x) => x.kind !== last), sections.find((x) => x.kind === last)!])
+      const path = join(irisDir, name)
+      await writeFile(path, bytes)
+      return { path, sha256: sha(bytes) }
+    }
+    const asked = await variant('table.zkey', 3)
+    const prover = new native.NativeProver(1)
+    const info = await prover.loadKeyFile!(asked.path, asked.sha256, 'auto')
+    expect(info.tableMib).toBeGreaterThan(0)
+    const proof = JSON.parse((await prover.prove(witness)).json) as { proof: unknown; publicSignals: string[] }
+    const vk = JSON.parse(await readFile(buildPaths(irisDir).verificationKey, 'utf8'))
+    expect(await snarkjs.groth16.verify(vk, proof.publicSignals, proof.proof)).toBe(true)
+    // A later prover of the same key shares the table, whatever it asks.
+    const sharing = new native.NativeProver(1)
+    expect(await sharing.loadKeyFile!(asked.path, asked.sha256, null)).toMatchObject({ cached: true, tableMib: info.tableMib })
+    prover.close()
+    sharing.close()
+
+    // The operator's GLASSBOX_NATIVE_TABLE_MIB=0 wins over the pool's request.
+    const refused = await variant('no-table.zkey', 10)
+    const before = process.env['GLASSBOX_NATIVE_TABLE_MIB']
+    process.env['GLASSBOX_NATIVE_TABLE_MIB'] = '0'
+    try {
+      const off = new native.NativeProver(1)
+      expect(await off.loadKeyFile!(refused.path, refused.sha256, 'auto')).toMatchObject({ cached: false, tableMib: 0 })
+      off.close()
+    } finally {
+      if (before === undefined) delete process.env['GLASSBOX_NATIVE_TABLE_MIB']
+      else process.env['GLASSBOX_NATIVE_TABLE_MIB'] = before
+    }
+
+    // The backend passes the pool's choice on: `auto` for a long batch, nothing otherwise.
+    const requests: unknown[] = []
+    const spying = {
+      ...native,
+      NativeProver: function (threads: number) {
+        const inner = new native.NativeProver(threads)
+        return {
+          loadKey: (bytes: Uint8Array, pin?: string | null) => inner.loadKey(bytes, pin),
+          loadKeyFile: (path: string, pin: string, hTable?: string | null) => (requests.push(hTable), inner.loadKeyFile!(path, pin, hTable)),
+          prove: (wtns: Uint8Array) => inner.prove(wtns),
+          close: () => inner.close(),
+        }
+      },
+    } as unknown as NativeAddon
+    const long = nativeBackend({ addon: spying, threads: 1, hTable: true })
+    await long.loadKeyFile!(asked.path, asked.sha256)
+    await long.close()
+    const short = nativeBackend({ addon: spying, threads: 1 })
+    await short.loadKeyFile!(asked.path, asked.sha256)
+    await short.close()
+    expect(requests).toEqual(['auto', null])
+  })
+
   it('refuses a witness of the wrong length or from another circuit with a ProveError', async () => {
     const digitsKey = new Uint8Array(await readFile(buildPaths(digitsDir).zkey))
     const other = nativeBackend({ addon: native })

@@ -10,6 +10,12 @@ export type NativeBackendOptions = {
   /** Threads of this prover's own pool; workers × threads should not exceed the cores. */
   threads?: number
   /**
+   * Ask for the H query's fixed-base table when the key file is loaded (a long batch): the
+   * addon builds it once per process on every core within its memory budget (`auto`);
+   * GLASSBOX_NATIVE_TABLE_MIB, when set, decides instead.
+   */
+  hTable?: boolean
+  /**
    * The zkey's SHA-256 as recorded in the manifest at setup. The addon checks
    * the bytes against it and then skips the per-point checks; without it every
    * point of the key is checked (slower for large keys).
@@ -22,7 +28,7 @@ export type NativeBackendOptions = {
  * reduction, witness-aware MSMs). Same input and output as snarkjs; each
  * proof is verified against the key before it is returned.
  */
-export function nativeBackend({ addon, threads = 1, zkeySha256 }: NativeBackendOptions): ProverBackend {
+export function nativeBackend({ addon, threads = 1, zkeySha256, hTable = false }: NativeBackendOptions): ProverBackend {
   let prover: NativeProver | undefined
   const load = async (read: (next: NativeProver) => Promise<unknown>, path?: string) => {
     const next = new addon.NativeProver(threads)
@@ -49,7 +55,7 @@ export function nativeBackend({ addon, threads = 1, zkeySha256 }: NativeBackendO
     checksProofs: true,
     loadKey: (zkey) => load((next) => next.loadKey(zkey, zkeySha256 ?? null)),
     // An addon built before loadKeyFile existed takes the bytes, checked against the same hash.
-    loadKeyFile: (path, sha256) => load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path),
+    loadKeyFile: (path, sha256) => load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256, hTable ? 'auto' : null) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path),
     async prove(witness) {
       if (!prover) throw new ProveError('native backend: no proving key loaded.')
       let json: string

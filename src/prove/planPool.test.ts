@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planPool } from './planPool.js'
+import { H_TABLE_MIN_INPUTS, planPool } from './planPool.js'
 
 const MiB = 2 ** 20
 const GiB = 2 ** 30
@@ -32,5 +32,22 @@ describe('planPool', () => {
 
   it('plans only the threads when the user chose the workers', () => {
     expect(planPool({ backend: 'native', cores: 4, inputs: 1, keyBytes: 2 * MiB, memoryBytes: 8 * GiB, workers: 2 })).toMatchObject({ workers: 2, threadsPerWorker: 2 })
+  })
+
+  it('asks for the H table only for native batches long enough to pay for it', () => {
+    const plan = (inputs: number | undefined, extra: Partial<Parameters<typeof planPool>[0]> = {}) =>
+      planPool({ backend: 'native', cores: 2, ...(inputs !== undefined ? { inputs } : {}), keyBytes: 60 * MiB, memoryBytes: 8 * GiB, ...extra })
+    expect(plan(H_TABLE_MIN_INPUTS - 1).hTable).toBe(false)
+    expect(plan(64).hTable).toBe(false)
+    const long = plan(H_TABLE_MIN_INPUTS)
+    expect(long).toMatchObject({ workers: 2, threadsPerWorker: 1, hTable: true })
+    expect(long.reason).toMatch(/H table/)
+    // Workers chosen by the user: the table still follows the batch's length.
+    expect(plan(10_000, { workers: 1 })).toMatchObject({ workers: 1, threadsPerWorker: 2, hTable: true })
+    // An unknown count is short unless the file is still being counted (a file of many lines).
+    expect(plan(undefined).hTable).toBe(false)
+    expect(plan(undefined, { manyInputs: true }).hTable).toBe(true)
+    // snarkjs has no table.
+    expect(plan(10_000, { backend: 'snarkjs' }).hTable).toBe(false)
   })
 })

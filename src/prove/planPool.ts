@@ -7,6 +7,8 @@ export type PlanPoolParameters = {
   cores: number
   /** Inputs left to prove, when known (an upper bound is fine). */
   inputs?: number
+  /** Without `inputs`: whether the count is known to be large (still counting a big file). */
+  manyInputs?: boolean
   /** Size of the proving key file (`circuit.zkey`). */
   keyBytes: number
   /** Memory the pool may take (e.g. half of `os.freemem()`). */
@@ -18,6 +20,12 @@ export type PlanPoolParameters = {
 export type PoolPlan = {
   workers: number
   threadsPerWorker: number
+  /**
+   * Whether the native workers ask for the H query's fixed-base table (built
+   * once per process on every core, within the addon's memory budget): only
+   * for batches long enough to pay back its build.
+   */
+  hTable: boolean
   /** One line on why, for the debug log. */
   reason: string
 }
@@ -33,6 +41,15 @@ const WORKER_BASE_BYTES = 64 * 2 ** 20
 const SNARKJS_BYTES_PER_KEY_BYTE = 5
 
 /**
+ * Inputs from which a native pool builds the H query's fixed-base table. On
+ * LeNet-5 (2 cores, bench:rapidsnark) the table takes 4 s to build on both
+ * cores and saves 30–130 ms a proof as 2 one-thread workers, so it pays back
+ * after 30–120 proofs; twice the worst of that keeps a short batch from
+ * paying for it. GLASSBOX_NATIVE_TABLE_MIB, when set, overrides this either way.
+ */
+export const H_TABLE_MIN_INPUTS = 256
+
+/**
  * Workers × prover threads for a batch. More workers beat more threads per
  * worker whenever there are inputs for them: one proof's MSMs and FFTs scale
  * with threads less well than separate proofs do, and each worker overlaps
@@ -44,17 +61,19 @@ const SNARKJS_BYTES_PER_KEY_BYTE = 5
  * (big keys get fewer workers with more threads each). snarkjs workers
  * prove single-threaded.
  */
-export function planPool({ backend, cores, inputs, keyBytes, memoryBytes, workers }: PlanPoolParameters): PoolPlan {
+export function planPool({ backend, cores, inputs, manyInputs = false, keyBytes, memoryBytes, workers }: PlanPoolParameters): PoolPlan {
   const available = Math.max(1, Math.floor(cores))
   const perWorker = WORKER_BASE_BYTES + keyBytes * (backend === 'native' ? NATIVE_BYTES_PER_KEY_BYTE : SNARKJS_BYTES_PER_KEY_BYTE)
   const threadsFor = (n: number) => threadsPerWorker(backend, n, available)
-  if (workers !== undefined) return { workers, threadsPerWorker: threadsFor(workers), reason: `${workers} worker(s) as asked` }
+  const hTable = backend === 'native' && (inputs !== undefined ? inputs >= H_TABLE_MIN_INPUTS : manyInputs)
+  const table = hTable ? `; H table (${inputs ?? 'a file still being counted: many'} inputs, ≥ ${H_TABLE_MIN_INPUTS})` : ''
+  if (workers !== undefined) return { workers, threadsPerWorker: threadsFor(workers), hTable, reason: `${workers} worker(s) as asked${table}` }
   const fitMemory = Math.max(1, Math.floor(memoryBytes / perWorker))
   const fitInputs = inputs === undefined ? available : Math.max(1, inputs)
   const chosen = Math.min(available, fitInputs, fitMemory)
   const limit =
     chosen === available ? `one per core (${available})` : chosen === fitInputs ? `no more than the ${fitInputs} input(s) left` : `${fitMemory} fit in ${mib(memoryBytes)} MiB at about ${mib(perWorker)} MiB each`
-  return { workers: chosen, threadsPerWorker: threadsFor(chosen), reason: `${chosen} ${backend} worker(s) × ${threadsFor(chosen)} thread(s): ${limit}` }
+  return { workers: chosen, threadsPerWorker: threadsFor(chosen), hTable, reason: `${chosen} ${backend} worker(s) × ${threadsFor(chosen)} thread(s): ${limit}${table}` }
 }
 
 function mib(bytes: number): number {

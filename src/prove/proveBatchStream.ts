@@ -344,12 +344,14 @@ async function runBatch(
       if (!executor) {
         const plan = executorFactory ? undefined : await planLocalPool({ buildDir, backend: description.backend as BackendName, workers, total, fromLine: lineNumber })
         if (plan) logger.debug(`pool: ${plan.reason}`)
+        if (plan?.hTable && description.backend === 'native') logger.info('long batch: the native workers build the H query\'s fixed-base table first (seconds; GLASSBOX_NATIVE_TABLE_MIB=0 turns it off)')
         executor = executorFactory
           ? await executorFactory({ artifacts, vkeySha256, logger })
           : createPoolExecutor({
               buildDir,
               workers: plan!.workers,
               threadsPerWorker: plan!.threadsPerWorker,
+              hTable: plan!.hTable,
               backend: description.backend as 'native' | 'snarkjs',
               witness,
               prover: proverAddress,
@@ -418,19 +420,23 @@ function idOf(text: string): string | null {
 const COUNT_WAIT_MS = 250
 
 /**
- * The local pool's workers × threads (see `planPool`), from the inputs left
- * (lines from `fromLine` on: an upper bound, as some may be proven already)
- * when the count arrives in time, the key's size and half the free memory.
+ * The local pool's workers × threads and H table (see `planPool`), from the
+ * inputs left (lines from `fromLine` on: an upper bound, as some may be proven
+ * already) when the count arrives in time, the key's size and half the free
+ * memory. A count still running after the wait is a file of many inputs (the
+ * counter scans hundreds of MB a second).
  */
 async function planLocalPool({ buildDir, backend, workers, total, fromLine }: { buildDir: string; backend: BackendName; workers: number | undefined; total: Promise<number | undefined>; fromLine: number }): Promise<PoolPlan> {
-  const lines = workers === undefined ? await Promise.race([total, new Promise<undefined>((r) => setTimeout(() => r(undefined), COUNT_WAIT_MS).unref())]) : undefined
+  const pending = Symbol('still counting')
+  const counted = await Promise.race([total, new Promise<typeof pending>((r) => setTimeout(() => r(pending), COUNT_WAIT_MS).unref())])
+  const lines = counted === pending ? undefined : counted
   const keyBytes = (await stat(buildPaths(buildDir).zkey)).size
   return planPool({
     backend,
     cores: availableParallelism(),
     keyBytes,
     memoryBytes: freemem() / 2,
-    ...(lines !== undefined ? { inputs: Math.max(1, lines - fromLine + 1) } : {}),
+    ...(lines !== undefined ? { inputs: Math.max(1, lines - fromLine + 1) } : { manyInputs: counted === pending }),
     ...(workers !== undefined ? { workers } : {}),
   })
 }

@@ -17,7 +17,7 @@ import type { WitnessKind } from '../witness/createWitnessCalculator.js'
 
 /** `threads`: prover threads of this worker (native only; snarkjs workers prove single-threaded). */
 /** `weightsPath`/`weightsCommitment`: a weight set, its commitment checked by the main thread (workers cannot load Poseidon). */
-export type ProveWorkerData = { buildDir: string; backend: BackendName; threads?: number; witness?: WitnessKind; prover: string; weightsPath?: string; weightsCommitment?: string }
+export type ProveWorkerData = { buildDir: string; backend: BackendName; threads?: number; hTable?: boolean; witness?: WitnessKind; prover: string; weightsPath?: string; weightsCommitment?: string }
 /** `prover`: the address this proof is bound to (default: the pool's). */
 export type ProveTask = { id: string; input: number[]; prover?: string; salt?: string }
 export type ProveTaskResult =
@@ -41,11 +41,11 @@ function getProver(): Promise<Prover> {
 }
 
 function workerBackend(): ProverBackend {
-  const { backend, threads = 1 } = workerData as ProveWorkerData
+  const { backend, threads = 1, hTable = false } = workerData as ProveWorkerData
   // The pool's thread already loaded the addon; loading it here again only fails if it broke in between.
   const addon = backend === 'native' ? loadNativeAddon() : undefined
   if (!addon) return snarkjsBackend({ singleThread: true })
-  return nativeBackend({ addon, threads })
+  return nativeBackend({ addon, threads, hTable })
 }
 
 export default async function proveTask(task: ProveTask): Promise<ProveTaskResult> {
