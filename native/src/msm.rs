@@ -93,35 +93,72 @@ fn classify(scalars: &[BigInt<4>]) -> Classes {
     all
 }
 
-/// Signed c-bit digits of every scalar, `windows` per scalar (row-major).
-fn signed_digits(magnitudes: &[BigInt<4>], c: u32, windows: usize) -> Vec<i32> {
-    let mut digits = vec![0i32; magnitudes.len() * windows];
-    let half = 1i64 << (c - 1);
-    let full = 1i64 << c;
-    let mask = (1u64 << c) - 1;
-    digits.par_chunks_mut(windows).zip(magnitudes.par_iter()).with_min_len(1 << 10).for_each(|(out, s)| {
-        let mut carry = 0i64;
-        for (j, d) in out.iter_mut().enumerate() {
-            let bit = j * c as usize;
-            let limb = bit / 64;
-            let shift = bit % 64;
-            let mut raw = if limb < 4 { s.0[limb] >> shift } else { 0 };
-            if shift + c as usize > 64 && limb + 1 < 4 {
-                raw |= s.0[limb + 1] << (64 - shift);
-            }
-            let value = (raw & mask) as i64 + carry;
-            // The top window holds at most c − 1 bits of the scalar (windows = ⌈(bits + 1)/c⌉),
-            // so with the carry it is at most 2^(c−1): a bucket, kept positive.
-            if value >= half && j + 1 < windows {
-                *d = (value - full) as i32;
-                carry = 1;
-            } else {
-                *d = value as i32;
-                carry = 0;
+/// Signed c-bit digits of scalars, each computed on its own (no table of
+/// n · windows digits is kept). Digit j is the scalar's c bits at window j plus
+/// the carry out of the windows below, less 2^c when that reaches 2^(c−1) (except
+/// in the top window, which holds at most c − 1 bits of the scalar, as windows =
+/// ⌈(bits + 1)/c⌉, so with the carry at most 2^(c−1): a bucket, kept positive).
+/// The digits below window j lie in [−2^(c−1), 2^(c−1) − 1], so together they
+/// stand for one value in [−2^(c−1)·R, (2^(c−1) − 1)·R], R = Σᵢ₍ᵢ₌₀..ⱼ₋₁₎ 2^(c·i):
+/// 2^(c·j) consecutive integers, one per residue. The windows below therefore
+/// carry exactly when s mod 2^(c·j) exceeds (2^(c−1) − 1)·R, the number whose c-bit
+/// windows all hold 2^(c−1) − 1 (`threshold`, cut to c·j bits).
+#[derive(Clone, Copy)]
+struct SignedDigits {
+    c: u32,
+    windows: usize,
+    threshold: [u64; 4],
+}
+
+impl SignedDigits {
+    fn new(c: u32, windows: usize) -> Self {
+        let mut threshold = [0u64; 4];
+        let top = (1u64 << (c - 1)) - 1;
+        for j in 0..windows {
+            for b in 0..c as usize {
+                let bit = j * c as usize + b;
+                if bit < 256 && (top >> b) & 1 == 1 {
+                    threshold[bit / 64] |= 1 << (bit % 64);
+                }
             }
         }
-    });
-    digits
+        SignedDigits { c, windows, threshold }
+    }
+
+    #[inline]
+    fn digit(&self, s: &BigInt<4>, j: usize) -> i32 {
+        let c = self.c;
+        let bit = j * c as usize;
+        let limb = bit / 64;
+        let shift = bit % 64;
+        let mut raw = if limb < 4 { s.0[limb] >> shift } else { 0 };
+        if shift + c as usize > 64 && limb + 1 < 4 {
+            raw |= s.0[limb + 1] << (64 - shift);
+        }
+        let value = (raw & ((1u64 << c) - 1)) as i64 + self.carry_into(s, bit) as i64;
+        if value >= 1i64 << (c - 1) && j + 1 < self.windows {
+            (value - (1i64 << c)) as i32
+        } else {
+            value as i32
+        }
+    }
+
+    /// Whether s mod 2^bits exceeds the threshold mod 2^bits.
+    #[inline]
+    fn carry_into(&self, s: &BigInt<4>, bits: usize) -> bool {
+        for limb in (0..4).rev() {
+            let low = limb * 64;
+            if low >= bits {
+                continue;
+            }
+            let mask = if bits - low >= 64 { u64::MAX } else { (1u64 << (bits - low)) - 1 };
+            let (a, t) = (s.0[limb] & mask, self.threshold[limb] & mask);
+            if a != t {
+                return a > t;
+            }
+        }
+        false
+    }
 }
 
 /// The sum of each bucket's affine points, by pairwise batch-affine additions:
@@ -215,15 +252,15 @@ fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField
 }
 
 /// Σ digit·base over one window of one slice of the entries.
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], digits: &[i32], windows: usize, window: usize, c: u32) -> Projective<P> {
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], magnitudes: &[BigInt<4>], digits: SignedDigits, window: usize) -> Projective<P> {
     let points = || {
         entries.iter().enumerate().filter_map(move |(k, &(i, negate))| {
-            let d = digits[k * windows + window];
+            let d = digits.digit(&magnitudes[k], window);
             let p = &bases[i as usize];
             (d != 0 && !p.infinity).then(|| (d.unsigned_abs() as usize - 1, &p.x, &p.y, (d < 0) ^ negate))
         })
     };
-    bucket_method::<P, _>(points, 1 << (c - 1)).0
+    bucket_method::<P, _>(points, 1 << (digits.c - 1)).0
 }
 
 /// The bucket method's core over `buckets` buckets: Σₖ (k + 1)·Bₖ, and Σₖ Bₖ,
@@ -294,7 +331,7 @@ fn pippenger<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], mag
     // Cost model in affine additions: windows · (points + 4 · buckets).
     let c = (2..=16u32).min_by_key(|&c| ((bits + 1).div_ceil(c) as usize) * (n + (4usize << (c - 1)))).unwrap_or(8);
     let windows = (bits + 1).div_ceil(c) as usize;
-    let digits = signed_digits(magnitudes, c, windows);
+    let digits = SignedDigits::new(c, windows);
     // Enough independent tasks for the pool: split the points when windows are few.
     let threads = rayon::current_num_threads();
     let parts = if windows >= threads { 1 } else { (2 * threads).div_ceil(windows).min(n.div_ceil(1 << 12)).max(1) };
@@ -308,7 +345,7 @@ fn pippenger<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], mag
             if from >= to {
                 return (w, Projective::zero());
             }
-            (w, window_sum(bases, &entries[from..to], &digits[from * windows..to * windows], windows, w, c))
+            (w, window_sum(bases, &entries[from..to], &magnitudes[from..to], digits, w))
         })
         .collect();
     combine_windows(sums, windows, c)
@@ -487,7 +524,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
             return Projective::zero();
         }
         let (c, windows, passes, rows) = (self.c, self.windows, self.passes, self.rows);
-        let digits = signed_digits(&scalars[..n], c, windows);
+        let digits = SignedDigits::new(c, windows);
         let buckets = 1usize << (c - 1);
         let threads = rayon::current_num_threads();
         let ranges = (n * rows).div_ceil(RANGE_ENTRIES).next_power_of_two().max(2 * threads).next_power_of_two().min(buckets);
@@ -502,7 +539,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 let mut lists: Vec<Vec<(u32, i32)>> = (0..keys).map(|_| Vec::with_capacity(per_chunk * rows / ranges + 16)).collect();
                 for i in k * per_chunk..((k + 1) * per_chunk).min(n) {
                     for j in 0..windows {
-                        let d = digits[i * windows + j];
+                        let d = digits.digit(&scalars[i], j);
                         let at = i * rows + j / passes;
                         if d == 0 || self.infinity[i] {
                             continue;
@@ -514,7 +551,6 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 lists
             })
             .collect();
-        drop(digits);
         let sums: Vec<(usize, Projective<P>)> = (0..keys)
             .into_par_iter()
             .map(|key| {
@@ -731,7 +767,7 @@ mod fixed_base_bench {
 #[cfg(test)]
 mod large_tests {
     use super::*;
-    use ark_bn254::{G1Affine, G1Projective};
+    use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
@@ -763,6 +799,72 @@ mod digit_tests {
     use super::*;
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    /// The digits as the prover once computed them, window after window with a running carry:
+    /// the reference for `SignedDigits`.
+    fn signed_digits(magnitudes: &[BigInt<4>], c: u32, windows: usize) -> Vec<i32> {
+        let mut digits = vec![0i32; magnitudes.len() * windows];
+        let half = 1i64 << (c - 1);
+        let full = 1i64 << c;
+        let mask = (1u64 << c) - 1;
+        digits.par_chunks_mut(windows).zip(magnitudes.par_iter()).with_min_len(1 << 10).for_each(|(out, s)| {
+            let mut carry = 0i64;
+            for (j, d) in out.iter_mut().enumerate() {
+                let bit = j * c as usize;
+                let limb = bit / 64;
+                let shift = bit % 64;
+                let mut raw = if limb < 4 { s.0[limb] >> shift } else { 0 };
+                if shift + c as usize > 64 && limb + 1 < 4 {
+                    raw |= s.0[limb + 1] << (64 - shift);
+                }
+                let value = (raw & mask) as i64 + carry;
+                // The top window holds at most c − 1 bits of the scalar (windows = ⌈(bits + 1)/c⌉),
+                // so with the carry it is at most 2^(c−1): a bucket, kept positive.
+                if value >= half && j + 1 < windows {
+                    *d = (value - full) as i32;
+                    carry = 1;
+                } else {
+                    *d = value as i32;
+                    carry = 0;
+                }
+            }
+        });
+        digits
+    }
+
+    #[test]
+    fn each_digit_alone_equals_the_running_carry() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut scalars: Vec<BigInt<4>> = (0..2000).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        scalars.extend([BigInt::zero(), BigInt::one(), (-Fr::one()).into_bigint(), BigInt::new([u64::MAX; 4]), BigInt::new([u64::MAX, 0, u64::MAX, 0]), BigInt::new([0, u64::MAX, 0, 1 << 61])]);
+        for c in 2..=17u32 {
+            let windows = (Fr::MODULUS_BIT_SIZE + 1).div_ceil(c) as usize;
+            let reference = signed_digits(&scalars, c, windows);
+            let digits = SignedDigits::new(c, windows);
+            for (k, s) in scalars.iter().enumerate().filter(|(_, s)| **s < Fr::MODULUS) {
+                for j in 0..windows {
+                    assert_eq!(digits.digit(s, j), reference[k * windows + j], "c = {c}, window {j}, scalar {k}");
+                }
+            }
+        }
+        // Small scalars (the witness MSMs' classes) at their own bit sizes.
+        for bits in [1u32, 8, 31, 64] {
+            let small: Vec<BigInt<4>> = (0..500u64).map(|v| BigInt::from(v.wrapping_mul(0x9e37_79b9_7f4a_7c15) & (u64::MAX >> (64 - bits)))).collect();
+            for c in 2..=16u32 {
+                let windows = (bits + 1).div_ceil(c) as usize;
+                let reference = signed_digits(&small, c, windows);
+                let digits = SignedDigits::new(c, windows);
+                for (k, s) in small.iter().enumerate() {
+                    for j in 0..windows {
+                        assert_eq!(digits.digit(s, j), reference[k * windows + j], "bits {bits}, c = {c}, window {j}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn carries_out_of_the_top_window() {
         let g = G1Projective::generator();
