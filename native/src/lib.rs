@@ -15,6 +15,7 @@
 
 pub mod binfile;
 pub mod error;
+pub mod fft;
 pub mod msm;
 pub mod points;
 pub mod proof_json;

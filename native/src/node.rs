@@ -164,6 +164,8 @@ impl Task for LoadKeyTask {
             KeySource::Bytes { bytes, pin } => keycache::load(bytes, pin.as_deref()),
         })?;
         let key = loaded.key;
+        // The FFT tables too (milliseconds), so that the first proof does not wait for them.
+        guarded(&self.shared.pool, || key.odd_points().map(|_| ()))?;
         // The H table (when GLASSBOX_NATIVE_TABLE_MIB enables it) is built here, not in the first
         // proof: loading is when a batch expects to wait, and every prover of the process shares it.
         // A 1-thread prover of a pool still builds the table on every core: the pool's other

@@ -9,6 +9,7 @@
 //! division by the vanishing polynomial is done (the key absorbed it).
 
 use crate::error::{Error, Result};
+use crate::fft::OddPoints;
 use crate::msm::{msm_full, msm_witness};
 use crate::zkey::{ProvingKey, SparseMatrix, COEF_MINUS_ONE, COEF_ONE};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
@@ -64,31 +65,33 @@ fn evaluate(matrix: &SparseMatrix, witness: &[Fr], domain_size: usize) -> Vec<Fr
         .collect()
 }
 
-/// Values at the n-th roots → values at the odd 2n-th roots (ω₂ₙ·ωₙⁱ).
-fn to_odd_points(values: &mut Vec<Fr>, domain: &Radix2EvaluationDomain<Fr>, coset: &Radix2EvaluationDomain<Fr>) {
-    domain.ifft_in_place(values);
-    coset.fft_in_place(values);
-}
-
-/// The domain of size n and its coset shifted by the primitive 2n-th root of
-/// unity (ffjavascript's `Fr.w[power + 1]`, which equals arkworks' root: both
-/// are 5^t with r − 1 = 2^28·t).
-pub fn domains(n: usize) -> Result<(Radix2EvaluationDomain<Fr>, Radix2EvaluationDomain<Fr>)> {
+/// The tables that take values at the n-th roots of unity to the odd 2n-th
+/// roots (ω₂ₙ·ωₙⁱ): ffjavascript's `Fr.w[power + 1]` is the 2n-th root, and it
+/// equals arkworks' (both are 5^t with r − 1 = 2^28·t).
+pub fn odd_points(n: usize) -> Result<OddPoints> {
     let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n);
     let double = Radix2EvaluationDomain::<Fr>::new(2 * n).filter(|d| d.size() == 2 * n);
     match (domain, double) {
-        (Some(domain), Some(double)) => {
-            let coset = domain.get_coset(double.group_gen()).ok_or_else(|| Error::format("cannot build the coset domain"))?;
-            Ok((domain, coset))
-        }
+        (Some(domain), Some(double)) if n >= 2 => Ok(OddPoints::new(n, domain.group_gen(), double.group_gen())),
         // snarkjs switches to its `shift` coset at 2^28; no glassbox circuit comes near.
-        _ => Err(Error::format(format!("domain size {n} is beyond what the native prover supports (2^27)"))),
+        _ => Err(Error::format(format!("domain size {n} is beyond what the native prover supports (2 to 2^27)"))),
+    }
+}
+
+impl ProvingKey {
+    /// The key's FFT tables, built on the first call (the key load asks for them).
+    pub fn odd_points(&self) -> Result<&OddPoints> {
+        if let Some(tables) = self.odd_points.get() {
+            return Ok(tables);
+        }
+        let built = odd_points(self.domain_size)?;
+        Ok(self.odd_points.get_or_init(|| built))
     }
 }
 
 pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(Proof, Vec<Fr>)> {
     let n = pk.domain_size;
-    let (domain, coset) = domains(n)?;
+    let odd = pk.odd_points()?;
 
     let t = Instant::now();
     let mut a = evaluate(&pk.a, witness, n);
@@ -102,7 +105,7 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
     let private = &scalars[pk.n_public + 1..];
     let (h, ((sum_a, sum_b1), (sum_b2, sum_c))) = rayon::join(
         || {
-            rayon::join(|| to_odd_points(&mut a, &domain, &coset), || rayon::join(|| to_odd_points(&mut b, &domain, &coset), || to_odd_points(&mut c, &domain, &coset)));
+            rayon::join(|| odd.apply(&mut a), || rayon::join(|| odd.apply(&mut b), || odd.apply(&mut c)));
             let h: Vec<BigInt<4>> = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| (*x * y - z).into_bigint()).collect();
             h
         },
@@ -174,39 +177,4 @@ pub fn verify(pk: &ProvingKey, proof: &Proof, public: &[Fr]) -> bool {
         [proof.b, pk.beta2, pk.gamma2, pk.delta2],
     );
     lhs.0.is_one()
-}
-
-#[cfg(test)]
-mod bench {
-    use super::*;
-    use ark_ff::{Field, UniformRand};
-
-    /// What caching the FFT twiddles and coset powers per key could save:
-    /// arkworks computes n/2 twiddles in every FFT and n coset powers in every
-    /// coset FFT. `cargo test --release --lib prover::bench -- --ignored --nocapture` (GLASSBOX_FFT_N).
-    #[test]
-    #[ignore]
-    fn twiddles_share_of_the_ffts() {
-        let n: usize = std::env::var("GLASSBOX_FFT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1 << 17);
-        let (domain, coset) = domains(n).unwrap();
-        let mut rng = ark_std::test_rng();
-        let mut values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-        for _ in 0..3 {
-            let t = Instant::now();
-            to_odd_points(&mut values, &domain, &coset);
-            let both = ms_since(t);
-            let t = Instant::now();
-            // Per to_odd_points arkworks recomputes n/2 twiddles for each of its two FFTs and n coset
-            // powers: n + n field multiplications, which a per-key cache would hold instead.
-            let w = domain.group_gen();
-            let mut acc = Fr::one();
-            let twiddles: Vec<Fr> = (0..n).map(|_| { let x = acc; acc *= w; x }).collect();
-            let g = coset.coset_offset();
-            let mut acc = Fr::one();
-            let powers: Vec<Fr> = (0..n).map(|_| { let x = acc; acc *= g; x }).collect();
-            let recomputed = ms_since(t);
-            std::hint::black_box((twiddles, powers, acc.square()));
-            eprintln!("n={n}: IFFT + coset FFT {both:.1} ms; their twiddles and coset powers, serially, {recomputed:.1} ms");
-        }
-    }
 }

@@ -7,6 +7,7 @@
 
 use crate::binfile::{read_sections, read_u32, BinFile};
 use crate::error::{Error, Result};
+use crate::fft::OddPoints;
 use crate::msm::FixedBase;
 use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
 use ark_bn254::{g1, Fq, Fr, G1Affine, G2Affine};
@@ -78,6 +79,8 @@ pub struct ProvingKey {
     /// once per parsed key (so once per process: the key cache shares it), and
     /// only when the memory budget allows and the table pays (see `h_table`).
     pub h_table: OnceLock<Option<FixedBase<g1::Config>>>,
+    /// The domain's FFT tables (twiddles, coset shift), built on first use.
+    pub odd_points: OnceLock<OddPoints>,
 }
 
 /// How much to trust the points: a key whose SHA-256 matched the caller's pin
@@ -255,6 +258,7 @@ impl KeyParts {
             points_c: self.points_c.ok_or_else(|| missing(8))?,
             points_h: self.points_h.ok_or_else(|| missing(9))?,
             h_table: OnceLock::new(),
+            odd_points: OnceLock::new(),
         })
     }
 }

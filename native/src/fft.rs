@@ -1,0 +1,248 @@
+//! Values at the n-th roots of unity → values at the odd 2n-th roots (ω₂ₙ·ωₙʲ),
+//! the step the prover takes for each of A, B and C (see prover.rs), with
+//! what is fixed per domain computed once and kept with the key.
+//!
+//! arkworks does it as an inverse FFT, a scaling by 1/n, a coset scaling by gⁱ
+//! and a forward FFT, recomputing its twiddles in each FFT and permuting into
+//! bit-reversed order twice. Here the inverse transform is decimation in
+//! frequency (natural order in, bit-reversed out) and the forward one is
+//! decimation in time (bit-reversed in, natural out), so no permutation is
+//! needed; the 1/n and the gⁱ are one multiplication by a table already in
+//! bit-reversed order; the twiddles are a table too. The first and last
+//! stages, whose butterflies stay inside blocks of `BLOCK` elements, run block
+//! by block while the block is in cache.
+
+use ark_bn254::Fr;
+use ark_ff::{Field, One};
+use rayon::prelude::*;
+
+/// Elements (of 32 bytes) a block of the cache-local stages holds: 64 KiB.
+const BLOCK: usize = 1 << 11;
+/// Butterflies below which a stage's halves are not split between threads.
+const PARALLEL_MIN: usize = 1 << 10;
+
+/// The fixed tables of one domain size.
+pub struct OddPoints {
+    n: usize,
+    /// ωⁱ for i < n/2 (ω the primitive n-th root).
+    twiddles: Vec<Fr>,
+    /// gʲ / n stored at position bitrev(j) (g = ω₂ₙ).
+    shift: Vec<Fr>,
+}
+
+impl OddPoints {
+    /// `omega`: the primitive n-th root of unity; `g`: the primitive 2n-th root, with g² = ω.
+    pub fn new(n: usize, omega: Fr, g: Fr) -> Self {
+        assert!(n.is_power_of_two() && n >= 2, "the domain size must be a power of two, at least 2");
+        let twiddles = powers(omega, n / 2);
+        let n_inv = Fr::from(n as u64).inverse().expect("n is below the field's characteristic");
+        let scaled = powers(g, n);
+        let bits = n.trailing_zeros();
+        let mut shift = vec![Fr::one(); n];
+        shift.par_iter_mut().enumerate().for_each(|(p, s)| *s = scaled[reverse(p, bits)] * n_inv);
+        OddPoints { n, twiddles, shift }
+    }
+
+    pub fn size(&self) -> usize {
+        self.n
+    }
+
+    /// Bytes the tables hold.
+    pub fn bytes(&self) -> usize {
+        (self.twiddles.len() + self.shift.len()) * std::mem::size_of::<Fr>()
+    }
+
+    /// Replaces the values of a polynomial of degree < n at ωʲ by its values at g·ωʲ.
+    pub fn apply(&self, values: &mut [Fr]) {
+        assert_eq!(values.len(), self.n, "values of another domain size");
+        self.inverse_dif(values);
+        values.par_iter_mut().zip(self.shift.par_iter()).with_min_len(PARALLEL_MIN).for_each(|(v, s)| *v *= s);
+        self.forward_dit(values);
+    }
+
+    /// The inverse butterfly: (u, v) → (u + v, (u − v)·ω⁻ⁱ), with ω⁻ⁱ from the forward
+    /// table: ω⁻ⁱ = −ω^(n/2 − i) for 0 < i < n/2 (ω^(n/2) = −1), so (u − v)·ω⁻ⁱ = (v − u)·ω^(n/2 − i).
+    #[inline]
+    fn inverse_butterfly(&self, x: &mut Fr, y: &mut Fr, i: usize) {
+        let (u, v) = (*x, *y);
+        *x = u + v;
+        *y = if i == 0 { u - v } else { (v - u) * self.twiddles[self.n / 2 - i] };
+    }
+
+    /// Unscaled inverse DFT, natural order in, bit-reversed order out (Gentleman–Sande).
+    fn inverse_dif(&self, a: &mut [Fr]) {
+        let n = self.n;
+        let mut len = n;
+        while len > BLOCK {
+            self.stage(a, len, |x, y, k, stride| self.inverse_butterfly(x, y, k * stride));
+            len /= 2;
+        }
+        // The stages inside a block: block by block, each through all of them.
+        let top = len;
+        a.par_chunks_mut(top).for_each(|block| {
+            let mut len = top;
+            while len >= 2 {
+                let (half, stride) = (len / 2, n / len);
+                for chunk in block.chunks_mut(len) {
+                    let (lo, hi) = chunk.split_at_mut(half);
+                    for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                        self.inverse_butterfly(x, y, k * stride);
+                    }
+                }
+                len /= 2;
+            }
+        });
+    }
+
+    /// Forward DFT, bit-reversed order in, natural order out (Cooley–Tukey).
+    fn forward_dit(&self, a: &mut [Fr]) {
+        let n = self.n;
+        let top = n.min(BLOCK);
+        a.par_chunks_mut(top).for_each(|block| {
+            let mut len = 2;
+            while len <= top {
+                let (half, stride) = (len / 2, n / len);
+                for chunk in block.chunks_mut(len) {
+                    let (lo, hi) = chunk.split_at_mut(half);
+                    for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                        let (u, v) = (*x, *y * self.twiddles[k * stride]);
+                        *x = u + v;
+                        *y = u - v;
+                    }
+                }
+                len *= 2;
+            }
+        });
+        let mut len = top * 2;
+        while len <= n {
+            self.stage(a, len, |x, y, k, stride| {
+                let (u, v) = (*x, *y * self.twiddles[k * stride]);
+                *x = u + v;
+                *y = u - v;
+            });
+            len *= 2;
+        }
+    }
+
+    /// One stage over the whole array: every block of `len` pairs its halves
+    /// element by element (`butterfly(x, y, k, n / len)` for the k-th pair); a
+    /// block's pairs are split between threads when blocks are few.
+    fn stage(&self, a: &mut [Fr], len: usize, butterfly: impl Fn(&mut Fr, &mut Fr, usize, usize) + Sync) {
+        let (half, stride) = (len / 2, self.n / len);
+        a.par_chunks_mut(len).for_each(|chunk| {
+            let (lo, hi) = chunk.split_at_mut(half);
+            lo.par_chunks_mut(PARALLEL_MIN).zip(hi.par_chunks_mut(PARALLEL_MIN)).enumerate().for_each(|(part, (lo, hi))| {
+                for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                    butterfly(x, y, part * PARALLEL_MIN + k, stride);
+                }
+            });
+        });
+    }
+}
+
+fn powers(base: Fr, count: usize) -> Vec<Fr> {
+    // In parallel chunks, each from its own starting power.
+    const CHUNK: usize = 1 << 12;
+    let mut out = vec![Fr::one(); count];
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| {
+        let mut acc = base.pow([(i * CHUNK) as u64]);
+        for x in chunk {
+            *x = acc;
+            acc *= base;
+        }
+    });
+    out
+}
+
+fn reverse(i: usize, bits: u32) -> usize {
+    i.reverse_bits() >> (usize::BITS - bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::UniformRand;
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    /// arkworks' way (IFFT, then the coset FFT), the reference.
+    fn reference(values: &[Fr]) -> Vec<Fr> {
+        let n = values.len();
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+        let double = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap();
+        let coset = domain.get_coset(double.group_gen()).unwrap();
+        let mut v = values.to_vec();
+        domain.ifft_in_place(&mut v);
+        coset.fft_in_place(&mut v);
+        v
+    }
+
+    fn tables(n: usize) -> OddPoints {
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+        let double = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap();
+        OddPoints::new(n, domain.group_gen(), double.group_gen())
+    }
+
+    #[test]
+    fn equals_arkworks_ifft_then_coset_fft() {
+        let mut rng = StdRng::seed_from_u64(5);
+        // Below, at and above one block; with both kinds of stage at 2^13 and 2^14.
+        for power in [1u32, 2, 3, 5, 8, 10, 11, 12, 13, 14] {
+            let n = 1usize << power;
+            let odd = tables(n);
+            let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let mut ours = values.clone();
+            odd.apply(&mut ours);
+            assert_eq!(ours, reference(&values), "n = 2^{power}");
+        }
+    }
+
+    #[test]
+    fn evaluates_the_interpolating_polynomial_at_the_odd_points() {
+        // p(x) = 3 + 2x + x³ on 8 points: its values at ωʲ in, at g·ωʲ out.
+        let n = 8;
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+        let g = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap().group_gen();
+        let p = |x: Fr| Fr::from(3u64) + Fr::from(2u64) * x + x * x * x;
+        let mut values: Vec<Fr> = domain.elements().map(p).collect();
+        tables(n).apply(&mut values);
+        let expected: Vec<Fr> = domain.elements().map(|w| p(g * w)).collect();
+        assert_eq!(values, expected);
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use ark_ff::UniformRand;
+    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+    use std::time::Instant;
+
+    /// `cargo test --release --lib fft::bench -- --ignored --nocapture` (GLASSBOX_FFT_N; RAYON_NUM_THREADS).
+    #[test]
+    #[ignore]
+    fn against_arkworks() {
+        let n: usize = std::env::var("GLASSBOX_FFT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1 << 17);
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+        let double = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap();
+        let coset = domain.get_coset(double.group_gen()).unwrap();
+        let t = Instant::now();
+        let odd = OddPoints::new(n, domain.group_gen(), double.group_gen());
+        eprintln!("n = {n}: tables {:.1} ms, {} MiB", t.elapsed().as_secs_f64() * 1e3, odd.bytes() >> 20);
+        let mut rng = ark_std::test_rng();
+        let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        for _ in 0..3 {
+            let mut a = values.clone();
+            let t = Instant::now();
+            domain.ifft_in_place(&mut a);
+            coset.fft_in_place(&mut a);
+            let arkworks = t.elapsed().as_secs_f64() * 1e3;
+            let mut b = values.clone();
+            let t = Instant::now();
+            odd.apply(&mut b);
+            let ours = t.elapsed().as_secs_f64() * 1e3;
+            assert_eq!(a, b);
+            eprintln!("arkworks {arkworks:.1} ms, tables {ours:.1} ms ({:.2}×)", arkworks / ours);
+        }
+    }
+}
