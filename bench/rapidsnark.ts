@@ -142,13 +142,15 @@ const workers = job.workers ?? 0
     // A pool: the workers share the key and prove concurrently, each taking the next witness.
     const wtns = job.witnesses.map((path) => readFileSync(path))
     const prove = async (prover, i) => { const r = await prover.prove(wtns[i]); msmMs.push(r.msmMs); proofs.push(JSON.parse(r.json)) }
-    await Promise.all(provers.map((p, i) => prove(p, i % wtns.length)))
+    // Warm-up: each worker's first proof (the parent passes more witnesses than workers).
+    await Promise.all(provers.map((p, i) => prove(p, i)))
     t = performance.now()
     const cpu = process.cpuUsage()
     let next = provers.length
-    await Promise.all(provers.map(async (p) => { while (next < wtns.length) await prove(p, next++) }))
+    let done = 0
+    await Promise.all(provers.map(async (p) => { while (next < wtns.length) { await prove(p, next++); done++ } }))
     const used = process.cpuUsage(cpu)
-    span = { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000, proofs: wtns.length - provers.length }
+    span = { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000, proofs: done }
   } else {
     for (const path of job.witnesses) {
       const wtns = readFileSync(path)
@@ -328,13 +330,15 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
     { runner: 'native batch, H table', env: { GLASSBOX_NATIVE_TABLE_MIB: tableBudget } },
   ]
   const runs = new Map<string, ChildResult[]>()
-  // On every core at once: each witness twice, rapidsnark as `cores` single-threaded processes
-  // side by side, native as a pool of `cores` single-threaded provers sharing one key.
-  const cores = Math.max(2, threads)
-  const poolWitnesses = [...prepared.witnesses, ...prepared.witnesses]
+  // On every core at once: rapidsnark as `lanes` single-threaded processes side by side, native
+  // as a pool of `lanes` single-threaded provers sharing one key; `lanes` is the native batch's
+  // threads (--threads, the cores by default).
+  const lanes = Math.max(2, threads)
+  // Each witness twice; at least two per worker, so that proofs remain after each worker's warm-up.
+  const poolWitnesses = Array.from({ length: Math.max(2 * count, 2 * lanes) }, (_, i) => prepared.witnesses[i % count]!)
   const poolVariants: { runner: string; env: Record<string, string> }[] = [
-    { runner: `native pool, ${cores} workers × 1 thread`, env: { GLASSBOX_NATIVE_TABLE_MIB: '0' } },
-    { runner: `native pool, ${cores} workers × 1 thread, H table`, env: { GLASSBOX_NATIVE_TABLE_MIB: tableBudget } },
+    { runner: `native pool, ${lanes} workers × 1 thread`, env: { GLASSBOX_NATIVE_TABLE_MIB: '0' } },
+    { runner: `native pool, ${lanes} workers × 1 thread, H table`, env: { GLASSBOX_NATIVE_TABLE_MIB: tableBudget } },
   ]
   const rapidParallel = { msPerProof: [] as number[], cpuMs: [] as number[], rss: [] as number[], proofs: [] as Proof[] }
   for (let round = 0; round < rounds; round++) {
@@ -363,15 +367,15 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
       log(`${prepared.name}: ${variant.runner} (round ${round + 1}/${rounds}): load ${n.loadMs.toFixed(0)} ms, proofs ${n.proveMs.map((x) => x.toFixed(0)).join(', ')} ms, peak RSS ${n.maxRssMiB.toFixed(0)} MiB`)
     }
     if (rapidsnark) {
-      const r = await rapidsnarkParallel(rapidsnark, prepared.zkey, poolWitnesses, cores)
+      const r = await rapidsnarkParallel(rapidsnark, prepared.zkey, poolWitnesses, lanes)
       rapidParallel.msPerProof.push(r.wallMs / poolWitnesses.length)
       rapidParallel.cpuMs.push(r.cpuMs / poolWitnesses.length)
       rapidParallel.rss.push(r.maxRssMiB)
       rapidParallel.proofs.push(...r.proofs)
-      log(`${prepared.name}: rapidsnark, ${cores} processes × 1 thread (round ${round + 1}/${rounds}): ${(r.wallMs / poolWitnesses.length).toFixed(0)} ms/proof`)
+      log(`${prepared.name}: rapidsnark, ${lanes} processes × 1 thread (round ${round + 1}/${rounds}): ${(r.wallMs / poolWitnesses.length).toFixed(0)} ms/proof`)
     }
     for (const variant of poolVariants) {
-      const n = await nativeChild({ ...job(poolWitnesses), threads: 1, workers: cores }, variant.env)
+      const n = await nativeChild({ ...job(poolWitnesses), threads: 1, workers: lanes }, variant.env)
       runs.set(variant.runner, [...(runs.get(variant.runner) ?? []), n])
       log(`${prepared.name}: ${variant.runner} (round ${round + 1}/${rounds}): load ${n.loadMs.toFixed(0)} ms, ${(n.span!.ms / n.span!.proofs).toFixed(0)} ms/proof, peak RSS ${n.maxRssMiB.toFixed(0)} MiB`)
     }
@@ -416,7 +420,7 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
     })
   }
   if (rapidsnark) {
-    rows.push({ runner: `rapidsnark, ${cores} processes × 1 thread`, perProcess: 1, msPerProof: median(rapidParallel.msPerProof), cpuMsPerProof: median(rapidParallel.cpuMs), maxRssMiB: median(rapidParallel.rss), rssHighestMiB: Math.max(...rapidParallel.rss), verified: await verified(prepared.vkey, rapidParallel.proofs), proofs: rapidParallel.proofs.length })
+    rows.push({ runner: `rapidsnark, ${lanes} processes × 1 thread`, perProcess: 1, msPerProof: median(rapidParallel.msPerProof), cpuMsPerProof: median(rapidParallel.cpuMs), maxRssMiB: median(rapidParallel.rss), rssHighestMiB: Math.max(...rapidParallel.rss), verified: await verified(prepared.vkey, rapidParallel.proofs), proofs: rapidParallel.proofs.length })
   }
   for (const variant of poolVariants) {
     const all = runs.get(variant.runner)!

@@ -29,7 +29,12 @@ fn to_napi(e: CoreError) -> Error {
 
 /// Runs `work` on `pool`, turning a panic into an error.
 fn guarded<T: Send>(pool: &rayon::ThreadPool, work: impl FnOnce() -> std::result::Result<T, CoreError> + Send) -> Result<T> {
-    match catch_unwind(AssertUnwindSafe(|| pool.install(work))) {
+    caught(|| pool.install(work))
+}
+
+/// Runs `work` on the calling thread (its parallel parts on rayon's global pool), turning a panic into an error.
+fn caught<T>(work: impl FnOnce() -> std::result::Result<T, CoreError>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(work)) {
         Ok(result) => result.map_err(to_napi),
         Err(panic) => {
             let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into());
@@ -166,15 +171,14 @@ impl Task for LoadKeyTask {
         let key = loaded.key;
         // The FFT tables too (milliseconds), so that the first proof does not wait for them.
         guarded(&self.shared.pool, || key.odd_points().map(|_| ()))?;
-        // The H table (when GLASSBOX_NATIVE_TABLE_MIB enables it) is built here, not in the first
-        // proof: loading is when a batch expects to wait, and every prover of the process shares it.
-        // A 1-thread prover of a pool still builds the table on every core: the pool's other
-        // workers wait for the same key meanwhile.
+        // The H table (when the caller asks for one or GLASSBOX_NATIVE_TABLE_MIB enables it) is
+        // built here, not in the first proof: loading is when a batch expects to wait, and every
+        // prover of the process shares it. It is built on rayon's global pool (every core), not this
+        // prover's: a 1-thread worker of a pool still builds it on all of them, and the pool's
+        // other workers, waiting for the same key, block their own (libuv) threads, no rayon one.
         let t = Instant::now();
         let budget = table_budget(self.h_table.as_deref());
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let wider = if key.h_table.get().is_none() && budget > 0 && self.shared.pool.current_num_threads() < cores { Some(build_pool(cores as u32)?) } else { None };
-        let table_mib = guarded(wider.as_deref().unwrap_or(&self.shared.pool), || Ok(key.h_table_within(budget).map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64)))?;
+        let table_mib = caught(|| Ok(key.h_table_within(budget).map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64)))?;
         let table_ms = t.elapsed().as_secs_f64() * 1000.0;
         let info = KeyInfo {
             n_vars: key.n_vars as u32,

@@ -106,9 +106,13 @@ impl ProvingKey {
         self.h_table_within(table_budget(None))
     }
 
-    /// `h_table` with the budget given (bytes): the first call of the key decides, later
-    /// ones get what it built (or None).
+    /// `h_table` with the budget given (bytes): the first call with a budget decides, later
+    /// ones get what it built (or None). A zero budget asks for nothing and decides nothing,
+    /// so a short batch's load leaves the table to a later long batch of the same process.
     pub fn h_table_within(&self, budget: usize) -> Option<&FixedBase<g1::Config>> {
+        if budget == 0 {
+            return self.h_table.get().and_then(Option::as_ref);
+        }
         self.h_table
             .get_or_init(|| {
                 let plan = FixedBase::<g1::Config>::plan(self.points_h.len(), budget)?;
@@ -393,12 +397,18 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
 /// worth) and saves a fraction of the H MSM per proof: it pays only for long
 /// batches in one process (see README, native prover).
 pub fn table_budget(requested: Option<&str>) -> usize {
-    let setting = std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok().or_else(|| requested.map(str::to_string));
+    let setting = table_setting(std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok().as_deref(), requested).map(str::to_string);
     let meminfo = match setting.as_deref().map(str::trim) {
         Some(v) if v.eq_ignore_ascii_case("auto") => std::fs::read_to_string("/proc/meminfo").ok(),
         _ => None,
     };
     budget_from(setting.as_deref(), meminfo.as_deref())
+}
+
+/// The setting that decides: the operator's GLASSBOX_NATIVE_TABLE_MIB when set
+/// (an empty value counts as unset), else the caller's request.
+fn table_setting<'a>(env: Option<&'a str>, requested: Option<&'a str>) -> Option<&'a str> {
+    env.filter(|v| !v.trim().is_empty()).or(requested.filter(|v| !v.trim().is_empty()))
 }
 
 /// `table_budget` without the environment: the setting and /proc/meminfo's text.
@@ -421,7 +431,17 @@ fn budget_from(setting: Option<&str>, meminfo: Option<&str>) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::budget_from;
+    use super::{budget_from, table_setting};
+
+    #[test]
+    fn the_operators_setting_wins_over_the_request() {
+        assert_eq!(table_setting(None, None), None, "neither: no table");
+        assert_eq!(table_setting(None, Some("auto")), Some("auto"), "a long batch's request");
+        assert_eq!(table_setting(Some("0"), Some("auto")), Some("0"), "the operator turns it off");
+        assert_eq!(table_setting(Some("512"), None), Some("512"), "the operator turns it on for any batch");
+        assert_eq!(table_setting(Some("  "), Some("auto")), Some("auto"), "an empty variable counts as unset");
+        assert_eq!(table_setting(None, Some("")), None);
+    }
 
     #[test]
     fn table_budget_settings() {

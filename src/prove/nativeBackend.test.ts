@@ -197,7 +197,7 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     }
     const asked = await variant('table.zkey', 3)
     const prover = new native.NativeProver(1)
-    const info = await prover.loadKeyFile!(asked.path, asked.sha256, 'auto')
+    const info = await prover.loadKeyFile!(asked.path, asked.sha256, '64')
     expect(info.tableMib).toBeGreaterThan(0)
     const proof = JSON.parse((await prover.prove(witness)).json) as { proof: unknown; publicSignals: string[] }
     const vk = JSON.parse(await readFile(buildPaths(irisDir).verificationKey, 'utf8'))
