@@ -14,7 +14,24 @@ describe('planPool', () => {
     const one = planPool({ backend: 'native', cores: 4, inputs: 1, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })
     expect(one).toMatchObject({ workers: 1, threadsPerWorker: 4 })
     expect(one.reason).toMatch(/no more than the 1 input/)
-    expect(planPool({ backend: 'native', cores: 8, inputs: 3, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 3, threadsPerWorker: 2 })
+    expect(planPool({ backend: 'native', cores: 8, inputs: 2, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 2, threadsPerWorker: 4 })
+  })
+
+  it('gives a short batch that does not share out evenly fewer, wider workers: the batch that ends first', () => {
+    const plan = (cores: number, inputs: number) => planPool({ backend: 'native', cores, inputs, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })
+    // 3 proofs on 2 cores: 2 one-thread workers take two proofs' time (2), one 2-thread worker 3 / (2 · 0.925) = 1.62.
+    const three = plan(2, 3)
+    expect(three).toMatchObject({ workers: 1, threadsPerWorker: 2 })
+    expect(three.reason).toMatch(/end sooner on 1 wider worker/)
+    expect(plan(2, 4)).toMatchObject({ workers: 2, threadsPerWorker: 1 })
+    // From 13 odd inputs on, the last uneven proof weighs less than the threads' loss: one per core again.
+    expect(plan(2, 11)).toMatchObject({ workers: 1 })
+    expect(plan(2, 13)).toMatchObject({ workers: 2, threadsPerWorker: 1 })
+    expect(plan(2, 64)).toMatchObject({ workers: 2, threadsPerWorker: 1 })
+    // 3 on 8 cores: 3 workers × 2 threads end after one 2-thread proof (0.54); one 8-thread worker after 3 / (8 · 0.925³) = 0.47.
+    expect(plan(8, 3)).toMatchObject({ workers: 1, threadsPerWorker: 8 })
+    // snarkjs's single-threaded workers: one per input.
+    expect(planPool({ backend: 'snarkjs', cores: 2, inputs: 3, keyBytes: 60 * MiB, memoryBytes: 8 * GiB })).toMatchObject({ workers: 2, threadsPerWorker: 1 })
   })
 
   it('gives a big key fewer workers with more threads each when memory is short', () => {

@@ -50,16 +50,27 @@ const SNARKJS_BYTES_PER_KEY_BYTE = 5
 export const H_TABLE_MIN_INPUTS = 256
 
 /**
+ * How much of a doubling of a native prover's threads one proof gets: LeNet-5
+ * on 2 cores (bench:rapidsnark, 2026-12-02) proves in 668 ms with 2 threads,
+ * where two 1-thread workers side by side take 618 ms a proof: 0.925.
+ */
+export const THREAD_EFFICIENCY = 0.925
+
+/**
  * Workers × prover threads for a batch. More workers beat more threads per
- * worker whenever there are inputs for them: one proof's MSMs and FFTs scale
- * with threads less well than separate proofs do, and each worker overlaps
- * its next witness with its current proof. Measured on LeNet-5 (2^17, 64
- * proofs, 2 cores; bench:batch): 59.7 proofs/min as two 1-thread workers,
- * 50.8 as one 2-thread worker, 32.8 on one core. So the pool gets one worker
- * per core, but never more workers than inputs left (a 1-proof batch is one
- * prover with every core, and loads the key once) nor than fit in memory
- * (big keys get fewer workers with more threads each). snarkjs workers
- * prove single-threaded.
+ * worker whenever there are inputs for all of them: one proof's MSMs and FFTs
+ * scale with threads less well than separate proofs do (`THREAD_EFFICIENCY`),
+ * and each worker overlaps its next witness with its current proof. Measured
+ * on LeNet-5 (2^17, 64 proofs, 2 cores; bench:batch): 59.7 proofs/min as two
+ * 1-thread workers, 50.8 as one 2-thread worker, 32.8 on one core. But a
+ * short batch that does not share out evenly is faster with fewer, wider
+ * workers: 3 proofs on 2 one-thread workers take two proofs' time on one of
+ * them (2 × 1.0), on one 2-thread worker 3 × 0.54. So the native pool takes
+ * the worker count whose batch ends first — ⌈inputs / workers⌉ proofs of a
+ * worker, each 1 / (threads · efficiency) of a one-thread proof — the most
+ * workers on a tie; never more than fit in memory (big keys get fewer
+ * workers with more threads each). Without a count, one per core. snarkjs
+ * workers prove single-threaded: one per input, up to the cores.
  */
 export function planPool({ backend, cores, inputs, manyInputs = false, keyBytes, memoryBytes, workers }: PlanPoolParameters): PoolPlan {
   const available = Math.max(1, Math.floor(cores))
@@ -70,10 +81,32 @@ export function planPool({ backend, cores, inputs, manyInputs = false, keyBytes,
   if (workers !== undefined) return { workers, threadsPerWorker: threadsFor(workers), hTable, reason: `${workers} worker(s) as asked${table}` }
   const fitMemory = Math.max(1, Math.floor(memoryBytes / perWorker))
   const fitInputs = inputs === undefined ? available : Math.max(1, inputs)
-  const chosen = Math.min(available, fitInputs, fitMemory)
+  const most = Math.min(available, fitInputs, fitMemory)
+  const chosen = backend === 'native' && inputs !== undefined ? fastestWorkers(Math.max(1, inputs), most, threadsFor) : most
   const limit =
-    chosen === available ? `one per core (${available})` : chosen === fitInputs ? `no more than the ${fitInputs} input(s) left` : `${fitMemory} fit in ${mib(memoryBytes)} MiB at about ${mib(perWorker)} MiB each`
+    chosen < most
+      ? `${inputs} input(s) end sooner on ${chosen} wider worker(s) than on ${most}`
+      : chosen === available
+        ? `one per core (${available})`
+        : chosen === fitInputs
+          ? `no more than the ${fitInputs} input(s) left`
+          : `${fitMemory} fit in ${mib(memoryBytes)} MiB at about ${mib(perWorker)} MiB each`
   return { workers: chosen, threadsPerWorker: threadsFor(chosen), hTable, reason: `${chosen} ${backend} worker(s) × ${threadsFor(chosen)} thread(s): ${limit}${table}` }
+}
+
+/** The worker count (1..most) whose batch of `inputs` ends first, in one-thread proof times; the most workers on a tie. */
+function fastestWorkers(inputs: number, most: number, threadsFor: (workers: number) => number): number {
+  let best = most
+  let bestTime = Number.POSITIVE_INFINITY
+  for (let workers = most; workers >= 1; workers--) {
+    const threads = threadsFor(workers)
+    const time = Math.ceil(inputs / workers) / (threads * THREAD_EFFICIENCY ** Math.log2(threads))
+    if (time < bestTime - 1e-9) {
+      best = workers
+      bestTime = time
+    }
+  }
+  return best
 }
 
 function mib(bytes: number): number {
