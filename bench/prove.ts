@@ -7,6 +7,7 @@
  *
  *   npm run build && npm run bench:prove                      # lenet5, 1, 3 and 64 proofs
  *   npm run bench:prove -- --counts 1,3 --build build/lenet5  # reuse a compiled and set-up folder
+ *   npm run bench:prove -- --counts 1,3 --repeat 3            # each count 3 times (medians; the spread beside them)
  *
  * Writes bench/results/prove-<stamp>.{json,md}.
  */
@@ -28,7 +29,7 @@ const RESULTS_DIR = join(ROOT, 'bench', 'results')
 const KEYS_DIR = join(ROOT, 'keys')
 const BACKENDS = ['native', 'snarkjs'] as const
 
-type Run = { proofs: number; backend: (typeof BACKENDS)[number]; seconds: number; peakRssMiB: number | null; pool: string }
+type Run = { proofs: number; backend: (typeof BACKENDS)[number]; repeat: number; seconds: number; peakRssMiB: number | null; pool: string }
 
 /** One `glassbox prove` process; its peak RSS through GNU time when the machine has it. */
 async function proveOnce(buildDir: string, inputs: string, out: string, backend: string): Promise<{ seconds: number; peakRssMiB: number | null; pool: string }> {
@@ -50,9 +51,25 @@ async function proveOnce(buildDir: string, inputs: string, out: string, backend:
   return { seconds: round(seconds, 2), peakRssMiB: rss ? round(Number(rss[1]) / 1024, 0) : null, pool }
 }
 
+/** Median seconds (upper middle) of one count and backend, the spread, the pool and the median peak RSS. */
+function summary(runs: Run[]): { seconds: number; text: string; pool: string; peakRssMiB: number | null } {
+  const middle = <T>(sorted: T[]): T => sorted[Math.floor(sorted.length / 2)]!
+  const seconds = runs.map((r) => r.seconds).sort((a, b) => a - b)
+  const rss = runs.map((r) => r.peakRssMiB).filter((x): x is number => x !== null).sort((a, b) => a - b)
+  const median = middle(seconds)
+  return {
+    seconds: median,
+    text: runs.length > 1 ? `${median} [${seconds[0]}–${seconds.at(-1)}]` : String(median),
+    pool: [...new Set(runs.map((r) => r.pool))].join('; '),
+    peakRssMiB: rss.length ? middle(rss) : null,
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { counts: { type: 'string', default: '1,3,64' }, build: { type: 'string' } } })
+  const { values } = parseArgs({ options: { counts: { type: 'string', default: '1,3,64' }, build: { type: 'string' }, repeat: { type: 'string', default: '1' } } })
   const counts = values.counts.split(',').map(Number)
+  const repeat = Number(values.repeat)
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${values.repeat}: a whole number of runs per count, at least 1`)
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first (the bench runs the built CLI)')
   const started = new Date()
   const work = await mkdtemp(join(tmpdir(), 'glassbox-bench-prove-'))
@@ -70,23 +87,26 @@ async function main(): Promise<void> {
     for (const count of counts) {
       const inputs = join(work, `inputs-${count}.jsonl`)
       await writeFile(inputs, Array.from({ length: count }, (_, i) => rows[i % rows.length]!.replace(/"id":"[^"]*"/, `"id":"p${i}"`)).join('\n') + '\n')
-      for (const backend of BACKENDS) {
-        const run = await proveOnce(buildDir, inputs, join(work, `proofs-${count}-${backend}.jsonl`), backend)
-        runs.push({ proofs: count, backend, ...run })
-        process.stderr.write(`${count} proof(s), ${backend}: ${run.seconds} s (${run.pool}), peak RSS ${run.peakRssMiB ?? '?'} MiB\n`)
+      // The backends interleaved, run after run, so that both see the same stretches of time.
+      for (let r = 0; r < repeat; r++) {
+        for (const backend of BACKENDS) {
+          const run = await proveOnce(buildDir, inputs, join(work, `proofs-${count}-${backend}.jsonl`), backend)
+          runs.push({ proofs: count, backend, repeat: r, ...run })
+          process.stderr.write(`${count} proof(s), ${backend} (run ${r + 1}/${repeat}): ${run.seconds} s (${run.pool}), peak RSS ${run.peakRssMiB ?? '?'} MiB\n`)
+        }
       }
     }
     const machine = machineInfo()
     const lines = counts.map((count) => {
-      const [native, snarkjs] = BACKENDS.map((b) => runs.find((r) => r.proofs === count && r.backend === b)!)
-      return `| ${count} | ${native!.seconds} (${native!.pool}) | ${snarkjs!.seconds} (${snarkjs!.pool}) | **${round(snarkjs!.seconds / native!.seconds, 2)}×** | ${native!.peakRssMiB ?? '?'} / ${snarkjs!.peakRssMiB ?? '?'} |`
+      const [native, snarkjs] = BACKENDS.map((b) => summary(runs.filter((r) => r.proofs === count && r.backend === b)))
+      return `| ${count} | ${native!.text} (${native!.pool}) | ${snarkjs!.text} (${snarkjs!.pool}) | **${round(snarkjs!.seconds / native!.seconds, 2)}×** | ${native!.peakRssMiB ?? '?'} / ${snarkjs!.peakRssMiB ?? '?'} |`
     })
     const markdown = [
       `# Whole-command prove, LeNet-5, ${started.toISOString()}`,
       '',
       `${availableParallelism()} × ${machine.cpuModel}, load ${loadavg().map((l) => round(l, 2)).join(' ')} at the end; Node ${process.version}.`,
       '',
-      'Wall time of one `glassbox prove` process each (start-up, key, pool, witnesses, proofs, file), the pool as the planner picks it; snarkjs = `--backend snarkjs`.',
+      `Wall time of one \`glassbox prove\` process each (start-up, key, pool, witnesses, proofs, file), the pool as the planner picks it; snarkjs = \`--backend snarkjs\`. ${repeat > 1 ? `Median of ${repeat} runs per count, the two backends interleaved, [fastest–slowest] beside it; the ratio and peak RSS are the medians'.` : 'One run per count.'}`,
       '',
       '| proofs | native s (pool) | snarkjs s (pool) | snarkjs ÷ native | peak RSS MiB native / snarkjs |',
       '| ---: | --- | --- | ---: | --- |',

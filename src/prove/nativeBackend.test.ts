@@ -208,6 +208,15 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     prover.close()
     sharing.close()
 
+    // A short batch's load (no request) leaves the decision open: a later long batch still gets its table.
+    const later = await variant('later.zkey', 9)
+    const shortBatch = new native.NativeProver(1)
+    expect(await shortBatch.loadKeyFile!(later.path, later.sha256, null)).toMatchObject({ cached: false, tableMib: 0 })
+    const longBatch = new native.NativeProver(1)
+    expect(await longBatch.loadKeyFile!(later.path, later.sha256, '64')).toMatchObject({ cached: true, tableMib: info.tableMib })
+    shortBatch.close()
+    longBatch.close()
+
     // The operator's GLASSBOX_NATIVE_TABLE_MIB=0 wins over the pool's request.
     const refused = await variant('no-table.zkey', 10)
     const before = process.env['GLASSBOX_NATIVE_TABLE_MIB']
