@@ -93,6 +93,17 @@ fn classify(scalars: &[BigInt<4>]) -> Classes {
     all
 }
 
+/// The c bits of `s` from bit `bit` on (zeros past the top).
+#[inline]
+fn window_bits(s: &BigInt<4>, bit: usize, c: u32) -> u64 {
+    let (limb, shift) = (bit / 64, bit % 64);
+    let mut raw = if limb < 4 { s.0[limb] >> shift } else { 0 };
+    if shift + c as usize > 64 && limb + 1 < 4 {
+        raw |= s.0[limb + 1] << (64 - shift);
+    }
+    raw & ((1u64 << c) - 1)
+}
+
 /// Signed c-bit digits of scalars, each computed on its own (no table of
 /// n · windows digits is kept). Digit j is the scalar's c bits at window j plus
 /// the carry out of the windows below, less 2^c when that reaches 2^(c−1) (except
@@ -129,13 +140,7 @@ impl SignedDigits {
     fn digit(&self, s: &BigInt<4>, j: usize) -> i32 {
         let c = self.c;
         let bit = j * c as usize;
-        let limb = bit / 64;
-        let shift = bit % 64;
-        let mut raw = if limb < 4 { s.0[limb] >> shift } else { 0 };
-        if shift + c as usize > 64 && limb + 1 < 4 {
-            raw |= s.0[limb + 1] << (64 - shift);
-        }
-        let value = (raw & ((1u64 << c) - 1)) as i64 + self.carry_into(s, bit) as i64;
+        let value = window_bits(s, bit, c) as i64 + self.carry_into(s, bit) as i64;
         if value >= 1i64 << (c - 1) && j + 1 < self.windows {
             (value - (1i64 << c)) as i32
         } else {
@@ -808,18 +813,10 @@ mod digit_tests {
         let mut digits = vec![0i32; magnitudes.len() * windows];
         let half = 1i64 << (c - 1);
         let full = 1i64 << c;
-        let mask = (1u64 << c) - 1;
         digits.par_chunks_mut(windows).zip(magnitudes.par_iter()).with_min_len(1 << 10).for_each(|(out, s)| {
             let mut carry = 0i64;
             for (j, d) in out.iter_mut().enumerate() {
-                let bit = j * c as usize;
-                let limb = bit / 64;
-                let shift = bit % 64;
-                let mut raw = if limb < 4 { s.0[limb] >> shift } else { 0 };
-                if shift + c as usize > 64 && limb + 1 < 4 {
-                    raw |= s.0[limb + 1] << (64 - shift);
-                }
-                let value = (raw & mask) as i64 + carry;
+                let value = window_bits(s, j * c as usize, c) as i64 + carry;
                 // The top window holds at most c − 1 bits of the scalar (windows = ⌈(bits + 1)/c⌉),
                 // so with the carry it is at most 2^(c−1): a bucket, kept positive.
                 if value >= half && j + 1 < windows {
