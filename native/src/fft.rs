@@ -12,8 +12,10 @@
 //! stages, whose butterflies stay inside blocks of `BLOCK` elements, run block
 //! by block while the block is in cache.
 
+use crate::error::{Error, Result};
 use ark_bn254::Fr;
 use ark_ff::{Field, One};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rayon::prelude::*;
 
 /// Elements (of 32 bytes) a block of the cache-local stages holds: 64 KiB.
@@ -43,6 +45,18 @@ impl OddPoints {
         OddPoints { n, twiddles, shift }
     }
 
+    /// The tables of the domain of size n, with g the 2n-th root that arkworks and
+    /// ffjavascript share (`Fr.w[power + 1]`: both are 5^t with r − 1 = 2^28·t).
+    pub fn for_domain(n: usize) -> Result<Self> {
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n);
+        let double = Radix2EvaluationDomain::<Fr>::new(2 * n).filter(|d| d.size() == 2 * n);
+        match (domain, double) {
+            (Some(domain), Some(double)) if n >= 2 => Ok(OddPoints::new(n, domain.group_gen(), double.group_gen())),
+            // snarkjs switches to its `shift` coset at 2^28; no glassbox circuit comes near.
+            _ => Err(Error::format(format!("domain size {n} is beyond what the native prover supports (2 to 2^27)"))),
+        }
+    }
+
     pub fn size(&self) -> usize {
         self.n
     }
@@ -69,12 +83,20 @@ impl OddPoints {
         *y = if i == 0 { u - v } else { (v - u) * self.twiddles[self.n / 2 - i] };
     }
 
+    /// The forward butterfly: (u, v) → (u + ωⁱ·v, u − ωⁱ·v).
+    #[inline]
+    fn forward_butterfly(&self, x: &mut Fr, y: &mut Fr, i: usize) {
+        let (u, v) = (*x, *y * self.twiddles[i]);
+        *x = u + v;
+        *y = u - v;
+    }
+
     /// Unscaled inverse DFT, natural order in, bit-reversed order out (Gentleman–Sande).
     fn inverse_dif(&self, a: &mut [Fr]) {
-        let n = self.n;
-        let mut len = n;
+        let butterfly = |x: &mut Fr, y: &mut Fr, i: usize| self.inverse_butterfly(x, y, i);
+        let mut len = self.n;
         while len > BLOCK {
-            self.stage(a, len, |x, y, k, stride| self.inverse_butterfly(x, y, k * stride));
+            self.stage(a, len, butterfly);
             len /= 2;
         }
         // The stages inside a block: block by block, each through all of them.
@@ -82,13 +104,7 @@ impl OddPoints {
         a.par_chunks_mut(top).for_each(|block| {
             let mut len = top;
             while len >= 2 {
-                let (half, stride) = (len / 2, n / len);
-                for chunk in block.chunks_mut(len) {
-                    let (lo, hi) = chunk.split_at_mut(half);
-                    for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                        self.inverse_butterfly(x, y, k * stride);
-                    }
-                }
+                self.block_stage(block, len, butterfly);
                 len /= 2;
             }
         });
@@ -96,44 +112,43 @@ impl OddPoints {
 
     /// Forward DFT, bit-reversed order in, natural order out (Cooley–Tukey).
     fn forward_dit(&self, a: &mut [Fr]) {
-        let n = self.n;
-        let top = n.min(BLOCK);
+        let butterfly = |x: &mut Fr, y: &mut Fr, i: usize| self.forward_butterfly(x, y, i);
+        let top = self.n.min(BLOCK);
         a.par_chunks_mut(top).for_each(|block| {
             let mut len = 2;
             while len <= top {
-                let (half, stride) = (len / 2, n / len);
-                for chunk in block.chunks_mut(len) {
-                    let (lo, hi) = chunk.split_at_mut(half);
-                    for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                        let (u, v) = (*x, *y * self.twiddles[k * stride]);
-                        *x = u + v;
-                        *y = u - v;
-                    }
-                }
+                self.block_stage(block, len, butterfly);
                 len *= 2;
             }
         });
         let mut len = top * 2;
-        while len <= n {
-            self.stage(a, len, |x, y, k, stride| {
-                let (u, v) = (*x, *y * self.twiddles[k * stride]);
-                *x = u + v;
-                *y = u - v;
-            });
+        while len <= self.n {
+            self.stage(a, len, butterfly);
             len *= 2;
         }
     }
 
-    /// One stage over the whole array: every block of `len` pairs its halves
-    /// element by element (`butterfly(x, y, k, n / len)` for the k-th pair); a
-    /// block's pairs are split between threads when blocks are few.
-    fn stage(&self, a: &mut [Fr], len: usize, butterfly: impl Fn(&mut Fr, &mut Fr, usize, usize) + Sync) {
+    /// One stage within one block, on the calling thread: every run of `len` pairs its halves
+    /// element by element, the k-th pair with twiddle index k · n / len.
+    fn block_stage(&self, block: &mut [Fr], len: usize, butterfly: impl Fn(&mut Fr, &mut Fr, usize)) {
+        let (half, stride) = (len / 2, self.n / len);
+        for chunk in block.chunks_mut(len) {
+            let (lo, hi) = chunk.split_at_mut(half);
+            for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                butterfly(x, y, k * stride);
+            }
+        }
+    }
+
+    /// One stage over the whole array, as `block_stage` does within a block, with a run's
+    /// pairs split between threads when runs are few.
+    fn stage(&self, a: &mut [Fr], len: usize, butterfly: impl Fn(&mut Fr, &mut Fr, usize) + Sync) {
         let (half, stride) = (len / 2, self.n / len);
         a.par_chunks_mut(len).for_each(|chunk| {
             let (lo, hi) = chunk.split_at_mut(half);
             lo.par_chunks_mut(PARALLEL_MIN).zip(hi.par_chunks_mut(PARALLEL_MIN)).enumerate().for_each(|(part, (lo, hi))| {
                 for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                    butterfly(x, y, part * PARALLEL_MIN + k, stride);
+                    butterfly(x, y, (part * PARALLEL_MIN + k) * stride);
                 }
             });
         });
@@ -162,7 +177,6 @@ fn reverse(i: usize, bits: u32) -> usize {
 mod tests {
     use super::*;
     use ark_ff::UniformRand;
-    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 
     /// arkworks' way (IFFT, then the coset FFT), the reference.
@@ -178,9 +192,7 @@ mod tests {
     }
 
     fn tables(n: usize) -> OddPoints {
-        let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
-        let double = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap();
-        OddPoints::new(n, domain.group_gen(), double.group_gen())
+        OddPoints::for_domain(n).unwrap()
     }
 
     #[test]
@@ -215,7 +227,6 @@ mod tests {
 mod bench {
     use super::*;
     use ark_ff::UniformRand;
-    use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
     use std::time::Instant;
 
     /// `cargo test --release --lib fft::bench -- --ignored --nocapture` (GLASSBOX_FFT_N; RAYON_NUM_THREADS).
