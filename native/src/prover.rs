@@ -8,15 +8,13 @@
 //! evaluate again (FFT). There A·B − C is exactly what the basis needs; no
 //! division by the vanishing polynomial is done (the key absorbed it).
 
-use crate::error::{Error, Result};
-use crate::fft::OddPoints;
+use crate::error::Result;
 use crate::msm::{msm_full, msm_witness};
 use crate::zkey::{ProvingKey, SparseMatrix, COEF_MINUS_ONE, COEF_ONE};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, One, PrimeField, UniformRand, Zero};
-use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -63,30 +61,6 @@ fn evaluate(matrix: &SparseMatrix, witness: &[Fr], domain_size: usize) -> Vec<Fr
             acc
         })
         .collect()
-}
-
-/// The tables that take values at the n-th roots of unity to the odd 2n-th
-/// roots (ω₂ₙ·ωₙⁱ): ffjavascript's `Fr.w[power + 1]` is the 2n-th root, and it
-/// equals arkworks' (both are 5^t with r − 1 = 2^28·t).
-pub fn odd_points(n: usize) -> Result<OddPoints> {
-    let domain = Radix2EvaluationDomain::<Fr>::new(n).filter(|d| d.size() == n);
-    let double = Radix2EvaluationDomain::<Fr>::new(2 * n).filter(|d| d.size() == 2 * n);
-    match (domain, double) {
-        (Some(domain), Some(double)) if n >= 2 => Ok(OddPoints::new(n, domain.group_gen(), double.group_gen())),
-        // snarkjs switches to its `shift` coset at 2^28; no glassbox circuit comes near.
-        _ => Err(Error::format(format!("domain size {n} is beyond what the native prover supports (2 to 2^27)"))),
-    }
-}
-
-impl ProvingKey {
-    /// The key's FFT tables, built on the first call (the key load asks for them).
-    pub fn odd_points(&self) -> Result<&OddPoints> {
-        if let Some(tables) = self.odd_points.get() {
-            return Ok(tables);
-        }
-        let built = odd_points(self.domain_size)?;
-        Ok(self.odd_points.get_or_init(|| built))
-    }
 }
 
 pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(Proof, Vec<Fr>)> {

@@ -103,7 +103,20 @@ impl ProvingKey {
     /// None when it does not (the prover then uses `msm_full`). Callers that
     /// race wait for the one build.
     pub fn h_table(&self) -> Option<&FixedBase<g1::Config>> {
-        self.h_table_within(table_budget(None))
+        // Decided already (every proof after the first): no setting to read.
+        match self.h_table.get() {
+            Some(table) => table.as_ref(),
+            None => self.h_table_within(table_budget(None)),
+        }
+    }
+
+    /// The key's FFT tables, built on the first call (the key load asks for them).
+    pub fn odd_points(&self) -> Result<&OddPoints> {
+        if let Some(tables) = self.odd_points.get() {
+            return Ok(tables);
+        }
+        let built = OddPoints::for_domain(self.domain_size)?;
+        Ok(self.odd_points.get_or_init(|| built))
     }
 
     /// `h_table` with the budget given (bytes): the first call with a budget decides, later
@@ -397,12 +410,13 @@ fn matrices(bytes: &[u8], n_vars: usize, domain_size: usize) -> Result<(SparseMa
 /// worth) and saves a fraction of the H MSM per proof: it pays only for long
 /// batches in one process (see README, native prover).
 pub fn table_budget(requested: Option<&str>) -> usize {
-    let setting = table_setting(std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok().as_deref(), requested).map(str::to_string);
-    let meminfo = match setting.as_deref().map(str::trim) {
+    let env = std::env::var("GLASSBOX_NATIVE_TABLE_MIB").ok();
+    let setting = table_setting(env.as_deref(), requested);
+    let meminfo = match setting.map(str::trim) {
         Some(v) if v.eq_ignore_ascii_case("auto") => std::fs::read_to_string("/proc/meminfo").ok(),
         _ => None,
     };
-    budget_from(setting.as_deref(), meminfo.as_deref())
+    budget_from(setting, meminfo.as_deref())
 }
 
 /// The setting that decides: the operator's GLASSBOX_NATIVE_TABLE_MIB when set
