@@ -12,11 +12,14 @@
 //! - the rest: the full 254-bit bucket method.
 //!
 //! Every class runs the same Pippenger with signed digits whose buckets are
-//! filled by batch-affine additions (one shared inversion per round): about
-//! six field multiplications per addition instead of eleven. On full-size
-//! scalars that measured 1.1–1.4× faster than arkworks' MSM on this machine
-//! (`cargo test --release --lib msm::bench -- --ignored --nocapture`); the
-//! large gains come from the classes above.
+//! filled by batch-affine additions (one inversion shared by a batch of
+//! additions): about six field multiplications per addition instead of
+//! eleven. With many buckets the points stream into affine buckets held in
+//! cache (`AffineBuckets`); with few, each bucket's points are grouped first
+//! and summed pairwise (`bucket_sums`). On full-size scalars at 2^17, one
+//! thread, that measured 1.55× arkworks' MSM on an Intel Xeon VM
+//! (`GLASSBOX_MSM_N=131072 cargo test --release --lib msm::bench -- --ignored
+//! --nocapture`); the large gains come from the classes above.
 //!
 //! Negative values use the negated base (free in affine form), so −1 and −5
 //! are as cheap as 1 and 5.
@@ -166,10 +169,58 @@ impl SignedDigits {
     }
 }
 
+/// The denominator of the affine sum a + b: x_b − x_a, or 2·y_a when a = b
+/// (a doubling); 1 when a = −b (the sum is the point at infinity, no division).
+#[inline]
+fn sum_denominator<F: Field>(ax: &F, ay: &F, bx: &F, by: &F) -> F {
+    if ax != bx {
+        *bx - ax
+    } else if ay == by && !ay.is_zero() {
+        ay.double()
+    } else {
+        F::one()
+    }
+}
+
+/// The affine sum a + b, given the inverse of `sum_denominator(a, b)`; None for
+/// the point at infinity.
+#[inline]
+fn affine_sum<P: SWCurveConfig>(ax: &P::BaseField, ay: &P::BaseField, bx: &P::BaseField, by: &P::BaseField, inverse: &P::BaseField) -> Option<(P::BaseField, P::BaseField)> {
+    let lambda = if ax != bx {
+        (*by - ay) * inverse
+    } else if ay == by && !ay.is_zero() {
+        let x2 = ax.square();
+        (x2.double() + x2 + P::COEFF_A) * inverse
+    } else {
+        return None;
+    };
+    let x3 = lambda.square() - ax - bx;
+    Some((x3, lambda * (*ax - x3) - ay))
+}
+
+/// Replaces every element of `values` (none zero) by its inverse with one field
+/// inversion (Montgomery's trick); `prefix` is scratch space.
+fn invert_all<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
+    prefix.clear();
+    let mut acc = F::one();
+    for v in values.iter() {
+        prefix.push(acc);
+        acc *= v;
+    }
+    let mut inverse = acc.inverse().expect("denominators are non-zero");
+    for (v, before) in values.iter_mut().zip(prefix.iter()).rev() {
+        let v_inverse = inverse * before;
+        inverse *= *v;
+        *v = v_inverse;
+    }
+}
+
 /// The sum of each bucket's affine points, by pairwise batch-affine additions:
 /// every round adds disjoint pairs inside every bucket, sharing one field
 /// inversion across the round (Montgomery's trick), so an addition costs about
-/// six multiplications instead of the eleven of a mixed addition.
+/// six multiplications instead of the eleven of a mixed addition. Holds every
+/// point at once, grouped by bucket (`start`, `len`): for buckets few enough that
+/// many points share one, where `AffineBuckets` would wait on its conflicts.
 fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField], start: &[u32], len: &mut [u32]) -> Vec<Option<Affine<P>>> {
     let total = xs.len();
     let mut infinity = vec![false; total];
@@ -188,53 +239,28 @@ fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField
             break;
         }
         den.clear();
-        for &(a, _) in &pairs {
+        den.extend(pairs.iter().map(|&(a, _)| {
             let (a, b) = (a as usize, a as usize + 1);
-            let d = if infinity[a] || infinity[b] {
+            if infinity[a] || infinity[b] {
                 P::BaseField::one()
-            } else if xs[a] != xs[b] {
-                xs[b] - xs[a]
-            } else if ys[a] == ys[b] && !ys[a].is_zero() {
-                ys[a].double()
             } else {
-                P::BaseField::one()
-            };
-            den.push(d);
-        }
-        // Montgomery's trick: one inversion for the whole round.
-        prefix.clear();
-        let mut acc = P::BaseField::one();
-        for d in &den {
-            prefix.push(acc);
-            acc *= d;
-        }
-        let mut inv = acc.inverse().expect("denominators are non-zero");
-        for i in (0..den.len()).rev() {
-            let d_inv = inv * prefix[i];
-            inv *= den[i];
-            den[i] = d_inv;
-        }
-        for (&(a, dst), d_inv) in pairs.iter().zip(den.iter()) {
+                sum_denominator(&xs[a], &ys[a], &xs[b], &ys[b])
+            }
+        }));
+        invert_all(&mut den, &mut prefix);
+        for (&(a, dst), inverse) in pairs.iter().zip(den.iter()) {
             let (a, b, dst) = (a as usize, a as usize + 1, dst as usize);
-            let (x, y, inf) = if infinity[a] {
-                (xs[b], ys[b], infinity[b])
+            let sum = if infinity[a] {
+                (!infinity[b]).then(|| (xs[b], ys[b]))
             } else if infinity[b] {
-                (xs[a], ys[a], false)
-            } else if xs[a] != xs[b] {
-                let lambda = (ys[b] - ys[a]) * d_inv;
-                let x3 = lambda.square() - xs[a] - xs[b];
-                (x3, lambda * (xs[a] - x3) - ys[a], false)
-            } else if ys[a] == ys[b] && !ys[a].is_zero() {
-                let x2 = xs[a].square();
-                let lambda = (x2.double() + x2 + P::COEFF_A) * d_inv;
-                let x3 = lambda.square() - xs[a].double();
-                (x3, lambda * (xs[a] - x3) - ys[a], false)
+                Some((xs[a], ys[a]))
             } else {
-                (xs[a], ys[a], true)
+                affine_sum::<P>(&xs[a], &ys[a], &xs[b], &ys[b], inverse)
             };
-            xs[dst] = x;
-            ys[dst] = y;
-            infinity[dst] = inf;
+            match sum {
+                Some((x, y)) => (xs[dst], ys[dst], infinity[dst]) = (x, y, false),
+                None => infinity[dst] = true,
+            }
         }
         for (b, l) in len.iter_mut().enumerate() {
             if *l >= 2 {
@@ -256,6 +282,175 @@ fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField
         .collect()
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Empty,
+    Full,
+    /// Full, with an addition waiting in the batch.
+    Pending,
+}
+
+/// Buckets kept as affine points and filled straight from a stream of points:
+/// each point is added to its bucket in a batch of additions to distinct
+/// buckets that share one inversion, so an addition costs about six
+/// multiplications, as in `bucket_sums`, but the memory is the buckets and one
+/// batch (256 KiB for 4,096 G1 buckets) instead of every point of the window
+/// (8 MiB at 2^17), and stays in cache. A point whose bucket already waits in
+/// the batch is deferred to the next one; when deferred points pile up (many
+/// points in few buckets), they are summed together by `bucket_sums`, so the
+/// memory stays bounded by the batch's capacity.
+struct AffineBuckets<P: SWCurveConfig> {
+    x: Vec<P::BaseField>,
+    y: Vec<P::BaseField>,
+    slot: Vec<Slot>,
+    /// (bucket, point) additions waiting for the batch's inversion.
+    batch: Vec<(u32, P::BaseField, P::BaseField)>,
+    deferred: Vec<(u32, P::BaseField, P::BaseField)>,
+    den: Vec<P::BaseField>,
+    prefix: Vec<P::BaseField>,
+    capacity: usize,
+}
+
+/// Buckets from which `bucket_method` streams (`AffineBuckets`); below, it groups every point first (`bucket_sums`).
+const STREAM_MIN_BUCKETS: usize = 1 << 10;
+
+impl<P: SWCurveConfig> AffineBuckets<P> {
+    fn new(buckets: usize) -> Self {
+        // Expected conflicts: about capacity / (2 · buckets) of the points (1/16); one
+        // inversion (a few hundred multiplications) is shared by up to 1,024 additions.
+        let capacity = (buckets / 8).clamp(32, 1 << 10);
+        Self {
+            x: vec![P::BaseField::zero(); buckets],
+            y: vec![P::BaseField::zero(); buckets],
+            slot: vec![Slot::Empty; buckets],
+            batch: Vec::with_capacity(capacity + capacity / 2),
+            deferred: Vec::new(),
+            den: Vec::with_capacity(capacity + capacity / 2),
+            prefix: Vec::with_capacity(capacity + capacity / 2),
+            capacity,
+        }
+    }
+
+    /// Adds the point (x, y) to bucket k (not the point at infinity).
+    #[inline]
+    fn add(&mut self, k: usize, x: P::BaseField, y: P::BaseField) {
+        self.place(k, x, y);
+        // Deferred points count too: with few distinct buckets (a top window) the batch
+        // would never fill, and every point would wait in memory.
+        if self.batch.len() >= self.capacity || self.deferred.len() >= self.capacity {
+            self.flush();
+        }
+    }
+
+    #[inline]
+    fn place(&mut self, k: usize, x: P::BaseField, y: P::BaseField) {
+        match self.slot[k] {
+            Slot::Empty => {
+                (self.x[k], self.y[k]) = (x, y);
+                self.slot[k] = Slot::Full;
+            }
+            Slot::Full => {
+                self.slot[k] = Slot::Pending;
+                self.batch.push((k as u32, x, y));
+            }
+            Slot::Pending => self.deferred.push((k as u32, x, y)),
+        }
+    }
+
+    /// Runs the batch's additions, then places the deferred points (or sums
+    /// them on their own when they are many).
+    fn flush(&mut self) {
+        self.run_batch();
+        if self.deferred.len() > self.capacity / 2 {
+            self.sum_deferred();
+        } else {
+            let mut deferred = std::mem::take(&mut self.deferred);
+            for (k, x, y) in deferred.drain(..) {
+                self.place(k as usize, x, y);
+            }
+            // Points that met each other here wait for the next flush; keep the allocation.
+            deferred.append(&mut self.deferred);
+            self.deferred = deferred;
+        }
+    }
+
+    /// The batch's additions, with one inversion.
+    fn run_batch(&mut self) {
+        self.den.clear();
+        self.den.extend(self.batch.iter().map(|(k, px, py)| sum_denominator(&self.x[*k as usize], &self.y[*k as usize], px, py)));
+        invert_all(&mut self.den, &mut self.prefix);
+        for ((k, px, py), inverse) in self.batch.iter().zip(self.den.iter()) {
+            let k = *k as usize;
+            match affine_sum::<P>(&self.x[k], &self.y[k], px, py, inverse) {
+                Some((x, y)) => {
+                    (self.x[k], self.y[k]) = (x, y);
+                    self.slot[k] = Slot::Full;
+                }
+                None => self.slot[k] = Slot::Empty,
+            }
+        }
+        self.batch.clear();
+    }
+
+    /// Adds the deferred points (no addition pending) to their buckets, each
+    /// bucket's points and current sum together, by pairwise rounds.
+    fn sum_deferred(&mut self) {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        deferred.sort_unstable_by_key(|e| e.0);
+        let mut xs = Vec::with_capacity(deferred.len() * 2);
+        let mut ys = Vec::with_capacity(deferred.len() * 2);
+        let (mut buckets, mut start, mut len) = (Vec::new(), Vec::new(), Vec::new());
+        for group in deferred.chunk_by(|a, b| a.0 == b.0) {
+            let k = group[0].0 as usize;
+            start.push(xs.len() as u32);
+            if self.slot[k] == Slot::Full {
+                xs.push(self.x[k]);
+                ys.push(self.y[k]);
+            }
+            for (_, x, y) in group {
+                xs.push(*x);
+                ys.push(*y);
+            }
+            len.push(xs.len() as u32 - start[start.len() - 1]);
+            buckets.push(k);
+        }
+        for (k, sum) in buckets.into_iter().zip(bucket_sums::<P>(&mut xs, &mut ys, &start, &mut len)) {
+            match sum {
+                Some(p) => {
+                    (self.x[k], self.y[k]) = (p.x, p.y);
+                    self.slot[k] = Slot::Full;
+                }
+                None => self.slot[k] = Slot::Empty,
+            }
+        }
+        deferred.clear();
+        self.deferred = deferred;
+    }
+
+    /// Every bucket's sum, once every addition has been made.
+    fn finish(mut self) -> impl DoubleEndedIterator<Item = Option<Affine<P>>> {
+        self.run_batch();
+        if !self.deferred.is_empty() {
+            self.sum_deferred();
+        }
+        let (x, y, slot) = (self.x, self.y, self.slot);
+        slot.into_iter().zip(x.into_iter().zip(y)).map(|(s, (x, y))| (s == Slot::Full).then(|| Affine::new_unchecked(x, y)))
+    }
+}
+
+/// Σₖ (k + 1)·Bₖ and Σₖ Bₖ, from the bucket sums Bₖ in order, by running sums.
+fn weighted_sums<P: SWCurveConfig>(sums: impl DoubleEndedIterator<Item = Option<Affine<P>>>) -> (Projective<P>, Projective<P>) {
+    let mut running = Projective::<P>::zero();
+    let mut sum = Projective::<P>::zero();
+    for bucket in sums.rev() {
+        if let Some(p) = bucket {
+            running += &p;
+        }
+        sum += &running;
+    }
+    (sum, running)
+}
+
 /// Σ digit·base over one window of one slice of the entries.
 fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], magnitudes: &[BigInt<4>], digits: SignedDigits, window: usize) -> Projective<P> {
     let points = || {
@@ -270,13 +465,22 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], ma
 
 /// The bucket method's core over `buckets` buckets: Σₖ (k + 1)·Bₖ, and Σₖ Bₖ,
 /// where Bₖ sums the affine points `points()` yields as (bucket k, x, y,
-/// negate). `points` is called twice, to count the points and then to place
-/// them; the buckets are summed by batch-affine additions (`bucket_sums`).
+/// negate), none the point at infinity. With many buckets the points are
+/// streamed into them (`AffineBuckets`, one call of `points`); with few,
+/// `points` is called twice, to count the points and then to group them, and
+/// each group is summed by `bucket_sums`.
 fn bucket_method<'a, P, I>(points: impl Fn() -> I, buckets: usize) -> (Projective<P>, Projective<P>)
 where
     P: SWCurveConfig,
     I: Iterator<Item = (usize, &'a P::BaseField, &'a P::BaseField, bool)>,
 {
+    if buckets >= STREAM_MIN_BUCKETS {
+        let mut acc = AffineBuckets::<P>::new(buckets);
+        for (b, x, y, negate) in points() {
+            acc.add(b, *x, if negate { -*y } else { *y });
+        }
+        return weighted_sums(acc.finish());
+    }
     let mut count = vec![0u32; buckets];
     for (b, ..) in points() {
         count[b] += 1;
@@ -296,16 +500,7 @@ where
         xs[at] = *x;
         ys[at] = if negate { -*y } else { *y };
     }
-    let sums = bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count);
-    let mut running = Projective::<P>::zero();
-    let mut sum = Projective::<P>::zero();
-    for bucket in sums.iter().rev() {
-        if let Some(p) = bucket {
-            running += p;
-        }
-        sum += &running;
-    }
-    (sum, running)
+    weighted_sums(bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count).into_iter())
 }
 
 /// Σ of per-window sums (`sums`: (window, partial sum) pairs, any number per
@@ -421,10 +616,6 @@ pub struct FixedBasePlan {
     pub bytes: usize,
 }
 
-/// Points one bucket range fills at once (8 MiB of coordinates): about what
-/// one window of plain Pippenger fills at 2^17, which stays in cache.
-const RANGE_ENTRIES: usize = 1 << 17;
-
 /// Affine additions of a plain Pippenger over n full-size scalars (its own cost model).
 fn plain_cost(n: usize, bits: u32) -> usize {
     (2..=16u32).map(|c| ((bits + 1).div_ceil(c) as usize) * (n + (4usize << (c - 1)))).min().unwrap_or(usize::MAX)
@@ -433,10 +624,11 @@ fn plain_cost(n: usize, bits: u32) -> usize {
 impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
     /// The fastest layout whose table fits in `budget` bytes, in affine
     /// additions as `pippenger` counts them (a bucket reduction costs about
-    /// four per bucket there; five here, where the buckets are more and the
-    /// per-round overhead of the bucket sums weighs more: measured, c = 18 is
-    /// slower than 16 at 2^17), or None when no layout that fits beats plain
+    /// four per bucket), or None when no layout that fits beats plain
     /// Pippenger by at least 5% (then the table is not worth its memory).
+    /// Windows stop at 16 bits: wider ones need more than 2 MiB of buckets,
+    /// which leave the core's cache (measured at 2^17, one thread: c = 15 and
+    /// 16 take 420–430 ms, c = 17 445–475 ms).
     pub fn plan(n: usize, budget: usize) -> Option<FixedBasePlan> {
         if n == 0 {
             return None;
@@ -444,7 +636,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         let bits = Fr::MODULUS_BIT_SIZE;
         let point = std::mem::size_of::<[P::BaseField; 2]>();
         let mut best: Option<(usize, FixedBasePlan)> = None;
-        for c in 8..=20u32 {
+        for c in 8..=16u32 {
             let windows = (bits + 1).div_ceil(c) as usize;
             for passes in 1..=windows {
                 let rows = windows.div_ceil(passes);
@@ -452,9 +644,8 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 if bytes > budget {
                     continue;
                 }
-                // One reduction per pass (its ranges share it), plus partitioning the entries.
-                let additions = n * windows;
-                let cost = additions + additions / 16 + passes * (5usize << (c - 1));
+                // Every shifted point is added once; one bucket reduction per pass.
+                let cost = n * windows + passes * (4usize << (c - 1));
                 if best.map_or(true, |(b, _)| cost < b) {
                     best = Some((cost, FixedBasePlan { c, passes, bytes }));
                 }
@@ -517,12 +708,10 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
 
     /// Σ scalars[i] · bases[i] (scalars beyond the bases are ignored, missing ones are zero).
     ///
-    /// The 2^(c−1) buckets of a pass are split into ranges small enough that
-    /// one range's points fit in cache (as one window of plain Pippenger
-    /// does): the entries are first partitioned by range (ids and digits,
-    /// 8 bytes each), then every range fills and sums its own buckets, in
-    /// parallel, with one batch-affine bucket sum and its share of the
-    /// running-sum reduction.
+    /// Each thread takes a run of bases and streams their shifted points into
+    /// its own set of buckets per pass (`AffineBuckets`, 2 MiB at c = 16),
+    /// reading the table in order, base after base; the threads' bucket
+    /// reductions are then added (linear, so no bucket-by-bucket merge).
     pub fn msm(&self, scalars: &[BigInt<4>]) -> Projective<P> {
         let n = self.n.min(scalars.len());
         if n == 0 {
@@ -531,67 +720,31 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         let (c, windows, passes, rows) = (self.c, self.windows, self.passes, self.rows);
         let digits = SignedDigits::new(c, windows);
         let buckets = 1usize << (c - 1);
-        let threads = rayon::current_num_threads();
-        let ranges = (n * rows).div_ceil(RANGE_ENTRIES).next_power_of_two().max(2 * threads).next_power_of_two().min(buckets);
-        let width = buckets / ranges;
-        let shift = width.trailing_zeros();
-        let keys = passes * ranges;
-        // Partition: per chunk of bases, one list of (table index, digit) per (pass, range).
-        let per_chunk = n.div_ceil(4 * threads).max(1 << 10);
-        let parts: Vec<Vec<Vec<(u32, i32)>>> = (0..n.div_ceil(per_chunk))
+        let tasks = rayon::current_num_threads();
+        let per_task = n.div_ceil(tasks);
+        let sums: Vec<(usize, Projective<P>)> = (0..tasks)
             .into_par_iter()
-            .map(|k| {
-                let mut lists: Vec<Vec<(u32, i32)>> = (0..keys).map(|_| Vec::with_capacity(per_chunk * rows / ranges + 16)).collect();
-                for i in k * per_chunk..((k + 1) * per_chunk).min(n) {
+            .flat_map_iter(|t| {
+                let mut acc: Vec<AffineBuckets<P>> = (0..passes).map(|_| AffineBuckets::new(buckets)).collect();
+                for i in t * per_task..((t + 1) * per_task).min(n) {
+                    if self.infinity[i] {
+                        continue;
+                    }
+                    let row = &self.table[i * rows..(i + 1) * rows];
                     for j in 0..windows {
                         let d = digits.digit(&scalars[i], j);
-                        let at = i * rows + j / passes;
-                        if d == 0 || self.infinity[i] {
+                        if d == 0 {
                             continue;
                         }
-                        let range = (d.unsigned_abs() as usize - 1) >> shift;
-                        lists[(j % passes) * ranges + range].push((at as u32, d));
+                        let p = &row[j / passes];
+                        acc[j % passes].add(d.unsigned_abs() as usize - 1, p[0], if d < 0 { -p[1] } else { p[1] });
                     }
                 }
-                lists
+                acc.into_iter().enumerate().map(|(o, a)| (o, weighted_sums(a.finish()).0)).collect::<Vec<_>>()
             })
             .collect();
-        let sums: Vec<(usize, Projective<P>)> = (0..keys)
-            .into_par_iter()
-            .map(|key| {
-                let (o, range) = (key / ranges, key % ranges);
-                (o, self.range_sum(parts.iter().map(|lists| lists[key].as_slice()), range * width, width))
-            })
-            .collect();
-        // Pass o holds windows ≡ o (mod passes) of every base: pass o + 1 is worth 2^c of pass o.
         combine_windows(sums, passes, c)
     }
-
-    /// Σ over the entries (table index, digit) of digit · table point, for
-    /// digits whose bucket |d| − 1 lies in from..from + width.
-    fn range_sum<'a>(&self, lists: impl Iterator<Item = &'a [(u32, i32)]> + Clone, from: usize, width: usize) -> Projective<P> {
-        let points = || {
-            lists.clone().flatten().map(|&(at, d)| {
-                let p = &self.table[at as usize];
-                (d.unsigned_abs() as usize - 1 - from, &p[0], &p[1], d < 0)
-            })
-        };
-        let (sum, all) = bucket_method::<P, _>(points, width);
-        // Σₖ (from + k + 1)·Bₖ = Σₖ (k + 1)·Bₖ + from·Σₖ Bₖ.
-        sum + times(all, from as u64)
-    }
-}
-
-/// k·p by double-and-add (k is a bucket offset: a few bits).
-fn times<P: SWCurveConfig>(p: Projective<P>, k: u64) -> Projective<P> {
-    let mut acc = Projective::<P>::zero();
-    for bit in (0..64 - k.leading_zeros()).rev() {
-        acc.double_in_place();
-        if k >> bit & 1 == 1 {
-            acc += &p;
-        }
-    }
-    acc
 }
 
 #[cfg(test)]
@@ -641,6 +794,69 @@ mod tests {
         let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
         assert_eq!(msm_witness(&bases, &b), G1Projective::msm(&bases, &s).unwrap());
         assert_eq!(msm_full(&bases, &b), G1Projective::msm(&bases, &s).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod bucket_tests {
+    use super::*;
+    use ark_bn254::{g1, G1Affine, G1Projective};
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+
+    /// Streams (bucket, point) into `AffineBuckets` and checks every bucket against a plain sum.
+    fn check(buckets: usize, points: &[(usize, G1Affine)]) {
+        let mut acc = AffineBuckets::<g1::Config>::new(buckets);
+        let mut expected = vec![G1Projective::zero(); buckets];
+        for (k, p) in points {
+            acc.add(*k, p.x, p.y);
+            expected[*k] += p;
+        }
+        let got: Vec<Option<G1Affine>> = acc.finish().collect();
+        for (k, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(g.map_or(G1Projective::zero(), |p| p.into()), *e, "bucket {k} of {buckets}");
+        }
+    }
+
+    fn random_points(n: usize, rng: &mut StdRng) -> Vec<G1Affine> {
+        let g = G1Projective::generator();
+        G1Projective::normalize_batch(&(0..n).map(|_| g * Fr::rand(rng)).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn spread_points_match_plain_sums() {
+        let mut rng = StdRng::seed_from_u64(11);
+        for buckets in [1usize, 3, 64, 1 << 10, 1 << 12] {
+            let pts = random_points(20_000, &mut rng);
+            let stream: Vec<(usize, G1Affine)> = pts.into_iter().map(|p| (rng.gen_range(0..buckets), p)).collect();
+            check(buckets, &stream);
+        }
+    }
+
+    #[test]
+    fn piled_up_points_equal_and_opposite_points() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let pts = random_points(64, &mut rng);
+        let p = pts[0];
+        // All in one bucket of many: every point after the first waits (deferred), then is summed pairwise.
+        check(1 << 12, &(0..5_000).map(|i| (0, pts[i % pts.len()])).collect::<Vec<_>>());
+        // Doublings (p + p), cancellations (p + −p: the bucket empties, then fills again), in batches and deferred.
+        let mut stream = Vec::new();
+        for i in 0..6_000 {
+            let k = i % 7;
+            stream.push((k, if i % 3 == 0 { -p } else { p }));
+            stream.push((k + 100, pts[i % 5]));
+            stream.push((k + 100, -pts[i % 5]));
+        }
+        check(1 << 11, &stream);
+        // A hot bucket among spread ones: its deferred points pile up between flushes and are
+        // summed pairwise mid-stream, while the other buckets go on in batches.
+        let spread = random_points(4_000, &mut rng);
+        let hot: Vec<(usize, G1Affine)> = (0..8_000).map(|i| if i % 2 == 0 { (0, pts[i % 64]) } else { (1 + rng.gen_range(0..1023), spread[i / 2]) }).collect();
+        check(1 << 10, &hot);
+        // A bucket that sums to zero in the end.
+        check(1 << 10, &[(5, p), (5, p), (5, -p), (5, -p), (6, p)]);
     }
 }
 
@@ -765,6 +981,7 @@ mod fixed_base_bench {
             let ours = table.msm(&b);
             eprintln!("  plain {p:?} (CPU {pc} ms), table {:?} (CPU {} ms)", t.elapsed(), cpu_ms() - c0);
             assert_eq!(ours, plain);
+
         }
     }
 }
@@ -911,3 +1128,4 @@ mod bench {
         });
     }
 }
+
