@@ -27,6 +27,7 @@ import { setupKeys } from '../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
 import { startTestRedis } from '../test/support/testRedis.js'
 import { mean, round } from './measure.js'
+import { peakRssMiB } from './peakRss.js'
 import { fileStamp, machineInfo } from './report.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -84,7 +85,7 @@ async function memoryChild(buildDir: string, lines: number): Promise<void> {
   await rm(dir, { recursive: true, force: true })
   const MiB = 1024 * 1024
   process.stdout.write(
-    JSON.stringify({ lines, maxRssMiB: process.resourceUsage().maxRSS / 1024, rssAtStartMiB: rssAtStart / MiB, peakRssDuringMiB: peakRss / MiB, peakHeapMiB: peakHeap / MiB, seconds, linesPerSecond: lines / seconds } satisfies MemoryRun),
+    JSON.stringify({ lines, maxRssMiB: peakRssMiB(), rssAtStartMiB: rssAtStart / MiB, peakRssDuringMiB: peakRss / MiB, peakHeapMiB: peakHeap / MiB, seconds, linesPerSecond: lines / seconds } satisfies MemoryRun),
   )
 }
 

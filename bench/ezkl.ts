@@ -33,6 +33,7 @@ import { waitForReceipt } from '../src/chain/waitForReceipt.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
 import { readProofs } from '../src/verify/readProofs.js'
 import { cachedPtauFiles, prefixedLogger, round, timed, writeFirstLines } from './measure.js'
+import { peakRssMiB } from './peakRss.js'
 import { fileStamp, machineInfo } from './report.js'
 import { EZKL_VERSION, ensureEzkl, isUnavailable, runPipeline, type EzklEnvironment } from './ezklEnvironment.js'
 import { accuracyOf, median, type Reference, type TestLine } from './ezklFigures.js'
@@ -48,7 +49,7 @@ const PIPELINE = join(ROOT, 'bench', 'ezkl_pipeline.py')
 const CODE_SIZE_LIMIT = 24_576
 const VISIBILITY = { input: 'hashed', params: 'fixed', output: 'public' } as const
 const MEMORY_METHOD =
-  'peak RSS of the process that proves, from getrusage(RUSAGE_SELF) at its end (ezkl: ru_maxrss of the Python process running gen_witness + prove; glassbox: process.resourceUsage().maxRSS of a Node process running proveBatch, its worker thread and native prover included); "while proving" subtracts the RSS just before the first proof (/proc/self/status VmRSS, process.memoryUsage().rss)'
+  'peak RSS of the process that proves, VmHWM from /proc/self/status at its end (ezkl: the Python process running gen_witness + prove; glassbox: a Node process running proveBatch, its worker thread and native prover included; not getrusage\'s ru_maxrss, which in a spawned child is at least the parent\'s RSS at the fork); "while proving" subtracts the RSS just before the first proof (/proc/self/status VmRSS, process.memoryUsage().rss)'
 
 const log = (m: string) => process.stderr.write(`[bench:ezkl] ${m}\n`)
 
@@ -86,7 +87,7 @@ async function glassboxProveChild(buildDir: string, inputsPath: string, outPath:
   const rssBefore = process.memoryUsage().rss
   const summary = await proveBatch({ buildDir, inputsPath, outPath, workers: 1, witness: 'wasm', logger: prefixedLogger('glassbox prove') })
   await releaseSnarkjs()
-  process.stdout.write(JSON.stringify({ proven: summary.proven, failures: summary.failures.length, rssBeforeKiB: rssBefore / 1024, peakRssKiB: process.resourceUsage().maxRSS }))
+  process.stdout.write(JSON.stringify({ proven: summary.proven, failures: summary.failures.length, rssBeforeKiB: rssBefore / 1024, peakRssKiB: peakRssMiB() * 1024 }))
 }
 
 function runGlassboxProveChild(buildDir: string, inputsPath: string, outPath: string): Promise<{ proven: number; failures: number; rssBeforeKiB: number; peakRssKiB: number }> {

@@ -2,7 +2,7 @@
 """ezkl's side of `npm run bench:ezkl` (bench/ezkl.ts drives it; see bench/README.md).
 
 Each subcommand is one phase in its own process, so that the peak RSS a phase reports
-(getrusage(RUSAGE_SELF).ru_maxrss at its end) is that phase's own: the prover's is not
+(VmHWM at its end) is that phase's own: the prover's is not
 inflated by key generation, nor the other way round.
 
   check                     import ezkl; write its version
@@ -62,7 +62,19 @@ def rss_kib():
 
 
 def peak_rss_kib():
-    # Linux reports ru_maxrss in KiB.
+    """Peak resident set size of this process (KiB): VmHWM from /proc/self/status.
+
+    Not getrusage's ru_maxrss: across exec Linux keeps the larger of it and the
+    forked parent's RSS, so a phase spawned by the Node bench would report at
+    least the bench's own RSS. Elsewhere ru_maxrss (KiB on Linux) is all there is.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

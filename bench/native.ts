@@ -29,6 +29,7 @@ import { devPtauPower } from '../src/setup/devPtauPower.js'
 import { ensureDevPtau } from '../src/setup/ensureDevPtau.js'
 import { setupKeys } from '../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
+import { peakRssMiB } from './peakRss.js'
 import { fileStamp, machineInfo } from './report.js'
 import { rangeCheckConstraints, rangeCheckInput, rangeCheckSource, valuesForPower } from './syntheticCircuit.js'
 
@@ -92,7 +93,7 @@ async function child(job: ChildJob): Promise<ChildResult> {
     }
     await releaseSnarkjs()
   }
-  return { loadMs, proveMs, cpuMs, proofs, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...(phases ? { phases } : {}) }
+  return { loadMs, proveMs, cpuMs, proofs, maxRssMiB: peakRssMiB(), ...(phases ? { phases } : {}) }
 }
 
 /** User + system CPU time of the whole process (all its threads), in ms. */

@@ -55,6 +55,7 @@ import { devPtauPower } from '../src/setup/devPtauPower.js'
 import { ensureDevPtau } from '../src/setup/ensureDevPtau.js'
 import { setupKeys } from '../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
+import { PEAK_RSS_MIB_SOURCE } from './peakRss.js'
 import { fileStamp, machineInfo } from './report.js'
 import { rangeCheckInput, rangeCheckSource, valuesForPower } from './syntheticCircuit.js'
 
@@ -123,6 +124,7 @@ type CaseResult = Prepared & { rows: Row[]; hMsm?: { plainMs: number; tableMs: n
  * not a TypeScript loader's start-up.
  */
 const CHILD_SOURCE = `
+${PEAK_RSS_MIB_SOURCE}
 const { createRequire } = require('node:module')
 const { readFileSync } = require('node:fs')
 const [addonPath, jobJson] = process.argv.slice(1)
@@ -166,7 +168,7 @@ const workers = job.workers ?? 0
   }
   for (const p of provers) p.close()
   const total = process.cpuUsage()
-  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, proveCpuMs, processCpuMs: (total.user + total.system) / 1000, msmMs, proofs, span, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\\n')
+  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, proveCpuMs, processCpuMs: (total.user + total.system) / 1000, msmMs, proofs, span, maxRssMiB: peakRssMiB() }) + '\\n')
 })().catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1) })
 `
 
