@@ -49,7 +49,8 @@ fn half_modulus() -> BigInt<4> {
     half
 }
 
-fn classify(scalars: &[BigInt<4>]) -> Classes {
+/// Sorts the scalars into classes, leaving out those whose `skip` flag is set.
+fn classify(scalars: &[BigInt<4>], skip: Option<&[bool]>) -> Classes {
     let half = half_modulus();
     let modulus = Fr::MODULUS;
     let parts: Vec<Classes> = scalars
@@ -59,7 +60,7 @@ fn classify(scalars: &[BigInt<4>]) -> Classes {
             let mut out = Classes::default();
             for (j, s) in values.iter().enumerate() {
                 let i = (chunk * CHUNK * 4 + j) as u32;
-                if s.is_zero() {
+                if s.is_zero() || skip.is_some_and(|skip| skip.get(i as usize) == Some(&true)) {
                     continue;
                 }
                 let (magnitude, negative) = if *s > half {
@@ -557,7 +558,28 @@ where
     P: SWCurveConfig<ScalarField = Fr>,
 {
     debug_assert_eq!(bases.len(), scalars.len());
-    let classes = classify(scalars);
+    msm_classes(bases, scalars, classify(scalars, None))
+}
+
+/// `msm_witness` with the bases a `SubsetTable` holds summed through it (whatever their
+/// scalars are this time) and the rest by class.
+pub fn msm_witness_with<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], table: Option<&SubsetTable<P>>) -> Projective<P>
+where
+    P: SWCurveConfig<ScalarField = Fr>,
+{
+    let Some(table) = table else {
+        return msm_witness(bases, scalars);
+    };
+    debug_assert_eq!(table.member.len(), bases.len());
+    let held: Vec<BigInt<4>> = table.indices.iter().map(|&i| scalars.get(i as usize).copied().unwrap_or_default()).collect();
+    let (sum, rest) = rayon::join(|| table.table.msm(&held), || msm_classes(bases, scalars, classify(scalars, Some(&table.member))));
+    sum + rest
+}
+
+fn msm_classes<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], classes: Classes) -> Projective<P>
+where
+    P: SWCurveConfig<ScalarField = Fr>,
+{
     let ones: Vec<(u32, bool)> = classes.plus_one.iter().map(|&i| (i, false)).chain(classes.minus_one.iter().map(|&i| (i, true))).collect();
     let one = vec![BigInt::<4>::one(); ones.len()];
     let small: Vec<(u32, bool)> = classes.small.iter().map(|&(i, _, neg)| (i, neg)).collect();
@@ -569,6 +591,52 @@ where
         || rayon::join(|| pippenger(bases, &small, &small_values, classes.small_bits), || pippenger(bases, &big, &big_values, Fr::MODULUS_BIT_SIZE)),
     );
     a + b + c
+}
+
+/// A fixed-base table (`FixedBase`) for the few bases of a witness MSM whose
+/// scalars are full-size field elements. In a circuit those are the same wires
+/// proof after proof (a hash's internal state, LeNet-5's Poseidon: 4,066 of
+/// 93,059 signals), and they cost most of a witness MSM: the zeros, ±1 and
+/// small values around them are cheap. The set is taken from one witness; in
+/// later ones a held base whose scalar is small still goes through the table
+/// (correct, a little slower), and a full-size scalar outside the set goes
+/// through plain Pippenger.
+pub struct SubsetTable<P: SWCurveConfig> {
+    /// The held bases' indices, in order.
+    indices: Vec<u32>,
+    /// `member[i]`: base i is held (its scalar is left out of the classes).
+    member: Vec<bool>,
+    table: FixedBase<P>,
+}
+
+impl<P: SWCurveConfig<ScalarField = Fr>> SubsetTable<P> {
+    /// The table for the bases whose scalars in `scalars` are full-size (and whose
+    /// points are not at infinity), within `budget` bytes; None when no layout that
+    /// fits pays (see `FixedBase::plan`).
+    pub fn build(bases: &[Affine<P>], scalars: &[BigInt<4>], budget: usize) -> Option<Self> {
+        let indices: Vec<u32> = classify(&scalars[..bases.len().min(scalars.len())], None).big.into_iter().filter(|&i| !bases[i as usize].infinity).collect();
+        let plan = FixedBase::<P>::plan(indices.len(), budget)?;
+        let held: Vec<Affine<P>> = indices.iter().map(|&i| bases[i as usize]).collect();
+        let mut member = vec![false; bases.len()];
+        for &i in &indices {
+            member[i as usize] = true;
+        }
+        Some(Self { table: FixedBase::build(&held, plan), indices, member })
+    }
+
+    /// Bases held.
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    /// The table's size in bytes (with its index).
+    pub fn bytes(&self) -> usize {
+        self.table.bytes() + self.indices.len() * 4 + self.member.len()
+    }
 }
 
 /// A general MSM (for the H query, whose scalars are uniformly random).
@@ -857,6 +925,58 @@ mod bucket_tests {
         check(1 << 10, &hot);
         // A bucket that sums to zero in the end.
         check(1 << 10, &[(5, p), (5, p), (5, -p), (5, -p), (6, p)]);
+    }
+}
+
+#[cfg(test)]
+mod subset_table_tests {
+    use super::*;
+    use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+
+    /// A witness-like vector: mostly zeros, ±1 and small values, every `every`-th full-size.
+    fn witness(n: usize, every: usize, rng: &mut StdRng) -> Vec<BigInt<4>> {
+        (0..n)
+            .map(|i| match (i % every == 0, i % 4) {
+                (true, _) => Fr::rand(rng),
+                (false, 0) => Fr::zero(),
+                (false, 1) => -Fr::one(),
+                (false, 2) => Fr::from(rng.gen::<u16>() as u64),
+                _ => Fr::one(),
+            })
+            .map(|x| x.into_bigint())
+            .collect()
+    }
+
+    #[test]
+    fn a_table_of_one_witness_serves_another() {
+        let mut rng = StdRng::seed_from_u64(21);
+        let n = 6000;
+        let g1 = G1Projective::generator();
+        let mut bases: Vec<G1Affine> = G1Projective::normalize_batch(&(0..n).map(|_| g1 * Fr::rand(&mut rng)).collect::<Vec<_>>());
+        bases[0] = G1Affine::identity();
+        bases[14] = G1Affine::identity();
+        let first = witness(n, 7, &mut rng);
+        let table = SubsetTable::build(&bases, &first, usize::MAX).expect("full-size scalars at every 7th base pay for a table");
+        assert!(table.len() > 800 && table.len() < 860, "{} bases held", table.len());
+        assert!(!table.member[0] && !table.member[14], "points at infinity are not held");
+        assert_eq!(msm_witness_with(&bases, &first, Some(&table)), msm_witness(&bases, &first));
+        // Another witness: full-size scalars elsewhere (every 5th), held bases with small or zero scalars.
+        let second = witness(n, 5, &mut rng);
+        assert_eq!(msm_witness_with(&bases, &second, Some(&table)), msm_witness(&bases, &second));
+        // Scalars shorter than the bases (C's private slice is): the missing ones are zero.
+        assert_eq!(msm_witness_with(&bases[..n - 10], &second[..n - 10], None), msm_witness(&bases[..n - 10], &second[..n - 10]));
+        // G2, as B2.
+        let g2 = G2Projective::generator();
+        let b2: Vec<G2Affine> = G2Projective::normalize_batch(&(0..1500).map(|_| g2 * Fr::rand(&mut rng)).collect::<Vec<_>>());
+        let w = witness(1500, 3, &mut rng);
+        let table2 = SubsetTable::build(&b2, &w, usize::MAX).expect("a G2 table pays too");
+        let other = witness(1500, 4, &mut rng);
+        assert_eq!(msm_witness_with(&b2, &other, Some(&table2)), msm_witness(&b2, &other));
+        // No full-size scalar: nothing to hold.
+        assert!(SubsetTable::build(&bases, &vec![BigInt::from(3u64); n], usize::MAX).is_none());
     }
 }
 

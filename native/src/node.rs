@@ -91,7 +91,7 @@ pub struct ProveResult {
     pub msm_ms: f64,
     /// Building the H query's fixed-base table during this proof (0 when it was built before or is off).
     pub table_ms: f64,
-    /// The size of that table (0 when the prover runs without one).
+    /// The size of the key's tables: the H table and, beside it, the witness MSMs' (0 when the prover runs without).
     pub table_mib: f64,
     pub verify_ms: f64,
     pub total_ms: f64,
@@ -235,7 +235,7 @@ impl Task for ProveTask {
             fft_ms: timings.fft_ms,
             msm_ms: timings.msm_ms,
             table_ms: timings.table_ms,
-            table_mib: key.h_table.get().and_then(|t| t.as_ref()).map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64),
+            table_mib: (key.h_table.get().and_then(|t| t.as_ref()).map_or(0, |t| t.bytes()) + key.witness_tables.get().map_or(0, |t| t.bytes())) as f64 / (1 << 20) as f64,
             verify_ms: timings.verify_ms,
             total_ms: started.elapsed().as_secs_f64() * 1000.0,
         })

@@ -9,7 +9,7 @@
 //! division by the vanishing polynomial is done (the key absorbed it).
 
 use crate::error::Result;
-use crate::msm::{msm_full, msm_witness};
+use crate::msm::{msm_full, msm_witness, msm_witness_with};
 use crate::zkey::{ProvingKey, SparseMatrix, COEF_MINUS_ONE, COEF_ONE};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
@@ -74,30 +74,39 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
     let scalars: Vec<BigInt<4>> = witness.par_iter().map(|w| w.into_bigint()).collect();
     timings.qap_ms = ms_since(t);
 
+    let t = Instant::now();
+    let built = pk.witness_tables.get().is_some();
+    let tables = pk.witness_tables(&scalars);
+    if !built && tables.is_some() {
+        timings.table_ms += ms_since(t);
+    }
+
     // The witness MSMs do not need the FFTs: run both at once, then the H MSM.
     let t = Instant::now();
     let private = &scalars[pk.n_public + 1..];
     let (h, ((sum_a, sum_b1), (sum_b2, sum_c))) = rayon::join(
-        || {
+        move || {
             rayon::join(|| odd.apply(&mut a), || rayon::join(|| odd.apply(&mut b), || odd.apply(&mut c)));
-            let h: Vec<BigInt<4>> = a.par_iter().zip(b.par_iter()).zip(c.par_iter()).map(|((x, y), z)| (*x * y - z).into_bigint()).collect();
-            h
+            // A·B − C into C's buffer, and its integers in place (an Fr and a BigInt<4> are both
+            // four limbs, so the collect reuses the allocation): no fourth vector at the peak.
+            c.par_iter_mut().zip(a.par_iter()).zip(b.par_iter()).for_each(|((z, x), y)| *z = *x * y - *z);
+            drop((a, b));
+            c.into_iter().map(|z| z.into_bigint()).collect::<Vec<BigInt<4>>>()
         },
         || {
             rayon::join(
-                || rayon::join(|| msm_witness(&pk.points_a, &scalars), || msm_witness(&pk.points_b1, &scalars)),
-                || rayon::join(|| msm_witness(&pk.points_b2, &scalars), || msm_witness(&pk.points_c, private)),
+                || rayon::join(|| msm_witness_with(&pk.points_a, &scalars, tables.and_then(|t| t.a.as_ref())), || msm_witness_with(&pk.points_b1, &scalars, tables.and_then(|t| t.b1.as_ref()))),
+                || rayon::join(|| msm_witness_with(&pk.points_b2, &scalars, tables.and_then(|t| t.b2.as_ref())), || msm_witness_with(&pk.points_c, private, tables.and_then(|t| t.c.as_ref()))),
             )
         },
     );
-    drop((a, b, c));
     timings.fft_ms = ms_since(t);
 
     let t = Instant::now();
     let built = pk.h_table.get().is_some();
     let table = pk.h_table();
     if !built {
-        timings.table_ms = ms_since(t);
+        timings.table_ms += ms_since(t);
     }
     let t = Instant::now();
     let sum_h = match table {
@@ -115,6 +124,12 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
         time("B1", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b1, &scalars)); });
         time("B2", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b2, &scalars)); });
         time("C", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_c, private)); });
+        if let Some(t) = tables {
+            time("A (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_a, &scalars, t.a.as_ref())); });
+            time("B1 (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_b1, &scalars, t.b1.as_ref())); });
+            time("B2 (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_b2, &scalars, t.b2.as_ref())); });
+            time("C (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_c, private, t.c.as_ref())); });
+        }
         time("H", &|| { let _ = std::hint::black_box(msm_full(&pk.points_h, &h)); });
         if let Some(table) = table {
             let plan = table.plan_used();

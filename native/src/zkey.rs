@@ -8,9 +8,9 @@
 use crate::binfile::{read_sections, read_u32, BinFile};
 use crate::error::{Error, Result};
 use crate::fft::OddPoints;
-use crate::msm::FixedBase;
+use crate::msm::{FixedBase, SubsetTable};
 use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
-use ark_bn254::{g1, Fq, Fr, G1Affine, G2Affine};
+use ark_bn254::{g1, g2, Fq, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInt, One, PrimeField};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -81,7 +81,27 @@ pub struct ProvingKey {
     pub h_table: OnceLock<Option<FixedBase<g1::Config>>>,
     /// The domain's FFT tables (twiddles, coset shift), built on first use.
     pub odd_points: OnceLock<OddPoints>,
+    /// Tables for the witness MSMs' full-size scalars, built by the first proof
+    /// made with an H table (see `witness_tables`).
+    pub witness_tables: OnceLock<WitnessTables>,
 }
+
+/// `SubsetTable`s of the A, B1, B2 and C bases (None where no table pays).
+pub struct WitnessTables {
+    pub a: Option<SubsetTable<g1::Config>>,
+    pub b1: Option<SubsetTable<g1::Config>>,
+    pub b2: Option<SubsetTable<g2::Config>>,
+    pub c: Option<SubsetTable<g1::Config>>,
+}
+
+impl WitnessTables {
+    pub fn bytes(&self) -> usize {
+        self.a.as_ref().map_or(0, |t| t.bytes()) + self.b1.as_ref().map_or(0, |t| t.bytes()) + self.b2.as_ref().map_or(0, |t| t.bytes()) + self.c.as_ref().map_or(0, |t| t.bytes())
+    }
+}
+
+/// Each witness MSM's table may take up to this fraction of the H table's memory.
+const WITNESS_TABLE_SHARE: usize = 8;
 
 /// How much to trust the points: a key whose SHA-256 matched the caller's pin
 /// is exactly the one setup wrote, so the per-point curve and subgroup checks
@@ -108,6 +128,23 @@ impl ProvingKey {
             Some(table) => table.as_ref(),
             None => self.h_table_within(table_budget(None)),
         }
+    }
+
+    /// Tables for the witness MSMs, only beside an H table (a long batch: the caller asked
+    /// for one): built on the first call from that proof's scalars (the bases whose scalars
+    /// are full-size), each within an eighth of the H table's memory; later calls get
+    /// them. None without an H table.
+    pub fn witness_tables(&self, scalars: &[BigInt<4>]) -> Option<&WitnessTables> {
+        let h = self.h_table.get()?.as_ref()?;
+        let budget = h.bytes() / WITNESS_TABLE_SHARE;
+        let private = &scalars[(self.n_public + 1).min(scalars.len())..];
+        Some(self.witness_tables.get_or_init(|| {
+            let ((a, b1), (b2, c)) = rayon::join(
+                || rayon::join(|| SubsetTable::build(&self.points_a, scalars, budget), || SubsetTable::build(&self.points_b1, scalars, budget)),
+                || rayon::join(|| SubsetTable::build(&self.points_b2, scalars, budget), || SubsetTable::build(&self.points_c, private, budget)),
+            );
+            WitnessTables { a, b1, b2, c }
+        }))
     }
 
     /// The key's FFT tables, built on the first call (the key load asks for them).
@@ -276,6 +313,7 @@ impl KeyParts {
             points_h: self.points_h.ok_or_else(|| missing(9))?,
             h_table: OnceLock::new(),
             odd_points: OnceLock::new(),
+            witness_tables: OnceLock::new(),
         })
     }
 }

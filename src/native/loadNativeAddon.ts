@@ -14,7 +14,7 @@ export type NativeProveResult = {
   msmMs: number
   verifyMs: number
   totalMs: number
-  /** The H MSM's fixed-base table (GLASSBOX_NATIVE_TABLE_MIB; 0 without one): ms spent building it in this call, and its MiB. */
+  /** The key's fixed-base tables (GLASSBOX_NATIVE_TABLE_MIB; 0 without): ms spent building them in this call, and their MiB (the H table's, and the witness MSMs' once the first proof beside it built them). */
   tableMs?: number
   tableMib?: number
 }
