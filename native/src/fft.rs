@@ -28,6 +28,9 @@ pub struct OddPoints {
     n: usize,
     /// ωⁱ for i < n/2 (ω the primitive n-th root).
     twiddles: Vec<Fr>,
+    /// The twiddles the in-block stages use, side by side: ω^(i·n/m) for i < m/2, m = min(n,
+    /// BLOCK) (32 KiB), where in `twiddles` they lie n/m apart, a cache line each.
+    block_twiddles: Vec<Fr>,
     /// gʲ / n stored at position bitrev(j) (g = ω₂ₙ).
     shift: Vec<Fr>,
 }
@@ -37,12 +40,14 @@ impl OddPoints {
     pub fn new(n: usize, omega: Fr, g: Fr) -> Self {
         assert!(n.is_power_of_two() && n >= 2, "the domain size must be a power of two, at least 2");
         let twiddles = powers(omega, n / 2);
+        let m = n.min(BLOCK);
+        let block_twiddles = twiddles.iter().step_by(n / m).copied().collect();
         let n_inv = Fr::from(n as u64).inverse().expect("n is below the field's characteristic");
         let scaled = powers(g, n);
         let bits = n.trailing_zeros();
         let mut shift = vec![Fr::one(); n];
         shift.par_iter_mut().enumerate().for_each(|(p, s)| *s = scaled[reverse(p, bits)] * n_inv);
-        OddPoints { n, twiddles, shift }
+        OddPoints { n, twiddles, block_twiddles, shift }
     }
 
     /// The tables of the domain of size n, with g the 2n-th root that arkworks and
@@ -63,7 +68,7 @@ impl OddPoints {
 
     /// Bytes the tables hold.
     pub fn bytes(&self) -> usize {
-        (self.twiddles.len() + self.shift.len()) * std::mem::size_of::<Fr>()
+        (self.twiddles.len() + self.block_twiddles.len() + self.shift.len()) * std::mem::size_of::<Fr>()
     }
 
     /// Replaces the values of a polynomial of degree < n at ωʲ by its values at g·ωʲ.
@@ -74,26 +79,27 @@ impl OddPoints {
         self.forward_dit(values);
     }
 
-    /// The inverse butterfly: (u, v) → (u + v, (u − v)·ω⁻ⁱ), with ω⁻ⁱ from the forward
-    /// table: ω⁻ⁱ = −ω^(n/2 − i) for 0 < i < n/2 (ω^(n/2) = −1), so (u − v)·ω⁻ⁱ = (v − u)·ω^(n/2 − i).
+    /// The inverse butterfly: (u, v) → (u + v, (u − v)·ω⁻ⁱ), ω a primitive m-th root and
+    /// `twiddles` its first m/2 powers; ω⁻ⁱ = −ω^(m/2 − i) for 0 < i < m/2 (ω^(m/2) = −1), so
+    /// (u − v)·ω⁻ⁱ = (v − u)·ω^(m/2 − i).
     #[inline]
-    fn inverse_butterfly(&self, x: &mut Fr, y: &mut Fr, i: usize) {
+    fn inverse_butterfly(twiddles: &[Fr], x: &mut Fr, y: &mut Fr, i: usize) {
         let (u, v) = (*x, *y);
         *x = u + v;
-        *y = if i == 0 { u - v } else { (v - u) * self.twiddles[self.n / 2 - i] };
+        *y = if i == 0 { u - v } else { (v - u) * twiddles[twiddles.len() - i] };
     }
 
     /// The forward butterfly: (u, v) → (u + ωⁱ·v, u − ωⁱ·v).
     #[inline]
-    fn forward_butterfly(&self, x: &mut Fr, y: &mut Fr, i: usize) {
-        let (u, v) = (*x, *y * self.twiddles[i]);
+    fn forward_butterfly(twiddles: &[Fr], x: &mut Fr, y: &mut Fr, i: usize) {
+        let (u, v) = (*x, *y * twiddles[i]);
         *x = u + v;
         *y = u - v;
     }
 
     /// Unscaled inverse DFT, natural order in, bit-reversed order out (Gentleman–Sande).
     fn inverse_dif(&self, a: &mut [Fr]) {
-        let butterfly = |x: &mut Fr, y: &mut Fr, i: usize| self.inverse_butterfly(x, y, i);
+        let butterfly = Self::inverse_butterfly;
         let mut len = self.n;
         while len > BLOCK {
             self.stage(a, len, butterfly);
@@ -112,7 +118,7 @@ impl OddPoints {
 
     /// Forward DFT, bit-reversed order in, natural order out (Cooley–Tukey).
     fn forward_dit(&self, a: &mut [Fr]) {
-        let butterfly = |x: &mut Fr, y: &mut Fr, i: usize| self.forward_butterfly(x, y, i);
+        let butterfly = Self::forward_butterfly;
         let top = self.n.min(BLOCK);
         a.par_chunks_mut(top).for_each(|block| {
             let mut len = 2;
@@ -129,26 +135,26 @@ impl OddPoints {
     }
 
     /// One stage within one block, on the calling thread: every run of `len` pairs its halves
-    /// element by element, the k-th pair with twiddle index k · n / len.
-    fn block_stage(&self, block: &mut [Fr], len: usize, butterfly: impl Fn(&mut Fr, &mut Fr, usize)) {
-        let (half, stride) = (len / 2, self.n / len);
+    /// element by element, the k-th pair with ω^(k·n/len), from the block's own twiddles.
+    fn block_stage(&self, block: &mut [Fr], len: usize, butterfly: impl Fn(&[Fr], &mut Fr, &mut Fr, usize)) {
+        let (half, stride) = (len / 2, 2 * self.block_twiddles.len() / len);
         for chunk in block.chunks_mut(len) {
             let (lo, hi) = chunk.split_at_mut(half);
             for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                butterfly(x, y, k * stride);
+                butterfly(&self.block_twiddles, x, y, k * stride);
             }
         }
     }
 
     /// One stage over the whole array, as `block_stage` does within a block, with a run's
     /// pairs split between threads when runs are few.
-    fn stage(&self, a: &mut [Fr], len: usize, butterfly: impl Fn(&mut Fr, &mut Fr, usize) + Sync) {
+    fn stage(&self, a: &mut [Fr], len: usize, butterfly: impl Fn(&[Fr], &mut Fr, &mut Fr, usize) + Sync) {
         let (half, stride) = (len / 2, self.n / len);
         a.par_chunks_mut(len).for_each(|chunk| {
             let (lo, hi) = chunk.split_at_mut(half);
             lo.par_chunks_mut(PARALLEL_MIN).zip(hi.par_chunks_mut(PARALLEL_MIN)).enumerate().for_each(|(part, (lo, hi))| {
                 for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                    butterfly(x, y, (part * PARALLEL_MIN + k) * stride);
+                    butterfly(&self.twiddles, x, y, (part * PARALLEL_MIN + k) * stride);
                 }
             });
         });
