@@ -1,11 +1,14 @@
 /**
  * glassbox's native prover against rapidsnark (iden3's C++ Groth16 prover),
- * per proof and in batch, with peak memory, on LeNet-5 and on the synthetic
- * range-check circuit of 2^power constraints (bench/syntheticCircuit.ts).
+ * per proof and in batch, with peak memory, on LeNet-5 and on synthetic
+ * circuits of 2^power constraints (bench/syntheticCircuit.ts): range checks
+ * (`synthetic`, ML-shaped) and a chain of full-size multiplications
+ * (`multiplications`, not a default case).
  *
  *   npm run bench:rapidsnark -- --build /path/to/lenet5/build          # native only (no rapidsnark given)
  *   npm run bench:rapidsnark -- --rapidsnark /path/to/rapidsnark/prover --build /path/to/lenet5/build --proofs 5
  *   npm run bench:rapidsnark -- synthetic --power 18 --rapidsnark /path/to/prover
+ *   npm run bench:rapidsnark -- multiplications --power 18 --rapidsnark /path/to/prover
  *   npm run bench:rapidsnark -- synthetic --work /tmp/rs-bench …   # keep (and next time reuse) the synthetic circuit and key
  *
  * rapidsnark is not a dependency: build it yourself and pass its `prover`
@@ -57,7 +60,7 @@ import { setupKeys } from '../src/setup/setupKeys.js'
 import { releaseSnarkjs } from '../src/snark/snarkjsLogger.js'
 import { PEAK_RSS_MIB_SOURCE } from './peakRss.js'
 import { fileStamp, machineInfo } from './report.js'
-import { rangeCheckInput, rangeCheckSource, valuesForPower } from './syntheticCircuit.js'
+import { multiplicationChainSource, multiplicationsForPower, rangeCheckInput, rangeCheckSource, valuesForPower } from './syntheticCircuit.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const RESULTS_DIR = join(ROOT, 'bench', 'results')
@@ -287,16 +290,28 @@ async function prepareLenet(buildDir: string | undefined, proofs: number, work: 
   }
 }
 
-/** The range-check circuit filling 2^power, with a native dev key (keys/ ptau cache reused). */
-async function prepareSynthetic(power: number, proofs: number, work: string): Promise<Prepared> {
-  const values = valuesForPower(power, BITS)
-  const dir = join(work, `synthetic-${power}`)
+/** A synthetic circuit and its inputs: the range checks (ML-shaped) or the chain of full-size multiplications. */
+type SyntheticKind = 'range' | 'multiplications'
+
+function syntheticCase(kind: SyntheticKind, power: number): { name: string; folder: string; what: string; source: string; input: (seed: number) => Record<string, unknown> } {
+  if (kind === 'range') {
+    const values = valuesForPower(power, BITS)
+    return { name: `synthetic-2^${power}`, folder: `synthetic-${power}`, what: `${values} range checks of ${BITS} bits`, source: rangeCheckSource(values, BITS), input: (seed) => rangeCheckInput(values, BITS, seed) }
+  }
+  const count = multiplicationsForPower(power)
+  return { name: `multiplications-2^${power}`, folder: `multiplications-${power}`, what: `a chain of ${count} full-size squarings`, source: multiplicationChainSource(count), input: (seed) => ({ x: String(seed + 2) }) }
+}
+
+/** A synthetic circuit filling 2^power, with a native dev key (keys/ ptau cache reused). */
+async function prepareSynthetic(kind: SyntheticKind, power: number, proofs: number, work: string): Promise<Prepared> {
+  const synthetic = syntheticCase(kind, power)
+  const dir = join(work, synthetic.folder)
   const zkey = join(dir, 'circuit.zkey')
   if (existsSync(zkey) && existsSync(join(dir, 'circuit.wasm'))) {
-    log(`synthetic 2^${power}: reusing the circuit and key in ${dir}`)
+    log(`${synthetic.name}: reusing the circuit and key in ${dir}`)
   } else {
-    log(`synthetic 2^${power}: ${values} range checks of ${BITS} bits, circom --O1, dev key…`)
-    await runCircom({ source: rangeCheckSource(values, BITS), outDir: dir, optimization: 1 })
+    log(`${synthetic.name}: ${synthetic.what}, circom --O1, dev key…`)
+    await runCircom({ source: synthetic.source, outDir: dir, optimization: 1 })
     const ptau = await ensureDevPtau({ power: devPtauPower(power), keysDir: join(ROOT, 'keys') })
     await loadNativeAddon()!.writeDevZkey(join(dir, 'circuit.r1cs'), ptau.path, ptau.sha256, zkey, CORES)
   }
@@ -307,10 +322,10 @@ async function prepareSynthetic(power: number, proofs: number, work: string): Pr
   const witnesses: string[] = []
   for (let i = 0; i < proofs; i++) {
     witnesses.push(join(dir, `w${i}.wtns`))
-    await writeFile(witnesses.at(-1)!, await calculator.calculateWTNSBin(rangeCheckInput(values, BITS, i + 1), true))
+    await writeFile(witnesses.at(-1)!, await calculator.calculateWTNSBin(synthetic.input(i + 1), true))
   }
   const bytes = await readFile(zkey)
-  return { name: `synthetic-2^${power}`, zkey, zkeySha256: sha256Bytes(bytes), vkey, witnesses, constraints: header.constraints, domainPower: power, zkeyMiB: bytes.byteLength / 2 ** 20 }
+  return { name: synthetic.name, zkey, zkeySha256: sha256Bytes(bytes), vkey, witnesses, constraints: header.constraints, domainPower: power, zkeyMiB: bytes.byteLength / 2 ** 20 }
 }
 
 async function verified(vkey: unknown, proofs: Proof[]): Promise<number> {
@@ -547,8 +562,9 @@ async function main(): Promise<void> {
   try {
     for (const name of wanted) {
       if (name === 'lenet5') results.push(await measure(await prepareLenet(values.build, proofs, work), rapidsnark, threads, values['table-mib'], rounds))
-      else if (name === 'synthetic') results.push(await measure(await prepareSynthetic(power, proofs, work), rapidsnark, threads, values['table-mib'], rounds))
-      else throw new Error(`unknown case ${name} (lenet5, synthetic)`)
+      else if (name === 'synthetic') results.push(await measure(await prepareSynthetic('range', power, proofs, work), rapidsnark, threads, values['table-mib'], rounds))
+      else if (name === 'multiplications') results.push(await measure(await prepareSynthetic('multiplications', power, proofs, work), rapidsnark, threads, values['table-mib'], rounds))
+      else throw new Error(`unknown case ${name} (lenet5, synthetic, multiplications)`)
     }
   } finally {
     if (!values.work) await rm(work, { recursive: true, force: true })
