@@ -76,6 +76,8 @@ type ChildResult = {
   loadMs: number
   tableMs: number
   tableMiB: number
+  /** The witness MSMs' tables, built by the batch's first proof beside the H table (0: none). */
+  witnessTablesMiB: number
   proveMs: number[]
   proveCpuMs: number[]
   processCpuMs: number
@@ -109,6 +111,7 @@ type Row = {
   /** Building the H table, inside the key load (0: no table). */
   tableMs?: number
   tableMiB?: number
+  witnessTablesMiB?: number
   /** The whole batch (load + every proof) divided by the proofs: what a batch costs per proof. */
   amortizedMs?: number
   /** Peak RSS: the median over the processes (or rounds) measured, and the highest of them. */
@@ -142,11 +145,13 @@ const workers = job.workers ?? 0
   for (const p of provers.slice(1)) await p.loadKeyFile(job.zkey, job.zkeySha256)
   const loadMs = performance.now() - t
   const proveMs = [], proveCpuMs = [], msmMs = [], proofs = []
+  // The witness MSMs' tables, built by the first proof beside an H table (the prove result's MiB less the key load's).
+  let witnessTablesMiB = 0
   let span
   if (workers) {
     // A pool: the workers share the key and prove concurrently, each taking the next witness.
     const wtns = job.witnesses.map((path) => readFileSync(path))
-    const prove = async (prover, i) => { const r = await prover.prove(wtns[i]); msmMs.push(r.msmMs); proofs.push(JSON.parse(r.json)) }
+    const prove = async (prover, i) => { const r = await prover.prove(wtns[i]); msmMs.push(r.msmMs); witnessTablesMiB = Math.max(witnessTablesMiB, (r.tableMib ?? 0) - (info.tableMib ?? 0)); proofs.push(JSON.parse(r.json)) }
     // Warm-up: each worker's first proof (the parent passes more witnesses than workers).
     await Promise.all(provers.map((p, i) => prove(p, i)))
     t = performance.now()
@@ -165,13 +170,13 @@ const workers = job.workers ?? 0
       proveMs.push(performance.now() - t)
       const used = process.cpuUsage(cpu)
       proveCpuMs.push((used.user + used.system) / 1000)
-      msmMs.push(r.msmMs)
+      msmMs.push(r.msmMs); witnessTablesMiB = Math.max(witnessTablesMiB, (r.tableMib ?? 0) - (info.tableMib ?? 0))
       proofs.push(JSON.parse(r.json))
     }
   }
   for (const p of provers) p.close()
   const total = process.cpuUsage()
-  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, proveMs, proveCpuMs, processCpuMs: (total.user + total.system) / 1000, msmMs, proofs, span, maxRssMiB: peakRssMiB() }) + '\\n')
+  process.stdout.write(JSON.stringify({ loadMs, tableMs: info.tableMs ?? 0, tableMiB: info.tableMib ?? 0, witnessTablesMiB, proveMs, proveCpuMs, processCpuMs: (total.user + total.system) / 1000, msmMs, proofs, span, maxRssMiB: peakRssMiB() }) + '\\n')
 })().catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1) })
 `
 
@@ -429,6 +434,7 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
       loadMs: median(all.map((r) => r.loadMs)),
       tableMs: median(all.map((r) => r.tableMs)),
       tableMiB: all[0]!.tableMiB,
+      witnessTablesMiB: Math.max(...all.map((r) => r.witnessTablesMiB ?? 0)),
       amortizedMs: median(all.map((r) => (r.loadMs + r.proveMs.reduce((a, b) => a + b, 0)) / count)),
       maxRssMiB: median(all.map((r) => r.maxRssMiB)),
       rssHighestMiB: Math.max(...all.map((r) => r.maxRssMiB)),
@@ -453,6 +459,7 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
       loadMs: median(all.map((r) => r.loadMs)),
       tableMs: median(all.map((r) => r.tableMs)),
       tableMiB: all[0]!.tableMiB,
+      witnessTablesMiB: Math.max(...all.map((r) => r.witnessTablesMiB ?? 0)),
       maxRssMiB: median(all.map((r) => r.maxRssMiB)),
       rssHighestMiB: Math.max(...all.map((r) => r.maxRssMiB)),
       verified: await verified(prepared.vkey, proofsAll),
@@ -478,7 +485,7 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
     rapidsnark ? `rapidsnark: \`${rapidsnark}\`${label ? ` (${label})` : ''}, one process per proof.` : 'rapidsnark: not run (pass `--rapidsnark <path to its prover binary>`).',
     '',
     '- **ms/proof**: a process per proof — the whole process (rapidsnark: read the key, prove, write; native: Node start-up, key load, prove); a batch — the median prove call after the first (key loaded once).',
-    '- **H table**: the fixed-base table of the H query (GLASSBOX_NATIVE_TABLE_MIB), built inside the key load; **first proof**: the batch\'s first prove call; **amortized**: (key load + every prove call) ÷ proofs.',
+    '- **H table**: the fixed-base table of the H query (GLASSBOX_NATIVE_TABLE_MIB), built inside the key load (its MiB, + those of the witness MSMs\' tables, built by the first proof); **first proof**: the batch\'s first prove call; **amortized**: (key load + every prove call) ÷ proofs.',
     '- **CPU ms/proof**: user + system time of every thread (the process for a process per proof, the prove call in a batch): steadier than wall time when other work shares the cores.',
     '- **peak RSS**: of the prover process (GNU time for rapidsnark, the Node child\'s own for native); rapidsnark\'s parallel processes: their peaks added; the median over the processes or rounds, and the highest (a process\'s peak varies from run to run with the allocator\'s reuse of freed memory).',
     '- **every core at once**: `rapidsnark, N processes × 1 thread` runs N single-threaded (OMP_NUM_THREADS=1) processes side by side, each proving its share; `native pool, N workers × 1 thread` is one process with N single-threaded provers sharing one key (and its table), each taking the next witness: ms/proof is wall time ÷ proofs after every worker\'s first proof (each witness twice).',
@@ -490,7 +497,7 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
     for (const row of r.rows) {
       const batch = row.perProcess > 1
       lines.push(
-        `| ${r.name} | 2^${r.domainPower} | ${row.runner} | ${row.perProcess} | ${f(row.msPerProof)} | ${f(row.cpuMsPerProof)} | ${batch ? '–' : f(row.proveCallMs)} | ${f(row.msmMs)} | ${f(row.loadMs)} | ${row.tableMiB ? `${f(row.tableMs)} (${f(row.tableMiB)})` : '–'} | ${batch ? f(row.proveCallMs) : '–'} | ${f(row.amortizedMs)} | ${f(row.maxRssMiB)} (${f(row.rssHighestMiB)}) | ${row.verified}/${row.proofs} |`,
+        `| ${r.name} | 2^${r.domainPower} | ${row.runner} | ${row.perProcess} | ${f(row.msPerProof)} | ${f(row.cpuMsPerProof)} | ${batch ? '–' : f(row.proveCallMs)} | ${f(row.msmMs)} | ${f(row.loadMs)} | ${row.tableMiB ? `${f(row.tableMs)} (${f(row.tableMiB)}${row.witnessTablesMiB ? ` + ${f(row.witnessTablesMiB)}` : ''})` : '–'} | ${batch ? f(row.proveCallMs) : '–'} | ${f(row.amortizedMs)} | ${f(row.maxRssMiB)} (${f(row.rssHighestMiB)}) | ${row.verified}/${row.proofs} |`,
       )
     }
   }

@@ -396,6 +396,7 @@ impl<P: SWCurveConfig> AffineBuckets<P> {
     /// Adds the deferred points (no addition pending) to their buckets, each
     /// bucket's points and current sum together, by pairwise rounds.
     fn sum_deferred(&mut self) {
+        debug_assert!(!self.slot.contains(&Slot::Pending), "an addition is pending");
         let mut deferred = std::mem::take(&mut self.deferred);
         deferred.sort_unstable_by_key(|e| e.0);
         let mut xs = Vec::with_capacity(deferred.len() * 2);
@@ -776,10 +777,12 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
 
     /// Σ scalars[i] · bases[i] (scalars beyond the bases are ignored, missing ones are zero).
     ///
-    /// Each thread takes a run of bases and streams their shifted points into
-    /// its own set of buckets per pass (`AffineBuckets`, 2 MiB at c = 16),
-    /// reading the table in order, base after base; the threads' bucket
-    /// reductions are then added (linear, so no bucket-by-bucket merge).
+    /// Each task takes a run of bases and, pass after pass, streams their
+    /// shifted points into one set of buckets (`AffineBuckets`, 2 MiB at
+    /// c = 16), reading the table in order, base after base; the tasks' bucket
+    /// reductions are then added (linear, so no bucket-by-bucket merge). Tasks
+    /// are one per thread, fewer when a task's points would not outnumber its
+    /// buckets fourfold (each task pays a whole reduction).
     pub fn msm(&self, scalars: &[BigInt<4>]) -> Projective<P> {
         let n = self.n.min(scalars.len());
         if n == 0 {
@@ -788,27 +791,31 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         let (c, windows, passes, rows) = (self.c, self.windows, self.passes, self.rows);
         let digits = SignedDigits::new(c, windows);
         let buckets = 1usize << (c - 1);
-        let tasks = rayon::current_num_threads();
+        let tasks = rayon::current_num_threads().min((n * rows).div_ceil(4 * buckets)).max(1);
         let per_task = n.div_ceil(tasks);
         let sums: Vec<(usize, Projective<P>)> = (0..tasks)
             .into_par_iter()
             .flat_map_iter(|t| {
-                let mut acc: Vec<AffineBuckets<P>> = (0..passes).map(|_| AffineBuckets::new(buckets)).collect();
-                for i in t * per_task..((t + 1) * per_task).min(n) {
-                    if self.infinity[i] {
-                        continue;
-                    }
-                    let row = &self.table[i * rows..(i + 1) * rows];
-                    for j in 0..windows {
-                        let d = digits.digit(&scalars[i], j);
-                        if d == 0 {
+                let bases = t * per_task..((t + 1) * per_task).min(n);
+                // Pass o: windows o, o + passes, …, each base's row entry j / passes.
+                (0..passes).map(move |o| {
+                    let mut acc = AffineBuckets::<P>::new(buckets);
+                    for i in bases.clone() {
+                        if self.infinity[i] {
                             continue;
                         }
-                        let p = &row[j / passes];
-                        acc[j % passes].add(d.unsigned_abs() as usize - 1, p[0], if d < 0 { -p[1] } else { p[1] });
+                        let row = &self.table[i * rows..(i + 1) * rows];
+                        for j in (o..windows).step_by(passes) {
+                            let d = digits.digit(&scalars[i], j);
+                            if d == 0 {
+                                continue;
+                            }
+                            let p = &row[j / passes];
+                            acc.add(d.unsigned_abs() as usize - 1, p[0], if d < 0 { -p[1] } else { p[1] });
+                        }
                     }
-                }
-                acc.into_iter().enumerate().map(|(o, a)| (o, weighted_sums(a.finish()).0)).collect::<Vec<_>>()
+                    (o, weighted_sums(acc.finish()).0)
+                })
             })
             .collect();
         combine_windows(sums, passes, c)
@@ -966,8 +973,11 @@ mod subset_table_tests {
         // Another witness: full-size scalars elsewhere (every 5th), held bases with small or zero scalars.
         let second = witness(n, 5, &mut rng);
         assert_eq!(msm_witness_with(&bases, &second, Some(&table)), msm_witness(&bases, &second));
-        // Scalars shorter than the bases (C's private slice is): the missing ones are zero.
-        assert_eq!(msm_witness_with(&bases[..n - 10], &second[..n - 10], None), msm_witness(&bases[..n - 10], &second[..n - 10]));
+        // Scalars shorter than the bases: the held bases past them count as zero.
+        let short = &second[..n - 10];
+        let padded: Vec<BigInt<4>> = short.iter().copied().chain(std::iter::repeat(BigInt::zero()).take(10)).collect();
+        assert!(table.indices.iter().any(|&i| i as usize >= n - 10), "a held base past the short scalars");
+        assert_eq!(msm_witness_with(&bases, short, Some(&table)), msm_witness(&bases, &padded));
         // G2, as B2.
         let g2 = G2Projective::generator();
         let b2: Vec<G2Affine> = G2Projective::normalize_batch(&(0..1500).map(|_| g2 * Fr::rand(&mut rng)).collect::<Vec<_>>());

@@ -15,6 +15,7 @@ use ark_ff::{BigInt, One, PrimeField};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// One matrix (A or B) row by row: entry `k` of constraint `c` (`start[c]..start[c + 1]`)
@@ -84,6 +85,8 @@ pub struct ProvingKey {
     /// Tables for the witness MSMs' full-size scalars, built by the first proof
     /// made with an H table (see `witness_tables`).
     pub witness_tables: OnceLock<WitnessTables>,
+    /// Set by the proof that builds `witness_tables` (the others go on without them).
+    pub witness_tables_building: AtomicBool,
 }
 
 /// `SubsetTable`s of the A, B1, B2 and C bases (None where no table pays).
@@ -131,20 +134,27 @@ impl ProvingKey {
     }
 
     /// Tables for the witness MSMs, only beside an H table (a long batch: the caller asked
-    /// for one): built on the first call from that proof's scalars (the bases whose scalars
-    /// are full-size), each within an eighth of the H table's memory; later calls get
-    /// them. None without an H table.
-    pub fn witness_tables(&self, scalars: &[BigInt<4>]) -> Option<&WitnessTables> {
+    /// for one): built by the first call from that proof's scalars (`private`: those of the
+    /// C query, signals nPublic+1..), for the bases whose scalars are full-size, each within
+    /// an eighth of the H table's memory; later calls get them. None without an H table,
+    /// and for proofs made while another one builds them: they do not wait. (Nor is the
+    /// build inside `OnceLock::get_or_init`: a thread waiting on rayon there may take up
+    /// another proof of the same pool, which would re-enter the initialiser and deadlock.)
+    pub fn witness_tables(&self, scalars: &[BigInt<4>], private: &[BigInt<4>]) -> Option<&WitnessTables> {
+        if let Some(tables) = self.witness_tables.get() {
+            return Some(tables);
+        }
         let h = self.h_table.get()?.as_ref()?;
+        if self.witness_tables_building.swap(true, Ordering::AcqRel) {
+            return None;
+        }
         let budget = h.bytes() / WITNESS_TABLE_SHARE;
-        let private = &scalars[(self.n_public + 1).min(scalars.len())..];
-        Some(self.witness_tables.get_or_init(|| {
-            let ((a, b1), (b2, c)) = rayon::join(
-                || rayon::join(|| SubsetTable::build(&self.points_a, scalars, budget), || SubsetTable::build(&self.points_b1, scalars, budget)),
-                || rayon::join(|| SubsetTable::build(&self.points_b2, scalars, budget), || SubsetTable::build(&self.points_c, private, budget)),
-            );
-            WitnessTables { a, b1, b2, c }
-        }))
+        let ((a, b1), (b2, c)) = rayon::join(
+            || rayon::join(|| SubsetTable::build(&self.points_a, scalars, budget), || SubsetTable::build(&self.points_b1, scalars, budget)),
+            || rayon::join(|| SubsetTable::build(&self.points_b2, scalars, budget), || SubsetTable::build(&self.points_c, private, budget)),
+        );
+        let built = WitnessTables { a, b1, b2, c };
+        Some(self.witness_tables.get_or_init(|| built))
     }
 
     /// The key's FFT tables, built on the first call (the key load asks for them).
@@ -314,6 +324,7 @@ impl KeyParts {
             h_table: OnceLock::new(),
             odd_points: OnceLock::new(),
             witness_tables: OnceLock::new(),
+            witness_tables_building: AtomicBool::new(false),
         })
     }
 }
