@@ -147,11 +147,12 @@ const workers = job.workers ?? 0
   const proveMs = [], proveCpuMs = [], msmMs = [], proofs = []
   // The witness MSMs' tables, built by the first proof beside an H table (the prove result's MiB less the key load's).
   let witnessTablesMiB = 0
+  const record = (r) => { msmMs.push(r.msmMs); witnessTablesMiB = Math.max(witnessTablesMiB, (r.tableMib ?? 0) - (info.tableMib ?? 0)); proofs.push(JSON.parse(r.json)) }
   let span
   if (workers) {
     // A pool: the workers share the key and prove concurrently, each taking the next witness.
     const wtns = job.witnesses.map((path) => readFileSync(path))
-    const prove = async (prover, i) => { const r = await prover.prove(wtns[i]); msmMs.push(r.msmMs); witnessTablesMiB = Math.max(witnessTablesMiB, (r.tableMib ?? 0) - (info.tableMib ?? 0)); proofs.push(JSON.parse(r.json)) }
+    const prove = async (prover, i) => record(await prover.prove(wtns[i]))
     // Warm-up: each worker's first proof (the parent passes more witnesses than workers).
     await Promise.all(provers.map((p, i) => prove(p, i)))
     t = performance.now()
@@ -170,8 +171,7 @@ const workers = job.workers ?? 0
       proveMs.push(performance.now() - t)
       const used = process.cpuUsage(cpu)
       proveCpuMs.push((used.user + used.system) / 1000)
-      msmMs.push(r.msmMs); witnessTablesMiB = Math.max(witnessTablesMiB, (r.tableMib ?? 0) - (info.tableMib ?? 0))
-      proofs.push(JSON.parse(r.json))
+      record(r)
     }
   }
   for (const p of provers) p.close()

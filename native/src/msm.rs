@@ -295,8 +295,8 @@ enum Slot {
 /// each point is added to its bucket in a batch of additions to distinct
 /// buckets that share one inversion, so an addition costs about six
 /// multiplications, as in `bucket_sums`, but the memory is the buckets and one
-/// batch (256 KiB for 4,096 G1 buckets) instead of every point of the window
-/// (8 MiB at 2^17), and stays in cache. A point whose bucket already waits in
+/// batch (about 350 KiB for 4,096 G1 buckets: 256 KiB of buckets) instead of
+/// every point of the window (8 MiB at 2^17), and stays in cache. A point whose bucket already waits in
 /// the batch is deferred to the next one; when deferred points pile up (many
 /// points in few buckets), they are summed together by `bucket_sums`, so the
 /// memory stays bounded by the batch's capacity.

@@ -344,7 +344,7 @@ async function runBatch(
       if (!executor) {
         const plan = executorFactory ? undefined : await planLocalPool({ buildDir, backend: description.backend as BackendName, workers, total, fromLine: lineNumber })
         if (plan) logger.debug(`pool: ${plan.reason}`)
-        if (plan?.hTable) logger.info('long batch: the native workers ask for the H query\'s fixed-base table, built once before the first proof when memory allows (seconds; GLASSBOX_NATIVE_TABLE_MIB=0 turns it off)')
+        if (plan?.hTable) logger.info('long batch: the native workers ask for the H query\'s fixed-base table, built once before the first proof when memory allows, and the first proof adds smaller ones for the witness MSMs (seconds; GLASSBOX_NATIVE_TABLE_MIB=0 turns them off)')
         executor = executorFactory
           ? await executorFactory({ artifacts, vkeySha256, logger })
           : createPoolExecutor({
