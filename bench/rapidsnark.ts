@@ -132,7 +132,7 @@ type CaseResult = Prepared & { rows: Row[]; hMsm?: { plainMs: number; tableMs: n
 const CHILD_SOURCE = `
 ${PEAK_RSS_MIB_SOURCE}
 const { createRequire } = require('node:module')
-const { readFileSync } = require('node:fs')
+const { closeSync, fstatSync, openSync, readSync } = require('node:fs')
 const [addonPath, jobJson] = process.argv.slice(1)
 const job = JSON.parse(jobJson)
 const addon = createRequire(addonPath)(addonPath)
@@ -148,23 +148,34 @@ const workers = job.workers ?? 0
   // The witness MSMs' tables, built by the first proof beside an H table (the prove result's MiB less the key load's).
   let witnessTablesMiB = 0
   const record = (r) => { msmMs.push(r.msmMs); witnessTablesMiB = Math.max(witnessTablesMiB, (r.tableMib ?? 0) - (info.tableMib ?? 0)); proofs.push(JSON.parse(r.json)) }
+  // Each witness is read into one reused buffer (prove copies it before it returns its promise):
+  // a buffer per witness would be garbage V8 collects when it likes, counted in the peak.
+  let buffer = Buffer.alloc(0)
+  const witness = (path) => {
+    const fd = openSync(path, 'r')
+    const size = fstatSync(fd).size
+    if (buffer.length < size) buffer = Buffer.alloc(size)
+    let at = 0
+    while (at < size) at += readSync(fd, buffer, at, size - at, at)
+    closeSync(fd)
+    return buffer.subarray(0, size)
+  }
   let span
   if (workers) {
     // A pool: the workers share the key and prove concurrently, each taking the next witness.
-    const wtns = job.witnesses.map((path) => readFileSync(path))
-    const prove = async (prover, i) => record(await prover.prove(wtns[i]))
+    const prove = async (prover, i) => record(await prover.prove(witness(job.witnesses[i])))
     // Warm-up: each worker's first proof (the parent passes more witnesses than workers).
     await Promise.all(provers.map((p, i) => prove(p, i)))
     t = performance.now()
     const cpu = process.cpuUsage()
     let next = provers.length
     let done = 0
-    await Promise.all(provers.map(async (p) => { while (next < wtns.length) { await prove(p, next++); done++ } }))
+    await Promise.all(provers.map(async (p) => { while (next < job.witnesses.length) { await prove(p, next++); done++ } }))
     const used = process.cpuUsage(cpu)
     span = { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000, proofs: done }
   } else {
     for (const path of job.witnesses) {
-      const wtns = readFileSync(path)
+      const wtns = witness(path)
       t = performance.now()
       const cpu = process.cpuUsage()
       const r = await provers[0].prove(wtns)
@@ -505,7 +516,7 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
   if (ab.length) {
     lines.push(
       '',
-      'The H MSM head to head: each proof of one more batch times it twice more, back to back on the same scalars in the same process (GLASSBOX_NATIVE_DEBUG), plain Pippenger then the fixed-base table; medians. The witness MSMs (A, B1, B2, C: sparse, mostly 0/1/small scalars), timed alone in the same run, plain → with the tables of their full-size scalars\' bases (in a proof they run alongside the FFTs).',
+      'The H MSM head to head: each proof of one more batch times it twice more, back to back on the same scalars in the same process (GLASSBOX_NATIVE_DEBUG), plain Pippenger then the fixed-base table; medians. The witness MSMs (A, B1, B2, C: sparse, mostly 0/1/small scalars), timed alone in the same run, plain → with the tables of their full-size scalars\' bases (in a proof they run one after another, before the FFTs).',
       '',
       '| circuit | H plain ms | H table ms | plain ÷ table | A ms | B1 ms | B2 (G2) ms | C ms |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -2,8 +2,7 @@
 //! (@iden3/binfileutils): a 4-byte magic, a u32 version, a u32 section count,
 //! then sections of `u32 type, u64 length, bytes`, little-endian throughout.
 
-use crate::error::{Error, ErrorKind, Result};
-use std::io::Read;
+use crate::error::{Error, Result};
 
 /// A parsed container: the byte ranges of each section, by type.
 pub struct BinFile<'a> {
@@ -55,51 +54,6 @@ impl<'a> BinFile<'a> {
             (Some(_), Some(_)) => Err(Error::format(format!("{what} has more than one section {kind}"))),
         }
     }
-}
-
-/// Reads the same container from a stream of `length` bytes, one section at
-/// a time: `section` gets each section's type and bytes in file order, read
-/// into one buffer reused for every section, so a caller holds the largest
-/// section, not the file (and frees one allocation, not one per section: the
-/// allocator then returns it to the system). Lengths a section claims are
-/// checked against `length` before anything is allocated for them. The errors
-/// are `BinFile::parse`'s.
-pub fn read_sections(reader: &mut impl Read, length: u64, magic: &str, what: &str, mut section: impl FnMut(u32, &[u8]) -> Result<()>) -> Result<()> {
-    let mut head = [0u8; 12];
-    if length < 12 || read_fully(reader, &mut head, what).is_err() || &head[0..4] != magic.as_bytes() {
-        return Err(Error::format(format!("not a {what} file (no \"{magic}\" header)")));
-    }
-    let count = read_u32(&head, 8) as usize;
-    let mut offset = 12u64;
-    let mut body = Vec::new();
-    for index in 0..count {
-        if offset + 12 > length {
-            return Err(Error::format(format!("{what} is truncated: section {index} of {count} is missing")));
-        }
-        read_fully(reader, &mut head, what)?;
-        let kind = read_u32(&head, 0);
-        let claimed = read_u64(&head, 4);
-        let start = offset + 12;
-        if claimed > length - start {
-            return Err(Error::format(format!("{what} is truncated: section type {kind} claims {claimed} bytes")));
-        }
-        body.resize(claimed as usize, 0);
-        read_fully(reader, &mut body, what)?;
-        section(kind, &body)?;
-        offset = start + claimed;
-    }
-    if offset != length {
-        return Err(Error::format(format!("{what} has {} unexpected trailing bytes", length - offset)));
-    }
-    Ok(())
-}
-
-/// `read_exact`, with a file that ends early reported as truncated.
-fn read_fully(reader: &mut impl Read, into: &mut [u8], what: &str) -> Result<()> {
-    reader.read_exact(into).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => Error::format(format!("{what} is truncated (it changed while being read?)")),
-        _ => Error { kind: ErrorKind::Io, message: format!("cannot read {what}: {e}") },
-    })
 }
 
 pub fn read_u32(bytes: &[u8], at: usize) -> u32 {

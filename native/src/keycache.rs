@@ -1,16 +1,16 @@
-//! Proving keys parsed once per process, keyed by the SHA-256 of the file.
+//! Proving keys loaded once per process, keyed by the SHA-256 of the file.
 //!
 //! Piscina workers are threads of one process and share this addon, so two
-//! workers proving with the same key hold one parsed copy. A key stays while a
+//! workers proving with the same key share one mapping of it (or, for a key
+//! given as bytes, one copy). A key stays while a
 //! prover holds it; the most recently loaded one is also kept after its last
-//! prover closes, so a process that runs batch after batch parses it once.
+//! prover closes, so a process that runs batch after batch loads it once.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::zkey::{PointChecks, ProvingKey};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
@@ -64,17 +64,15 @@ pub fn load(bytes: &[u8], pin: Option<&str>) -> Result<Loaded> {
     Ok(Loaded { key: keep(&mut weak, key), cached: false, pinned })
 }
 
-/// Returns the parsed key of the `.zkey` at `path`, which must hash to `pin`
-/// (the manifest's SHA-256). The cache is looked up by the pin before the file
-/// is touched: a key parsed from bytes with this hash is this key, so every
-/// worker after the first takes it without reading or hashing the file.
+/// Returns the key of the `.zkey` at `path`, which must hash to `pin` (the
+/// manifest's SHA-256). The cache is looked up by the pin before the file is
+/// touched: a key with this hash is this key, so every worker after the first
+/// takes it without reading or hashing the file.
 ///
-/// The first reads it once, straight into Rust, section by section, hashing
-/// the bytes as they are read (SHA-256 runs at GB/s on CPUs with SHA
-/// extensions: a fraction of the parse). Loading then holds the parsed key and
-/// one section, not a copy of the whole file beside the key. A file that does
-/// not hash to the pin is refused as changed even when it also fails to parse
-/// (the rest of it is read for the hash).
+/// The first maps the file and hashes the mapping (SHA-256 runs at GB/s on
+/// CPUs with SHA extensions), then parses the header and coefficients; the
+/// points stay in the mapping (see `ProvingKey::map`, `KeyPoints`). Nothing of
+/// the file is copied whole, and the points are not parsed at all.
 pub fn load_file(path: &Path, pin: &str) -> Result<Loaded> {
     let digest = parse_hex(pin)?;
     let slot = slot_for(digest);
@@ -82,31 +80,23 @@ pub fn load_file(path: &Path, pin: &str) -> Result<Loaded> {
     if let Some(key) = weak.upgrade() {
         return Ok(Loaded { key, cached: true, pinned: true });
     }
-    let cannot_read = |e: std::io::Error| Error { kind: ErrorKind::Io, message: format!("cannot read {}: {e}", path.display()) };
-    let file = File::open(path).map_err(cannot_read)?;
-    let length = file.metadata().map_err(cannot_read)?.len();
-    let mut reader = HashingReader { file, sha: Sha256::new() };
-    let parsed = ProvingKey::read(&mut reader, length, PointChecks::Pinned);
-    let rest = std::io::copy(&mut reader, &mut std::io::sink());
-    if <[u8; 32]>::from(reader.sha.finalize()) != digest {
-        return Err(Error::mismatch(format!("{} does not match its pinned SHA-256 (the manifest's): it was changed or corrupted after setup", path.display())));
-    }
-    rest.map_err(cannot_read)?;
-    let key = Arc::new(parsed?);
+    let file = File::open(path).map_err(|e| Error { kind: ErrorKind::Io, message: format!("cannot read {}: {e}", path.display()) })?;
+    let key = Arc::new(ProvingKey::map(path, file, &digest)?);
     Ok(Loaded { key: keep(&mut weak, key), cached: false, pinned: true })
 }
 
-/// A file reader that hashes every byte it reads, in order.
-struct HashingReader {
-    file: File,
-    sha: Sha256,
-}
-
-impl Read for HashingReader {
-    fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(into)?;
-        self.sha.update(&into[..n]);
-        Ok(n)
+/// Forgets a key (one whose file changed in place): the next load of its hash maps the file again.
+pub fn evict(key: &Arc<ProvingKey>) {
+    let target = Arc::downgrade(key);
+    for slot in slots().lock().unwrap_or_else(|e| e.into_inner()).values() {
+        let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if weak.ptr_eq(&target) {
+            *weak = Weak::new();
+        }
+    }
+    let mut recent = recent().lock().unwrap_or_else(|e| e.into_inner());
+    if recent.as_ref().is_some_and(|r| Arc::ptr_eq(r, key)) {
+        *recent = None;
     }
 }
 
@@ -117,7 +107,7 @@ fn slot_for(digest: [u8; 32]) -> Slot {
     map.entry(digest).or_default().clone()
 }
 
-/// Records a freshly parsed key in its slot and as the most recent one.
+/// Records a freshly loaded key in its slot and as the most recent one.
 fn keep(weak: &mut Weak<ProvingKey>, key: Arc<ProvingKey>) -> Arc<ProvingKey> {
     *weak = Arc::downgrade(&key);
     *recent().lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());

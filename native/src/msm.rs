@@ -24,6 +24,7 @@
 //! Negative values use the negated base (free in affine form), so −1 and −5
 //! are as cheap as 1 and 5.
 
+use crate::points::{Bases, LemCurve};
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
@@ -140,7 +141,7 @@ impl SignedDigits {
         SignedDigits { c, windows, threshold }
     }
 
-    #[inline]
+    #[inline(always)]
     fn digit(&self, s: &BigInt<4>, j: usize) -> i32 {
         let c = self.c;
         let bit = j * c as usize;
@@ -312,7 +313,7 @@ struct AffineBuckets<P: SWCurveConfig> {
     capacity: usize,
 }
 
-/// Buckets from which `bucket_method` streams (`AffineBuckets`); below, it groups every point first (`bucket_sums`).
+/// Buckets from which `window_sum` streams (`AffineBuckets`); below, it groups every point first (`bucket_sums`).
 const STREAM_MIN_BUCKETS: usize = 1 << 10;
 
 impl<P: SWCurveConfig> AffineBuckets<P> {
@@ -440,8 +441,8 @@ impl<P: SWCurveConfig> AffineBuckets<P> {
     }
 }
 
-/// Σₖ (k + 1)·Bₖ and Σₖ Bₖ, from the bucket sums Bₖ in order, by running sums.
-fn weighted_sums<P: SWCurveConfig>(sums: impl DoubleEndedIterator<Item = Option<Affine<P>>>) -> (Projective<P>, Projective<P>) {
+/// Σₖ (k + 1)·Bₖ from the bucket sums Bₖ in order, by running sums.
+fn weighted_sum<P: SWCurveConfig>(sums: impl DoubleEndedIterator<Item = Option<Affine<P>>>) -> Projective<P> {
     let mut running = Projective::<P>::zero();
     let mut sum = Projective::<P>::zero();
     for bucket in sums.rev() {
@@ -450,42 +451,39 @@ fn weighted_sums<P: SWCurveConfig>(sums: impl DoubleEndedIterator<Item = Option<
         }
         sum += &running;
     }
-    (sum, running)
+    sum
 }
 
-/// Σ digit·base over one window of one slice of the entries.
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], magnitudes: &[BigInt<4>], digits: SignedDigits, window: usize) -> Projective<P> {
-    let points = || {
-        entries.iter().enumerate().filter_map(move |(k, &(i, negate))| {
-            let d = digits.digit(&magnitudes[k], window);
-            let p = &bases[i as usize];
-            (d != 0 && !p.infinity).then(|| (d.unsigned_abs() as usize - 1, &p.x, &p.y, (d < 0) ^ negate))
-        })
-    };
-    bucket_method::<P, _>(points, 1 << (digits.c - 1)).0
-}
-
-/// The bucket method's core over `buckets` buckets: Σₖ (k + 1)·Bₖ, and Σₖ Bₖ,
-/// where Bₖ sums the affine points `points()` yields as (bucket k, x, y,
-/// negate), none the point at infinity. With many buckets the points are
-/// streamed into them (`AffineBuckets`, one call of `points`); with few,
-/// `points` is called twice, to count the points and then to group them, and
-/// each group is summed by `bucket_sums`.
-fn bucket_method<'a, P, I>(points: impl Fn() -> I, buckets: usize) -> (Projective<P>, Projective<P>)
-where
-    P: SWCurveConfig,
-    I: Iterator<Item = (usize, &'a P::BaseField, &'a P::BaseField, bool)>,
-{
+/// Σ digit·base over one window of one slice of the entries (`entries[k] = (base index,
+/// negate)` with scalar magnitude `magnitudes[k]`): Σₖ (k + 1)·Bₖ over the window's buckets,
+/// where Bₖ sums the bases whose digit is ±(k + 1); bases at infinity are skipped, and a base
+/// is read only when it is added. With many buckets the points are streamed into them
+/// (`AffineBuckets`); with few, the entries are walked twice, to count each bucket's points
+/// and then to group them, and each group is summed by `bucket_sums`. (Plain loops, not an
+/// iterator the two walks share: this is the MSM's innermost loop, and the compiler inlines
+/// loops whole.)
+fn window_sum<P: LemCurve>(bases: Bases<P>, entries: &[(u32, bool)], magnitudes: &[BigInt<4>], digits: SignedDigits, window: usize) -> Projective<P> {
+    let buckets = 1usize << (digits.c - 1);
     if buckets >= STREAM_MIN_BUCKETS {
         let mut acc = AffineBuckets::<P>::new(buckets);
-        for (b, x, y, negate) in points() {
-            acc.add(b, *x, if negate { -*y } else { *y });
+        for (&(i, negate), magnitude) in entries.iter().zip(magnitudes) {
+            let d = digits.digit(magnitude, window);
+            if d == 0 {
+                continue;
+            }
+            if let Some((x, y)) = bases.get(i as usize) {
+                acc.add(d.unsigned_abs() as usize - 1, x, if (d < 0) ^ negate { -y } else { y });
+            }
         }
-        return weighted_sums(acc.finish());
+        return weighted_sum(acc.finish());
     }
+    // Counted without reading the bases: a base at infinity leaves its slot unused.
     let mut count = vec![0u32; buckets];
-    for (b, ..) in points() {
-        count[b] += 1;
+    for magnitude in magnitudes {
+        let d = digits.digit(magnitude, window);
+        if d != 0 {
+            count[d.unsigned_abs() as usize - 1] += 1;
+        }
     }
     let mut start = vec![0u32; buckets];
     let mut total = 0u32;
@@ -496,13 +494,24 @@ where
     let mut xs = vec![P::BaseField::zero(); total as usize];
     let mut ys = vec![P::BaseField::zero(); total as usize];
     let mut fill = start.clone();
-    for (b, x, y, negate) in points() {
+    for (&(i, negate), magnitude) in entries.iter().zip(magnitudes) {
+        let d = digits.digit(magnitude, window);
+        if d == 0 {
+            continue;
+        }
+        let Some((x, y)) = bases.get(i as usize) else {
+            continue;
+        };
+        let b = d.unsigned_abs() as usize - 1;
         let at = fill[b] as usize;
         fill[b] += 1;
-        xs[at] = *x;
-        ys[at] = if negate { -*y } else { *y };
+        xs[at] = x;
+        ys[at] = if (d < 0) ^ negate { -y } else { y };
     }
-    weighted_sums(bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count).into_iter())
+    for b in 0..buckets {
+        count[b] = fill[b] - start[b];
+    }
+    weighted_sum(bucket_sums::<P>(&mut xs, &mut ys, &start, &mut count).into_iter())
 }
 
 /// Σ of per-window sums (`sums`: (window, partial sum) pairs, any number per
@@ -525,7 +534,7 @@ fn combine_windows<P: SWCurveConfig>(sums: impl IntoIterator<Item = (usize, Proj
 /// Pippenger's bucket method with signed digits and batch-affine bucket
 /// accumulation. `entries[k] = (base index, negate)`, scalar magnitude
 /// `magnitudes[k]` below 2^bits.
-fn pippenger<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], magnitudes: &[BigInt<4>], bits: u32) -> Projective<P> {
+fn pippenger<P: LemCurve>(bases: Bases<P>, entries: &[(u32, bool)], magnitudes: &[BigInt<4>], bits: u32) -> Projective<P> {
     let n = entries.len();
     if n == 0 {
         return Projective::zero();
@@ -554,9 +563,9 @@ fn pippenger<P: SWCurveConfig>(bases: &[Affine<P>], entries: &[(u32, bool)], mag
 }
 
 /// Σ scalars[i] · bases[i], cheap for zero, ±1 and small scalars.
-pub fn msm_witness<P>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P>
+pub fn msm_witness<P>(bases: Bases<P>, scalars: &[BigInt<4>]) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: LemCurve<ScalarField = Fr>,
 {
     debug_assert_eq!(bases.len(), scalars.len());
     msm_classes(bases, scalars, classify(scalars, None))
@@ -564,9 +573,9 @@ where
 
 /// `msm_witness` with the bases a `SubsetTable` holds summed through it (whatever their
 /// scalars are this time) and the rest by class.
-pub fn msm_witness_with<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], table: Option<&SubsetTable<P>>) -> Projective<P>
+pub fn msm_witness_with<P>(bases: Bases<P>, scalars: &[BigInt<4>], table: Option<&SubsetTable<P>>) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: LemCurve<ScalarField = Fr>,
 {
     let Some(table) = table else {
         return msm_witness(bases, scalars);
@@ -577,9 +586,9 @@ where
     sum + rest
 }
 
-fn msm_classes<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], classes: Classes) -> Projective<P>
+fn msm_classes<P>(bases: Bases<P>, scalars: &[BigInt<4>], classes: Classes) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: LemCurve<ScalarField = Fr>,
 {
     let ones: Vec<(u32, bool)> = classes.plus_one.iter().map(|&i| (i, false)).chain(classes.minus_one.iter().map(|&i| (i, true))).collect();
     let one = vec![BigInt::<4>::one(); ones.len()];
@@ -610,19 +619,19 @@ pub struct SubsetTable<P: SWCurveConfig> {
     table: FixedBase<P>,
 }
 
-impl<P: SWCurveConfig<ScalarField = Fr>> SubsetTable<P> {
+impl<P: LemCurve<ScalarField = Fr>> SubsetTable<P> {
     /// The table for the bases whose scalars in `scalars` are full-size (and whose
     /// points are not at infinity), within `budget` bytes; None when no layout that
     /// fits pays (see `FixedBase::plan`).
-    pub fn build(bases: &[Affine<P>], scalars: &[BigInt<4>], budget: usize) -> Option<Self> {
-        let indices: Vec<u32> = classify(&scalars[..bases.len().min(scalars.len())], None).big.into_iter().filter(|&i| !bases[i as usize].infinity).collect();
+    pub fn build(bases: Bases<P>, scalars: &[BigInt<4>], budget: usize) -> Option<Self> {
+        let indices: Vec<u32> = classify(&scalars[..bases.len().min(scalars.len())], None).big.into_iter().filter(|&i| bases.get(i as usize).is_some()).collect();
         let plan = FixedBase::<P>::plan(indices.len(), budget)?;
-        let held: Vec<Affine<P>> = indices.iter().map(|&i| bases[i as usize]).collect();
+        let held: Vec<u8> = indices.iter().flat_map(|&i| bases.raw(i as usize)).copied().collect();
         let mut member = vec![false; bases.len()];
         for &i in &indices {
             member[i as usize] = true;
         }
-        Some(Self { table: FixedBase::build(&held, plan), indices, member })
+        Some(Self { table: FixedBase::build(Bases::new(&held), plan), indices, member })
     }
 
     /// Bases held.
@@ -641,9 +650,9 @@ impl<P: SWCurveConfig<ScalarField = Fr>> SubsetTable<P> {
 }
 
 /// A general MSM (for the H query, whose scalars are uniformly random).
-pub fn msm_full<P>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P>
+pub fn msm_full<P>(bases: Bases<P>, scalars: &[BigInt<4>]) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: LemCurve<ScalarField = Fr>,
 {
     let entries: Vec<(u32, bool)> = (0..bases.len().min(scalars.len()) as u32).map(|i| (i, false)).collect();
     pippenger(bases, &entries, &scalars[..entries.len()], Fr::MODULUS_BIT_SIZE)
@@ -690,7 +699,7 @@ fn plain_cost(n: usize, bits: u32) -> usize {
     (2..=16u32).map(|c| ((bits + 1).div_ceil(c) as usize) * (n + (4usize << (c - 1)))).min().unwrap_or(usize::MAX)
 }
 
-impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
+impl<P: LemCurve<ScalarField = Fr>> FixedBase<P> {
     /// The fastest layout whose table fits in `budget` bytes, in affine
     /// additions as `pippenger` counts them (a bucket reduction costs about
     /// four per bucket), or None when no layout that fits beats plain
@@ -727,7 +736,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
     }
 
     /// Builds the table (≈ 254 doublings per base, in parallel).
-    pub fn build(bases: &[Affine<P>], plan: FixedBasePlan) -> Self {
+    pub fn build(bases: Bases<P>, plan: FixedBasePlan) -> Self {
         let c = plan.c;
         let windows = (Fr::MODULUS_BIT_SIZE + 1).div_ceil(c) as usize;
         let passes = plan.passes.clamp(1, windows);
@@ -736,10 +745,11 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
         let n = bases.len();
         let per_task = 1usize << 10;
         let mut table = vec![[P::BaseField::zero(); 2]; n * rows];
-        table.par_chunks_mut(per_task * rows).zip(bases.par_chunks(per_task)).for_each(|(out, points)| {
+        table.par_chunks_mut(per_task * rows).enumerate().for_each(|(task, out)| {
+            let points = task * per_task..((task + 1) * per_task).min(n);
             let mut shifted: Vec<Projective<P>> = Vec::with_capacity(points.len() * rows);
-            for p in points {
-                let mut q: Projective<P> = (*p).into();
+            for i in points {
+                let mut q: Projective<P> = bases.affine(i).into();
                 for t in 0..rows {
                     if t > 0 {
                         for _ in 0..shift {
@@ -753,7 +763,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                 *o = [p.x, p.y];
             }
         });
-        let infinity = bases.iter().map(|p| p.infinity).collect();
+        let infinity = (0..n).map(|i| bases.get(i).is_none()).collect();
         Self { c, windows, passes, rows, n, table, infinity }
     }
 
@@ -814,7 +824,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
                             acc.add(d.unsigned_abs() as usize - 1, p[0], if d < 0 { -p[1] } else { p[1] });
                         }
                     }
-                    (o, weighted_sums(acc.finish()).0)
+                    (o, weighted_sum(acc.finish()))
                 })
             })
             .collect();
@@ -825,6 +835,7 @@ impl<P: SWCurveConfig<ScalarField = Fr>> FixedBase<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::points::lem_points;
     use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
     use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
@@ -851,12 +862,12 @@ mod tests {
         let g2: Vec<G2Affine> = (0..n).map(|_| (G2Projective::generator() * Fr::rand(&mut rng)).into_affine()).collect();
         let s = scalars(n, &mut rng);
         let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
-        assert_eq!(msm_witness(&g1, &b), G1Projective::msm(&g1, &s).unwrap());
-        assert_eq!(msm_full(&g1, &b), G1Projective::msm(&g1, &s).unwrap());
-        assert_eq!(msm_witness(&g2, &b), G2Projective::msm(&g2, &s).unwrap());
+        assert_eq!(msm_witness(Bases::new(&lem_points(&g1)), &b), G1Projective::msm(&g1, &s).unwrap());
+        assert_eq!(msm_full(Bases::new(&lem_points(&g1)), &b), G1Projective::msm(&g1, &s).unwrap());
+        assert_eq!(msm_witness(Bases::new(&lem_points(&g2)), &b), G2Projective::msm(&g2, &s).unwrap());
         let only_small: Vec<Fr> = (0..n).map(|i| Fr::from((i * 37 % 300) as u64)).collect();
         let bs: Vec<BigInt<4>> = only_small.iter().map(|x| x.into_bigint()).collect();
-        assert_eq!(msm_witness(&g1, &bs), G1Projective::msm(&g1, &only_small).unwrap());
+        assert_eq!(msm_witness(Bases::new(&lem_points(&g1)), &bs), G1Projective::msm(&g1, &only_small).unwrap());
     }
 
     #[test]
@@ -867,8 +878,8 @@ mod tests {
         let bases: Vec<G1Affine> = (0..2000).map(|i| if i % 3 == 0 { q } else { p }).chain([G1Affine::identity()]).collect();
         let s: Vec<Fr> = (0..bases.len()).map(|i| Fr::from((i % 5) as u64) - Fr::from(2u64)).collect();
         let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
-        assert_eq!(msm_witness(&bases, &b), G1Projective::msm(&bases, &s).unwrap());
-        assert_eq!(msm_full(&bases, &b), G1Projective::msm(&bases, &s).unwrap());
+        assert_eq!(msm_witness(Bases::new(&lem_points(&bases)), &b), G1Projective::msm(&bases, &s).unwrap());
+        assert_eq!(msm_full(Bases::new(&lem_points(&bases)), &b), G1Projective::msm(&bases, &s).unwrap());
     }
 }
 
@@ -938,6 +949,7 @@ mod bucket_tests {
 #[cfg(test)]
 mod subset_table_tests {
     use super::*;
+    use crate::points::lem_points;
     use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
     use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
@@ -966,33 +978,34 @@ mod subset_table_tests {
         bases[0] = G1Affine::identity();
         bases[14] = G1Affine::identity();
         let first = witness(n, 7, &mut rng);
-        let table = SubsetTable::build(&bases, &first, usize::MAX).expect("full-size scalars at every 7th base pay for a table");
+        let table = SubsetTable::build(Bases::<ark_bn254::g1::Config>::new(&lem_points(&bases)), &first, usize::MAX).expect("full-size scalars at every 7th base pay for a table");
         assert!(table.len() > 800 && table.len() < 860, "{} bases held", table.len());
         assert!(!table.member[0] && !table.member[14], "points at infinity are not held");
-        assert_eq!(msm_witness_with(&bases, &first, Some(&table)), msm_witness(&bases, &first));
+        assert_eq!(msm_witness_with(Bases::new(&lem_points(&bases)), &first, Some(&table)), msm_witness(Bases::new(&lem_points(&bases)), &first));
         // Another witness: full-size scalars elsewhere (every 5th), held bases with small or zero scalars.
         let second = witness(n, 5, &mut rng);
-        assert_eq!(msm_witness_with(&bases, &second, Some(&table)), msm_witness(&bases, &second));
+        assert_eq!(msm_witness_with(Bases::new(&lem_points(&bases)), &second, Some(&table)), msm_witness(Bases::new(&lem_points(&bases)), &second));
         // Scalars shorter than the bases: the held bases past them count as zero.
         let short = &second[..n - 10];
         let padded: Vec<BigInt<4>> = short.iter().copied().chain(std::iter::repeat(BigInt::zero()).take(10)).collect();
         assert!(table.indices.iter().any(|&i| i as usize >= n - 10), "a held base past the short scalars");
-        assert_eq!(msm_witness_with(&bases, short, Some(&table)), msm_witness(&bases, &padded));
+        assert_eq!(msm_witness_with(Bases::new(&lem_points(&bases)), short, Some(&table)), msm_witness(Bases::new(&lem_points(&bases)), &padded));
         // G2, as B2.
         let g2 = G2Projective::generator();
         let b2: Vec<G2Affine> = G2Projective::normalize_batch(&(0..1500).map(|_| g2 * Fr::rand(&mut rng)).collect::<Vec<_>>());
         let w = witness(1500, 3, &mut rng);
-        let table2 = SubsetTable::build(&b2, &w, usize::MAX).expect("a G2 table pays too");
+        let table2 = SubsetTable::build(Bases::<ark_bn254::g2::Config>::new(&lem_points(&b2)), &w, usize::MAX).expect("a G2 table pays too");
         let other = witness(1500, 4, &mut rng);
-        assert_eq!(msm_witness_with(&b2, &other, Some(&table2)), msm_witness(&b2, &other));
+        assert_eq!(msm_witness_with(Bases::new(&lem_points(&b2)), &other, Some(&table2)), msm_witness(Bases::new(&lem_points(&b2)), &other));
         // No full-size scalar: nothing to hold.
-        assert!(SubsetTable::build(&bases, &vec![BigInt::from(3u64); n], usize::MAX).is_none());
+        assert!(SubsetTable::build(Bases::<ark_bn254::g1::Config>::new(&lem_points(&bases)), &vec![BigInt::from(3u64); n], usize::MAX).is_none());
     }
 }
 
 #[cfg(test)]
 mod fixed_base_tests {
     use super::*;
+    use crate::points::lem_points;
     use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
@@ -1022,10 +1035,10 @@ mod fixed_base_tests {
 
     fn check(bases: &[G1Affine], s: &[Fr], plan: FixedBasePlan) {
         let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
-        let table = FixedBase::build(bases, plan);
+        let table = FixedBase::build(Bases::new(&lem_points(&bases)), plan);
         let expected = G1Projective::msm(bases, s).unwrap();
         assert_eq!(table.msm(&b), expected, "n = {}, c = {}, passes = {}", bases.len(), plan.c, plan.passes);
-        assert_eq!(table.msm(&b), msm_full(bases, &b));
+        assert_eq!(table.msm(&b), msm_full(Bases::new(&lem_points(&bases)), &b));
     }
 
     #[test]
@@ -1050,7 +1063,7 @@ mod fixed_base_tests {
         check(&bases, &vec![-Fr::one(); bases.len()], plan);
         check(&bases, &edgy(bases.len(), &mut rng), plan);
         // Fewer scalars than bases: the rest count as zero.
-        let table = FixedBase::build(&bases, plan);
+        let table = FixedBase::build(Bases::new(&lem_points(&bases)), plan);
         assert_eq!(table.msm(&[]), G1Projective::zero());
         let one = [Fr::from(5u64).into_bigint()];
         assert_eq!(table.msm(&one), G1Projective::from(p) * Fr::from(5u64));
@@ -1072,6 +1085,7 @@ mod fixed_base_tests {
 #[cfg(test)]
 mod fixed_base_bench {
     use super::*;
+    use crate::points::lem_points;
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
@@ -1093,7 +1107,7 @@ mod fixed_base_bench {
             _ => FixedBase::<ark_bn254::g1::Config>::plan(n, usize::MAX).expect("a table pays at this size"),
         };
         let t = std::time::Instant::now();
-        let table = FixedBase::build(&bases, plan);
+        let table = FixedBase::build(Bases::<ark_bn254::g1::Config>::new(&lem_points(&bases)), plan);
         eprintln!("n={n} threads={threads} c={} passes={}: build {:?}, {} MiB", plan.c, plan.passes, t.elapsed(), table.bytes() >> 20);
         // Interleaved, so that the machine's other load hits both alike; CPU time (all threads of
         // the process, /proc/self/stat) beside wall time, as it moves less with that load.
@@ -1105,7 +1119,7 @@ mod fixed_base_bench {
         };
         for _ in 0..6 {
             let (t, c0) = (std::time::Instant::now(), cpu_ms());
-            let plain = msm_full(&bases, &b);
+            let plain = msm_full(Bases::new(&lem_points(&bases)), &b);
             let (p, pc) = (t.elapsed(), cpu_ms() - c0);
             let (t, c0) = (std::time::Instant::now(), cpu_ms());
             let ours = table.msm(&b);
@@ -1119,7 +1133,8 @@ mod fixed_base_bench {
 #[cfg(test)]
 mod large_tests {
     use super::*;
-    use ark_bn254::G1Projective;
+    use crate::points::lem_points;
+    use ark_bn254::{G1Affine, G1Projective};
     use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
@@ -1132,15 +1147,21 @@ mod large_tests {
             let step = g * Fr::rand(&mut rng);
             let mut acc = g;
             let proj: Vec<G1Projective> = (0..n).map(|_| { acc += step; acc }).collect();
-            let bases = G1Projective::normalize_batch(&proj);
+            let mut bases = G1Projective::normalize_batch(&proj);
+            // Bases at infinity (skipped) and negated entries, in the streaming path (c ≥ 11 from 2^15) and the grouping one.
+            for i in (3..n).step_by(7) {
+                bases[i] = G1Affine::identity();
+            }
             let s: Vec<Fr> = (0..n).map(|_| if bits == 254 { Fr::rand(&mut rng) } else { Fr::from(rng.gen::<u32>() >> (32 - bits)) }).collect();
             let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
+            let lem = lem_points(&bases);
             let t = std::time::Instant::now();
-            let entries: Vec<(u32, bool)> = (0..n as u32).map(|i| (i, false)).collect();
-            let ours = pippenger(&bases, &entries, &b, bits);
+            let entries: Vec<(u32, bool)> = (0..n as u32).map(|i| (i, i % 5 == 0)).collect();
+            let ours = pippenger(Bases::new(&lem), &entries, &b, bits);
             let ours_t = t.elapsed();
+            let signed: Vec<Fr> = s.iter().enumerate().map(|(i, x)| if i % 5 == 0 { -*x } else { *x }).collect();
             let t = std::time::Instant::now();
-            let theirs = G1Projective::msm(&bases, &s).unwrap();
+            let theirs = G1Projective::msm(&bases, &signed).unwrap();
             eprintln!("n={n}: ours {:?}, arkworks {:?}", ours_t, t.elapsed());
             assert_eq!(ours, theirs, "n = {n}, bits = {bits}");
         }
@@ -1149,6 +1170,7 @@ mod large_tests {
 #[cfg(test)]
 mod digit_tests {
     use super::*;
+    use crate::points::lem_points;
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
@@ -1217,7 +1239,7 @@ mod digit_tests {
         for v in [1u64, 5, 200, 1 << 30, (1 << 31) - 1, 123456789] {
             let entries = vec![(0u32, false)];
             let b = vec![BigInt::<4>::from(v)];
-            let ours = pippenger(&bases, &entries, &b, 31);
+            let ours = pippenger(Bases::new(&lem_points(&bases)), &entries, &b, 31);
             let d = signed_digits(&b, 4, 8);
             assert_eq!(ours, g * Fr::from(v), "v = {v}, digits {d:?}");
         }
@@ -1227,6 +1249,7 @@ mod digit_tests {
 #[cfg(test)]
 mod bench {
     use super::*;
+    use crate::points::lem_points;
     use ark_bn254::G1Projective;
     use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
     use ark_ff::UniformRand;
@@ -1245,10 +1268,11 @@ mod bench {
         let bases = G1Projective::normalize_batch(&proj);
         let s: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         let b: Vec<BigInt<4>> = s.iter().map(|x| x.into_bigint()).collect();
+        let lem = lem_points(&bases);
         pool.install(|| {
             for _ in 0..2 {
                 let t = std::time::Instant::now();
-                let ours = msm_full(&bases, &b);
+                let ours = msm_full(Bases::new(&lem), &b);
                 let o = t.elapsed();
                 let t = std::time::Instant::now();
                 let theirs = G1Projective::msm(&bases, &s).unwrap();

@@ -17,6 +17,27 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// Makes glibc's malloc give large blocks (a proof's vectors, from 1 MiB) back to the system
+/// when they are freed. By default the first such free raises malloc's mmap threshold to the
+/// block's size, after which blocks that size come from the heap and stay in the process once
+/// freed: a proof's peak would then hold the last proof's vectors, and a batch's memory would
+/// creep up proof after proof. It costs the page faults of fresh blocks (about 2% of a LeNet-5
+/// proof), so it is set by the first load that leaves its key without an H table (a short
+/// batch, where memory counts), not by a long batch's, which has traded memory for speed.
+/// Process-wide (Node's own large mallocs too) and for good: a long batch later in the same
+/// process keeps it.
+fn return_large_frees() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only changes malloc's tuning, and glibc's takes its arenas' locks: other
+        // threads may be allocating meanwhile.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
+    }
+}
+
 fn to_napi(e: CoreError) -> Error {
     let code = match e.kind {
         ErrorKind::Format => "FORMAT",
@@ -70,10 +91,12 @@ pub struct KeyInfo {
     pub n_vars: u32,
     pub n_public: u32,
     pub domain_size: u32,
-    /// The key was already parsed in this process.
+    /// The key was already loaded in this process.
     pub cached: bool,
     /// The bytes matched the caller's SHA-256 pin (so the point checks were skipped).
     pub pinned: bool,
+    /// The points are read from the file's mapping (a key loaded from its path), not a copy.
+    pub mapped: bool,
     /// Time spent building the H query's fixed-base table (0 when off, not worth it, or built before).
     pub table_ms: f64,
     /// Its size in MiB (0 without a table).
@@ -86,6 +109,7 @@ pub struct ProveResult {
     /// `{"proof": {...}, "publicSignals": [...]}` in snarkjs's format.
     pub json: String,
     pub witness_ms: f64,
+    pub witness_msm_ms: f64,
     pub qap_ms: f64,
     pub fft_ms: f64,
     pub msm_ms: f64,
@@ -119,7 +143,8 @@ impl NativeProver {
 
     /// Loads the `.zkey` at `path`, which must hash to `sha256` (the manifest's).
     /// The per-process cache is looked up by that hash first, so only the first
-    /// prover of a process reads the file (once, in Rust: no copy through JS).
+    /// prover of a process maps and hashes the file (in Rust: no copy through JS;
+    /// the points are read in place, see `zkey::KeyPoints`).
     ///
     /// `h_table` asks for the H query's fixed-base table with a budget (`auto` or MiB, as
     /// GLASSBOX_NATIVE_TABLE_MIB, which overrides it when set); the first load of a key
@@ -168,6 +193,7 @@ impl Task for LoadKeyTask {
             KeySource::File { path, pin } => keycache::load_file(path, pin),
             KeySource::Bytes { bytes, pin } => keycache::load(bytes, pin.as_deref()),
         })?;
+        drop(source);
         let key = loaded.key;
         // The FFT tables too (milliseconds), so that the first proof does not wait for them.
         guarded(&self.shared.pool, || key.odd_points().map(|_| ()))?;
@@ -180,12 +206,16 @@ impl Task for LoadKeyTask {
         let budget = table_budget(self.h_table.as_deref());
         let table_mib = caught(|| Ok(key.h_table_within(budget).map_or(0.0, |t| t.bytes() as f64 / (1 << 20) as f64)))?;
         let table_ms = t.elapsed().as_secs_f64() * 1000.0;
+        if table_mib == 0.0 {
+            return_large_frees();
+        }
         let info = KeyInfo {
             n_vars: key.n_vars as u32,
             n_public: key.n_public as u32,
             domain_size: key.domain_size as u32,
             cached: loaded.cached,
             pinned: loaded.pinned,
+            mapped: key.points.mapped(),
             table_ms,
             table_mib,
             ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -215,8 +245,12 @@ impl Task for ProveTask {
         let bytes = std::mem::take(&mut self.bytes);
         let mut timings = Timings::default();
         let json = guarded(&self.shared.pool, || {
+            // A key file rewritten in place since the load: refused, and forgotten by the cache so
+            // that loading it again maps and hashes the file anew.
+            key.check_unchanged().inspect_err(|_| keycache::evict(&key))?;
             let t = Instant::now();
             let witness = parse_witness(&bytes, key.n_vars)?;
+            drop(bytes);
             timings.witness_ms = t.elapsed().as_secs_f64() * 1000.0;
             let (proof, public) = prover::prove(&key, &witness, &mut timings)?;
             let t = Instant::now();
@@ -231,6 +265,7 @@ impl Task for ProveTask {
         Ok(ProveResult {
             json,
             witness_ms: timings.witness_ms,
+            witness_msm_ms: timings.witness_msm_ms,
             qap_ms: timings.qap_ms,
             fft_ms: timings.fft_ms,
             msm_ms: timings.msm_ms,

@@ -1,14 +1,17 @@
 //! Field elements and curve points in snarkjs's byte layouts.
 //!
 //! - "LEM" (zkey, ptau): affine coordinates as little-endian *Montgomery* limbs,
-//!   the exact in-memory form of arkworks' `Fp`, so loading is a copy plus a
-//!   range check; the point at infinity is all zeros. Fq2 is (c0, c1).
+//!   the exact in-memory form of arkworks' `Fp`, so a point is read with a copy
+//!   (plus a range check where it is checked; `Bases` reads a pinned key's points
+//!   in place, unchecked); the point at infinity is all zeros. Fq2 is (c0, c1).
 //! - witness values and MSM scalars: little-endian *standard* form.
 //! - "uncompressed" (hashes in ptau contributions): big-endian standard form,
 //!   Fq2 as (c1, c0), infinity flagged by 0x40 in the first byte.
 
-use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_bn254::{g1, g2, Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
+use std::marker::PhantomData;
 
 pub const G1_BYTES: usize = 64;
 pub const G2_BYTES: usize = 128;
@@ -129,4 +132,108 @@ pub fn fq_decimal(value: &Fq) -> String {
 
 pub fn fr_decimal(value: &Fr) -> String {
     value.into_bigint().to_string()
+}
+
+/// A curve whose points have a LEM layout: `BYTES` a point, read without checks.
+pub trait LemCurve: SWCurveConfig {
+    const BYTES: usize;
+    /// The coordinates stored in `bytes` (taken as canonical: the key was checked or pinned).
+    fn coordinates(bytes: &[u8]) -> (Self::BaseField, Self::BaseField);
+    /// A point's LEM bytes (all zeros for the point at infinity).
+    fn write(point: &Affine<Self>, out: &mut [u8]);
+}
+
+/// The first N little-endian words of `bytes` (one length check, then fixed offsets: this is
+/// the MSMs' innermost read).
+#[inline(always)]
+fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
+    let bytes = &bytes[..N * 8];
+    std::array::from_fn(|k| u64::from_le_bytes(bytes[k * 8..k * 8 + 8].try_into().expect("8 bytes")))
+}
+
+impl LemCurve for g1::Config {
+    const BYTES: usize = G1_BYTES;
+    #[inline(always)]
+    fn coordinates(bytes: &[u8]) -> (Fq, Fq) {
+        let w = words::<8>(bytes);
+        (Fq::new_unchecked(BigInt::new([w[0], w[1], w[2], w[3]])), Fq::new_unchecked(BigInt::new([w[4], w[5], w[6], w[7]])))
+    }
+    fn write(point: &G1Affine, out: &mut [u8]) {
+        g1_to_lem(point, out)
+    }
+}
+
+impl LemCurve for g2::Config {
+    const BYTES: usize = G2_BYTES;
+    #[inline(always)]
+    fn coordinates(bytes: &[u8]) -> (Fq2, Fq2) {
+        let w = words::<16>(bytes);
+        let fq = |k: usize| Fq::new_unchecked(BigInt::new([w[k], w[k + 1], w[k + 2], w[k + 3]]));
+        (Fq2::new(fq(0), fq(4)), Fq2::new(fq(8), fq(12)))
+    }
+    fn write(point: &G2Affine, out: &mut [u8]) {
+        g2_to_lem(point, out)
+    }
+}
+
+/// Bases of an MSM in the key file's own layout (LEM, infinity as zeros), read in
+/// place: from the proving key's mapping of the file, nothing is copied or parsed
+/// ahead of the MSM. The bytes must hold canonical coordinates (a checked or a
+/// pinned key's); a point is read when the MSM needs it.
+pub struct Bases<'a, P> {
+    bytes: &'a [u8],
+    curve: PhantomData<fn() -> P>,
+}
+
+impl<P> Clone for Bases<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for Bases<'_, P> {}
+
+impl<'a, P: LemCurve> Bases<'a, P> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        assert_eq!(bytes.len() % P::BYTES, 0, "whole points");
+        Self { bytes, curve: PhantomData }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len() / P::BYTES
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Point i's bytes.
+    #[inline(always)]
+    pub fn raw(&self, i: usize) -> &'a [u8] {
+        &self.bytes[i * P::BYTES..(i + 1) * P::BYTES]
+    }
+
+    /// Point i's coordinates; None for the point at infinity.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> Option<(P::BaseField, P::BaseField)> {
+        let (x, y) = P::coordinates(self.raw(i));
+        // (0, 0) is on neither BN254 curve (b ≠ 0): it can only mean infinity.
+        (!(x.is_zero() && y.is_zero())).then_some((x, y))
+    }
+
+    pub fn affine(&self, i: usize) -> Affine<P> {
+        match self.get(i) {
+            Some((x, y)) => Affine::new_unchecked(x, y),
+            None => Affine::identity(),
+        }
+    }
+}
+
+/// Points in the LEM layout (for bases built in memory: a table's subset, tests).
+pub fn lem_points<P: LemCurve>(points: &[Affine<P>]) -> Vec<u8> {
+    let mut out = vec![0u8; points.len() * P::BYTES];
+    for (p, o) in points.iter().zip(out.chunks_exact_mut(P::BYTES)) {
+        P::write(p, o);
+    }
+    out
 }

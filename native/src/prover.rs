@@ -10,7 +10,7 @@
 
 use crate::error::Result;
 use crate::msm::{msm_full, msm_witness, msm_witness_with};
-use crate::zkey::{ProvingKey, SparseMatrix, COEF_MINUS_ONE, COEF_ONE};
+use crate::zkey::{ProvingKey, Query, SparseMatrix, WitnessTables, COEF_MINUS_ONE, COEF_ONE};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
@@ -29,7 +29,9 @@ pub struct Proof {
 pub struct Timings {
     pub witness_ms: f64,
     pub qap_ms: f64,
-    /// The six FFTs, with the witness MSMs (A, B1, B2, C) running alongside.
+    /// The witness MSMs (A, B1, B2, C).
+    pub witness_msm_ms: f64,
+    /// The six FFTs.
     pub fft_ms: f64,
     /// The H MSM (full-size scalars, the domain's size).
     pub msm_ms: f64,
@@ -40,6 +42,39 @@ pub struct Timings {
 
 fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// GLASSBOX_NATIVE_DEBUG: times one MSM again, alone.
+fn time<T>(name: &str, msm: &dyn Fn() -> T) {
+    let t = Instant::now();
+    std::hint::black_box(msm());
+    eprintln!("  msm {name}: {:.1} ms", ms_since(t));
+}
+
+/// GLASSBOX_NATIVE_DEBUG: the witness MSMs timed again, plain and (where one was built) with their tables.
+fn debug_witness_msms(pk: &ProvingKey, scalars: &[BigInt<4>], tables: Option<&WitnessTables>) {
+    let (points, private) = (&pk.points, &scalars[pk.n_public + 1..]);
+    time("A", &|| msm_witness(points.a(), scalars));
+    pk.release(Query::A);
+    time("B1", &|| msm_witness(points.b1(), scalars));
+    pk.release(Query::B1);
+    time("B2", &|| msm_witness(points.b2(), scalars));
+    pk.release(Query::B2);
+    time("C", &|| msm_witness(points.c(), private));
+    pk.release(Query::C);
+    // With its table only (a witness MSM may have none: no layout paid).
+    if let Some(t) = tables.and_then(|t| t.a.as_ref()) {
+        time("A (table)", &|| msm_witness_with(points.a(), scalars, Some(t)));
+    }
+    if let Some(t) = tables.and_then(|t| t.b1.as_ref()) {
+        time("B1 (table)", &|| msm_witness_with(points.b1(), scalars, Some(t)));
+    }
+    if let Some(t) = tables.and_then(|t| t.b2.as_ref()) {
+        time("B2 (table)", &|| msm_witness_with(points.b2(), scalars, Some(t)));
+    }
+    if let Some(t) = tables.and_then(|t| t.c.as_ref()) {
+        time("C (table)", &|| msm_witness_with(points.c(), private, Some(t)));
+    }
 }
 
 /// Evaluations of one matrix times the witness at the n-th roots of unity.
@@ -66,15 +101,12 @@ fn evaluate(matrix: &SparseMatrix, witness: &[Fr], domain_size: usize) -> Vec<Fr
 pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(Proof, Vec<Fr>)> {
     let n = pk.domain_size;
     let odd = pk.odd_points()?;
+    let points = &pk.points;
 
     let t = Instant::now();
-    let mut a = evaluate(&pk.a, witness, n);
-    let mut b = evaluate(&pk.b, witness, n);
-    let mut c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
     let scalars: Vec<BigInt<4>> = witness.par_iter().map(|w| w.into_bigint()).collect();
-    timings.qap_ms = ms_since(t);
-
     let private = &scalars[pk.n_public + 1..];
+    timings.qap_ms = ms_since(t);
     let t = Instant::now();
     let built = pk.witness_tables.get().is_some();
     let tables = pk.witness_tables(&scalars, private);
@@ -82,24 +114,37 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
         timings.table_ms += ms_since(t);
     }
 
-    // The witness MSMs do not need the FFTs: run both at once, then the H MSM.
+    // The witness MSMs one after another (each on every thread), each query's pages released
+    // after it (a mapped key without an H table), then the FFTs: a proof holds one query of the
+    // key at a time, never the FFTs' buffers (three vectors of the domain: 12 MiB at 2^17) beside it.
     let t = Instant::now();
-    let (h, ((sum_a, sum_b1), (sum_b2, sum_c))) = rayon::join(
-        move || {
-            rayon::join(|| odd.apply(&mut a), || rayon::join(|| odd.apply(&mut b), || odd.apply(&mut c)));
-            // A·B − C into C's buffer, and its integers in place (an Fr and a BigInt<4> are both
-            // four limbs, so std's in-place collect reuses the allocation): no fourth vector at the peak.
-            c.par_iter_mut().zip(a.par_iter()).zip(b.par_iter()).for_each(|((z, x), y)| *z = *x * y - *z);
-            drop((a, b));
-            c.into_iter().map(|z| z.into_bigint()).collect::<Vec<BigInt<4>>>()
-        },
-        || {
-            rayon::join(
-                || rayon::join(|| msm_witness_with(&pk.points_a, &scalars, tables.and_then(|t| t.a.as_ref())), || msm_witness_with(&pk.points_b1, &scalars, tables.and_then(|t| t.b1.as_ref()))),
-                || rayon::join(|| msm_witness_with(&pk.points_b2, &scalars, tables.and_then(|t| t.b2.as_ref())), || msm_witness_with(&pk.points_c, private, tables.and_then(|t| t.c.as_ref()))),
-            )
-        },
-    );
+    let sum_a = msm_witness_with(points.a(), &scalars, tables.and_then(|t| t.a.as_ref()));
+    pk.release(Query::A);
+    let sum_b1 = msm_witness_with(points.b1(), &scalars, tables.and_then(|t| t.b1.as_ref()));
+    pk.release(Query::B1);
+    let sum_b2 = msm_witness_with(points.b2(), &scalars, tables.and_then(|t| t.b2.as_ref()));
+    pk.release(Query::B2);
+    let sum_c = msm_witness_with(points.c(), private, tables.and_then(|t| t.c.as_ref()));
+    pk.release(Query::C);
+    timings.witness_msm_ms = ms_since(t);
+    if std::env::var_os("GLASSBOX_NATIVE_DEBUG").is_some() {
+        debug_witness_msms(pk, &scalars, tables);
+    }
+    drop(scalars);
+
+    let t = Instant::now();
+    let mut a = evaluate(&pk.a, witness, n);
+    let mut b = evaluate(&pk.b, witness, n);
+    let mut c: Vec<Fr> = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
+    timings.qap_ms += ms_since(t);
+
+    let t = Instant::now();
+    rayon::join(|| odd.apply(&mut a), || rayon::join(|| odd.apply(&mut b), || odd.apply(&mut c)));
+    // A·B − C into C's buffer, and its integers in place (an Fr and a BigInt<4> are both
+    // four limbs, so std's in-place collect reuses the allocation): no fourth vector at the peak.
+    c.par_iter_mut().zip(a.par_iter()).zip(b.par_iter()).for_each(|((z, x), y)| *z = *x * y - *z);
+    drop((a, b));
+    let h: Vec<BigInt<4>> = c.into_iter().map(|z| z.into_bigint()).collect();
     timings.fft_ms = ms_since(t);
 
     let t = Instant::now();
@@ -111,36 +156,16 @@ pub fn prove(pk: &ProvingKey, witness: &[Fr], timings: &mut Timings) -> Result<(
     let t = Instant::now();
     let sum_h = match table {
         Some(table) => table.msm(&h),
-        None => msm_full(&pk.points_h, &h),
+        None => msm_full(points.h(), &h),
     };
+    pk.release(Query::H);
     timings.msm_ms = ms_since(t);
     if std::env::var_os("GLASSBOX_NATIVE_DEBUG").is_some() {
-        let time = |name: &str, f: &dyn Fn()| {
-            let t = Instant::now();
-            f();
-            eprintln!("  msm {name}: {:.1} ms", ms_since(t));
-        };
-        time("A", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_a, &scalars)); });
-        time("B1", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b1, &scalars)); });
-        time("B2", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_b2, &scalars)); });
-        time("C", &|| { let _ = std::hint::black_box(msm_witness(&pk.points_c, private)); });
-        // With its table only (a witness MSM may have none: no layout paid).
-        if let Some(t) = tables.and_then(|t| t.a.as_ref()) {
-            time("A (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_a, &scalars, Some(t))); });
-        }
-        if let Some(t) = tables.and_then(|t| t.b1.as_ref()) {
-            time("B1 (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_b1, &scalars, Some(t))); });
-        }
-        if let Some(t) = tables.and_then(|t| t.b2.as_ref()) {
-            time("B2 (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_b2, &scalars, Some(t))); });
-        }
-        if let Some(t) = tables.and_then(|t| t.c.as_ref()) {
-            time("C (table)", &|| { let _ = std::hint::black_box(msm_witness_with(&pk.points_c, private, Some(t))); });
-        }
-        time("H", &|| { let _ = std::hint::black_box(msm_full(&pk.points_h, &h)); });
+        time("H", &|| msm_full(points.h(), &h));
+        pk.release(Query::H);
         if let Some(table) = table {
             let plan = table.plan_used();
-            time(&format!("H (fixed-base table, c = {}, {} pass(es), {} MiB)", plan.c, plan.passes, plan.bytes >> 20), &|| { let _ = std::hint::black_box(table.msm(&h)); });
+            time(&format!("H (fixed-base table, c = {}, {} pass(es), {} MiB)", plan.c, plan.passes, plan.bytes >> 20), &|| table.msm(&h));
         }
     }
 

@@ -1,20 +1,31 @@
-//! The snarkjs Groth16 proving key (`.zkey`), parsed once and kept in memory.
+//! The snarkjs Groth16 proving key (`.zkey`), loaded once per process: mapped
+//! from its file (or copied, when given as bytes), its header and coefficients parsed.
 //!
 //! Sections (snarkjs zkey_utils.js): 1 protocol, 2 Groth16 header, 3 IC,
 //! 4 coefficients of the A and B matrices (C is not stored: circom's reduction
 //! only needs A·B − C at points where it is computed from A and B), 5 A, 6 B1,
 //! 7 B2, 8 C (private signals only), 9 H, 10 contributions.
+//!
+//! The point sections (5 to 9, nearly all of a key) are not parsed: the MSMs
+//! read them in the file's own layout (`Bases`), from the file's mapping when
+//! the key is loaded from its path, so loading a key costs its hash and its
+//! coefficients, and its points take no memory of the process's own.
 
-use crate::binfile::{read_sections, read_u32, BinFile};
-use crate::error::{Error, Result};
+use crate::binfile::{read_u32, BinFile};
+use crate::error::{Error, ErrorKind, Result};
 use crate::fft::OddPoints;
 use crate::msm::{FixedBase, SubsetTable};
-use crate::points::{fr_raw, g1_from_lem, g2_from_lem, G1_BYTES, G2_BYTES};
+use crate::points::{fr_raw, g1_from_lem, g2_from_lem, Bases, G1_BYTES, G2_BYTES};
 use ark_bn254::{g1, g2, Fq, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInt, One, PrimeField};
+use memmap2::{Mmap, UncheckedAdvice};
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Read;
+use std::fs::File;
+use std::ops::Range;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -70,14 +81,10 @@ pub struct ProvingKey {
     pub ic: Vec<G1Affine>,
     pub a: SparseMatrix,
     pub b: SparseMatrix,
-    pub points_a: Vec<G1Affine>,
-    pub points_b1: Vec<G1Affine>,
-    pub points_b2: Vec<G2Affine>,
-    /// For signals nPublic+1..nVars.
-    pub points_c: Vec<G1Affine>,
-    pub points_h: Vec<G1Affine>,
+    /// The A, B1, B2, C (signals nPublic+1..nVars) and H queries.
+    pub points: KeyPoints,
     /// Shifted copies of the H query for the fixed-base MSM, built at most
-    /// once per parsed key (so once per process: the key cache shares it), and
+    /// once per loaded key (so once per process: the key cache shares it), and
     /// only when the memory budget allows and the table pays (see `h_table`).
     pub h_table: OnceLock<Option<FixedBase<g1::Config>>>,
     /// The domain's FFT tables (twiddles, coset shift), built on first use.
@@ -107,8 +114,10 @@ impl WitnessTables {
 const WITNESS_TABLE_SHARE: usize = 8;
 
 /// How much to trust the points: a key whose SHA-256 matched the caller's pin
-/// is exactly the one setup wrote, so the per-point curve and subgroup checks
-/// (seconds for large keys, mostly G2 subgroup checks) are skipped.
+/// is exactly the one setup wrote, so its point sections are not read at all
+/// at the load (no range, curve or subgroup check: seconds for large keys,
+/// mostly G2 subgroup checks); the MSMs read them as they are. The header's
+/// and IC's few points are always checked.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PointChecks {
     Full,
@@ -150,11 +159,19 @@ impl ProvingKey {
         }
         let budget = h.bytes() / WITNESS_TABLE_SHARE;
         let ((a, b1), (b2, c)) = rayon::join(
-            || rayon::join(|| SubsetTable::build(&self.points_a, scalars, budget), || SubsetTable::build(&self.points_b1, scalars, budget)),
-            || rayon::join(|| SubsetTable::build(&self.points_b2, scalars, budget), || SubsetTable::build(&self.points_c, private, budget)),
+            || rayon::join(|| SubsetTable::build(self.points.a(), scalars, budget), || SubsetTable::build(self.points.b1(), scalars, budget)),
+            || rayon::join(|| SubsetTable::build(self.points.b2(), scalars, budget), || SubsetTable::build(self.points.c(), private, budget)),
         );
         let built = WitnessTables { a, b1, b2, c };
         Some(self.witness_tables.get_or_init(|| built))
+    }
+
+    /// Gives a query's pages back after an MSM (`KeyPoints::release`), unless the key has an H
+    /// table: a long batch has traded memory for speed, and keeps its pages mapped.
+    pub fn release(&self, query: Query) {
+        if !self.h_table.get().is_some_and(Option::is_some) {
+            self.points.release(query);
+        }
     }
 
     /// The key's FFT tables, built on the first call (the key load asks for them).
@@ -175,30 +192,211 @@ impl ProvingKey {
         }
         self.h_table
             .get_or_init(|| {
-                let plan = FixedBase::<g1::Config>::plan(self.points_h.len(), budget)?;
-                Some(FixedBase::build(&self.points_h, plan))
+                let plan = FixedBase::<g1::Config>::plan(self.points.h().len(), budget)?;
+                let table = FixedBase::build(self.points.h(), plan);
+                self.points.release(Query::H);
+                Some(table)
             })
             .as_ref()
     }
 
-    /// Parses a key held in memory.
+    /// Parses a key held in memory; its point sections are copied (in the file's layout).
     pub fn parse(bytes: &[u8], checks: PointChecks) -> Result<Self> {
-        let file = BinFile::parse(bytes, "zkey", WHAT)?;
-        let mut parts = KeyParts::new(checks, bytes.len() as u64);
-        for (kind, body) in file.sections() {
-            parts.take(kind, body)?;
-        }
-        parts.finish()
+        let (parts, ranges) = KeyParts::parse(bytes, checks)?;
+        let mut owned = Vec::with_capacity(ranges.iter().map(|r| r.len()).sum());
+        let ranges = ranges.map(|r| {
+            let at = owned.len();
+            owned.extend_from_slice(&bytes[r]);
+            at..owned.len()
+        });
+        parts.finish(KeyPoints { bytes: PointBytes::Owned(owned), ranges })
     }
 
-    /// Reads a key of `length` bytes from a stream, one section at a time:
-    /// each section's bytes are freed once its points are parsed, so loading
-    /// needs the parsed key and one section, not a second copy of the file.
-    pub fn read(reader: &mut impl Read, length: u64, checks: PointChecks) -> Result<Self> {
-        let mut parts = KeyParts::new(checks, length);
-        read_sections(reader, length, "zkey", WHAT, |kind, body| parts.take(kind, body))?;
-        parts.finish()
+    /// The key in the file at `path` (opened as `file`), which must hash to `pin`: the file is
+    /// mapped, the mapping itself is hashed (a few MiB at a time, each span's pages released
+    /// once hashed, so the hash never holds the whole file resident) and parsed, and the
+    /// point sections stay in it, unchecked (the hash vouches for them). Every page is
+    /// released before the key is returned (see `KeyPoints::release`).
+    pub fn map(path: &Path, file: File, pin: &[u8; 32]) -> Result<Self> {
+        let cannot_read = |e: std::io::Error| Error { kind: ErrorKind::Io, message: format!("cannot read {}: {e}", path.display()) };
+        let stamp = FileStamp::of(&file).map_err(cannot_read)?;
+        if stamp.length == 0 {
+            // Nothing to map: an empty file is either not the pinned key or no key at all.
+            return Err(if <[u8; 32]>::from(Sha256::digest([])) != *pin {
+                not_the_pinned_key(path)
+            } else {
+                Error::format(format!("{} is empty: not a proving key", path.display()))
+            });
+        }
+        // SAFETY: a mapped file must not change while mapped (see `KeyPoints`): glassbox writes
+        // keys beside their path and renames them over it, which leaves this file (inode) whole,
+        // and `check_unchanged` refuses a file changed in place before each proof.
+        let map = unsafe { Mmap::map(&file) }.map_err(cannot_read)?;
+        let mut sha = Sha256::new();
+        for from in (0..map.len()).step_by(HASH_SPAN) {
+            let to = (from + HASH_SPAN).min(map.len());
+            sha.update(&map[from..to]);
+            let _ = release_pages(&map, from..to);
+        }
+        if <[u8; 32]>::from(sha.finalize()) != *pin {
+            return Err(not_the_pinned_key(path));
+        }
+        let (parts, ranges) = KeyParts::parse(&map, PointChecks::Pinned)?;
+        let points = KeyPoints { bytes: PointBytes::Mapped { map, file, path: path.to_path_buf(), stamp }, ranges };
+        points.release_all();
+        parts.finish(points)
     }
+
+    /// Fails when the mapped key file was changed in place since it was loaded (a key given as
+    /// bytes never fails): proving from it would read points the hash no longer vouches for.
+    pub fn check_unchanged(&self) -> Result<()> {
+        match &self.points.bytes {
+            PointBytes::Mapped { path, .. } if !self.points.file_unchanged() => Err(Error::mismatch(format!(
+                "{} was changed in place since it was loaded (glassbox's setup replaces a key by renaming a new file over it, never by rewriting it): start the batch again",
+                path.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn not_the_pinned_key(path: &Path) -> Error {
+    Error::mismatch(format!("{} does not match its pinned SHA-256 (the manifest's): it was changed or corrupted after setup", path.display()))
+}
+
+/// Bytes hashed between page releases while a key file is mapped.
+const HASH_SPAN: usize = 4 << 20;
+
+/// What `fstat` says of a mapped key file: its identity, size and last write. (Not its
+/// ctime: renaming another file over the key's path, as setup does, unlinks the mapped
+/// inode, which changes its ctime but not its contents.)
+#[derive(PartialEq, Eq)]
+struct FileStamp {
+    device: u64,
+    inode: u64,
+    length: u64,
+    modified: (i64, i64),
+}
+
+impl FileStamp {
+    fn of(file: &File) -> std::io::Result<Self> {
+        let m = file.metadata()?;
+        Ok(Self { device: m.dev(), inode: m.ino(), length: m.len(), modified: (m.mtime(), m.mtime_nsec()) })
+    }
+}
+
+/// The proving key's point queries, by their place in `KeyPoints`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Query {
+    A = 0,
+    B1 = 1,
+    B2 = 2,
+    C = 3,
+    H = 4,
+}
+
+enum PointBytes {
+    /// The file's read-only mapping (a key loaded from its path), with the open file and
+    /// what `fstat` said of it at the load (see `ProvingKey::check_unchanged`).
+    Mapped { map: Mmap, file: File, path: PathBuf, stamp: FileStamp },
+    /// The point sections copied back to back (a key given as bytes).
+    Owned(Vec<u8>),
+}
+
+/// The key's five point sections in the file's layout (LEM, 64 bytes a G1 point, 128 a
+/// G2 point), read in place by the MSMs.
+///
+/// From a mapping, the pages a proof reads come from the kernel's page cache, and
+/// `release` gives them back after each MSM (madvise DONTNEED): they stay cached (the
+/// next proof maps them again, minor faults: no disk read while the file is cached), but
+/// they leave the process's resident set, so a proof holds one query's pages at a time,
+/// not the whole key. The file must not be rewritten in place while mapped: glassbox
+/// replaces keys by renaming a new file over the old, which leaves the mapped one whole,
+/// and `ProvingKey::check_unchanged` refuses a file changed in place before each proof.
+/// A file cut short *during* a proof is beyond any check: reading a page past its new end
+/// raises SIGBUS, which ends the process (as it does rapidsnark, which maps keys too).
+pub struct KeyPoints {
+    bytes: PointBytes,
+    ranges: [Range<usize>; 5],
+}
+
+/// Released ranges are rounded inwards to this: a multiple of every page size in use (4, 16 and 64 KiB).
+const RELEASE_ALIGN: usize = 1 << 16;
+
+impl KeyPoints {
+    fn bytes(&self) -> &[u8] {
+        match &self.bytes {
+            PointBytes::Mapped { map, .. } => map,
+            PointBytes::Owned(bytes) => bytes,
+        }
+    }
+
+    fn section(&self, query: Query) -> &[u8] {
+        &self.bytes()[self.ranges[query as usize].clone()]
+    }
+
+    pub fn a(&self) -> Bases<'_, g1::Config> {
+        Bases::new(self.section(Query::A))
+    }
+
+    pub fn b1(&self) -> Bases<'_, g1::Config> {
+        Bases::new(self.section(Query::B1))
+    }
+
+    pub fn b2(&self) -> Bases<'_, g2::Config> {
+        Bases::new(self.section(Query::B2))
+    }
+
+    pub fn c(&self) -> Bases<'_, g1::Config> {
+        Bases::new(self.section(Query::C))
+    }
+
+    pub fn h(&self) -> Bases<'_, g1::Config> {
+        Bases::new(self.section(Query::H))
+    }
+
+    /// Whether the points are the file's mapping (else a copy in the process's memory).
+    pub fn mapped(&self) -> bool {
+        matches!(self.bytes, PointBytes::Mapped { .. })
+    }
+
+    /// Whether `fstat` of the mapped file still says what it said at the load (a copy: true).
+    fn file_unchanged(&self) -> bool {
+        match &self.bytes {
+            PointBytes::Mapped { file, stamp, .. } => FileStamp::of(file).is_ok_and(|now| now == *stamp),
+            PointBytes::Owned(_) => true,
+        }
+    }
+
+    /// Gives a query's pages back to the page cache (mapped keys; nothing for a copy).
+    pub fn release(&self, query: Query) {
+        if let PointBytes::Mapped { map, .. } = &self.bytes {
+            let _ = release_pages(map, self.ranges[query as usize].clone());
+        }
+    }
+
+    /// Gives every page of the mapping back (after the load has read the header and coefficients).
+    fn release_all(&self) {
+        if let PointBytes::Mapped { map, .. } = &self.bytes {
+            let _ = release_pages(map, 0..map.len());
+        }
+    }
+}
+
+/// Drops the pages of `range` (rounded inwards to whole `RELEASE_ALIGN` blocks) from this
+/// process's resident set; the page cache keeps them. A failure leaves them resident, which
+/// costs memory, not correctness: the caller may ignore it.
+fn release_pages(map: &Mmap, range: Range<usize>) -> std::io::Result<()> {
+    let from = range.start.next_multiple_of(RELEASE_ALIGN);
+    let to = range.end - range.end % RELEASE_ALIGN;
+    if from >= to {
+        return Ok(());
+    }
+    // SAFETY: the mapping is read-only and backed by the file: DONTNEED drops this process's
+    // page-table entries only, and a later read maps the file's (cached) pages again with the
+    // same contents. Other threads may be reading these pages (another proof with the same
+    // key): they fault them back in.
+    unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, from, to - from) }
 }
 
 /// The Groth16 header (section 2): sizes and the fixed points.
@@ -214,95 +412,73 @@ struct Header {
     delta2: G2Affine,
 }
 
-/// A key assembled from its sections as they arrive (in file order, which
-/// snarkjs writes 1 to 10). The header says how to read the others; a section
-/// that comes before it is kept until it does.
+/// What a key holds besides its points: the header, IC and the coefficient matrices.
 struct KeyParts {
-    checks: PointChecks,
-    /// The file's size: the header's counts must fit in it before anything is allocated for them.
-    length: u64,
-    seen: u32,
-    protocol: bool,
-    header: Option<Header>,
-    early: Vec<(u32, Vec<u8>)>,
-    ic: Option<Vec<G1Affine>>,
-    matrices: Option<(SparseMatrix, SparseMatrix)>,
-    points_a: Option<Vec<G1Affine>>,
-    points_b1: Option<Vec<G1Affine>>,
-    points_b2: Option<Vec<G2Affine>>,
-    points_c: Option<Vec<G1Affine>>,
-    points_h: Option<Vec<G1Affine>>,
+    header: Header,
+    ic: Vec<G1Affine>,
+    matrices: (SparseMatrix, SparseMatrix),
 }
 
 impl KeyParts {
-    fn new(checks: PointChecks, length: u64) -> Self {
-        Self { checks, length, seen: 0, protocol: false, header: None, early: Vec::new(), ic: None, matrices: None, points_a: None, points_b1: None, points_b2: None, points_c: None, points_h: None }
-    }
-
-    fn take(&mut self, kind: u32, body: &[u8]) -> Result<()> {
+    /// Reads the header, IC and coefficients of the key in `bytes`, and finds its point
+    /// sections (ranges of `bytes`: A, B1, B2, C, H), each of the size the header implies;
+    /// with full checks every point must be valid.
+    fn parse(bytes: &[u8], checks: PointChecks) -> Result<(Self, [Range<usize>; 5])> {
+        let file = BinFile::parse(bytes, "zkey", WHAT)?;
         // Only the sections read here must be unique (10, the contributions, and unknown ones are skipped).
-        if (1..=9).contains(&kind) {
-            if self.seen & (1 << kind) != 0 {
+        let mut found: [Option<&[u8]>; 10] = [None; 10];
+        for (kind, body) in file.sections() {
+            let Some(slot) = found.get_mut(kind as usize).filter(|_| (1..=9).contains(&kind)) else {
+                continue;
+            };
+            if slot.replace(body).is_some() {
                 return Err(Error::format(format!("{WHAT} has more than one section {kind}")));
             }
-            self.seen |= 1 << kind;
         }
-        match kind {
-            1 => {
-                if body.len() != 4 || read_u32(body, 0) != 1 {
-                    return Err(Error::format("the proving key is not a Groth16 key (snarkjs protocol id 1)"));
-                }
-                self.protocol = true;
-            }
-            2 => {
-                let h = header(body)?;
-                // A pinned key is parsed before its hash is known: a forged header must not make it allocate
-                // for points the file does not hold (the coefficient rows are sized by the domain).
-                let points = |count: usize, bytes: usize| count as u64 * bytes as u64;
-                let claimed = points(h.n_public + 1, G1_BYTES) + points(h.n_vars, 2 * G1_BYTES + G2_BYTES) + points(h.n_vars - h.n_public - 1, G1_BYTES) + points(h.domain_size, G1_BYTES);
-                if claimed > self.length {
-                    return Err(Error::format(format!(
-                        "the proving key's header claims {} variables and a domain of {}, whose points take {claimed} bytes, more than the file's {}: the file is corrupt",
-                        h.n_vars, h.domain_size, self.length
-                    )));
-                }
-                self.header = Some(h);
-                for (kind, body) in std::mem::take(&mut self.early) {
-                    self.sized(kind, &body)?;
-                }
-            }
-            3..=9 if self.header.is_none() => self.early.push((kind, body.to_vec())),
-            3..=9 => self.sized(kind, body)?,
-            // 10 (contributions) and any other section: not needed to prove.
-            _ => {}
+        let section = |kind: usize| found[kind].ok_or_else(|| Error::format(format!("{WHAT} has no section {kind}")));
+        let protocol = section(1)?;
+        if protocol.len() != 4 || read_u32(protocol, 0) != 1 {
+            return Err(Error::format("the proving key is not a Groth16 key (snarkjs protocol id 1)"));
         }
-        Ok(())
+        let h = header(section(2)?)?;
+        // A pinned key is parsed unchecked: a forged header must not make it allocate for
+        // points the file does not hold (the coefficient rows are sized by the domain).
+        let points = |count: usize, bytes: usize| count as u64 * bytes as u64;
+        let claimed = points(h.n_public + 1, G1_BYTES) + points(h.n_vars, 2 * G1_BYTES + G2_BYTES) + points(h.n_vars - h.n_public - 1, G1_BYTES) + points(h.domain_size, G1_BYTES);
+        if claimed > bytes.len() as u64 {
+            return Err(Error::format(format!(
+                "the proving key's header claims {} variables and a domain of {}, whose points take {claimed} bytes, more than the file's {}: the file is corrupt",
+                h.n_vars,
+                h.domain_size,
+                bytes.len()
+            )));
+        }
+        let ic = point_section(section(3)?, "IC", h.n_public + 1, G1_BYTES, g1_from_lem, |p| p.is_on_curve(), "a point off the curve")?;
+        let matrices = matrices(section(4)?, h.n_vars, h.domain_size)?;
+        let private = h.n_vars - h.n_public - 1;
+        let queries = [(5, "A", h.n_vars, G1_BYTES), (6, "B1", h.n_vars, G1_BYTES), (7, "B2", h.n_vars, G2_BYTES), (8, "C", private, G1_BYTES), (9, "H", h.domain_size, G1_BYTES)];
+        let mut ranges: [Range<usize>; 5] = Default::default();
+        for (range, (kind, name, count, size)) in ranges.iter_mut().zip(queries) {
+            let body = section(kind)?;
+            if body.len() != count * size {
+                return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", body.len(), count)));
+            }
+            if checks == PointChecks::Full {
+                if size == G1_BYTES {
+                    check_points(body, name, size, g1_from_lem, |p| p.is_on_curve(), "a point off the curve")?;
+                } else {
+                    check_points(body, name, size, g2_from_lem, |p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve(), "an invalid G2 point")?;
+                }
+            }
+            let start = body.as_ptr() as usize - bytes.as_ptr() as usize;
+            *range = start..start + body.len();
+        }
+        Ok((Self { header: h, ic, matrices }, ranges))
     }
 
-    /// A section whose size the header fixes.
-    fn sized(&mut self, kind: u32, body: &[u8]) -> Result<()> {
-        let h = self.header.as_ref().expect("the header is read first");
-        let (n_vars, n_public, domain_size, checks) = (h.n_vars, h.n_public, h.domain_size, self.checks);
-        match kind {
-            3 => self.ic = Some(g1_section(body, "IC", n_public + 1, checks)?),
-            4 => self.matrices = Some(matrices(body, n_vars, domain_size)?),
-            5 => self.points_a = Some(g1_section(body, "A", n_vars, checks)?),
-            6 => self.points_b1 = Some(g1_section(body, "B1", n_vars, checks)?),
-            7 => self.points_b2 = Some(g2_section(body, "B2", n_vars, checks)?),
-            8 => self.points_c = Some(g1_section(body, "C", n_vars - n_public - 1, checks)?),
-            9 => self.points_h = Some(g1_section(body, "H", domain_size, checks)?),
-            _ => unreachable!("only sections 3 to 9 are sized"),
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> Result<ProvingKey> {
-        let missing = |kind: u32| Error::format(format!("{WHAT} has no section {kind}"));
-        if !self.protocol {
-            return Err(missing(1));
-        }
-        let h = self.header.ok_or_else(|| missing(2))?;
-        let (a, b) = self.matrices.ok_or_else(|| missing(4))?;
+    fn finish(self, points: KeyPoints) -> Result<ProvingKey> {
+        let h = self.header;
+        let (a, b) = self.matrices;
         Ok(ProvingKey {
             n_vars: h.n_vars,
             n_public: h.n_public,
@@ -313,14 +489,10 @@ impl KeyParts {
             gamma2: h.gamma2,
             delta1: h.delta1,
             delta2: h.delta2,
-            ic: self.ic.ok_or_else(|| missing(3))?,
+            ic: self.ic,
             a,
             b,
-            points_a: self.points_a.ok_or_else(|| missing(5))?,
-            points_b1: self.points_b1.ok_or_else(|| missing(6))?,
-            points_b2: self.points_b2.ok_or_else(|| missing(7))?,
-            points_c: self.points_c.ok_or_else(|| missing(8))?,
-            points_h: self.points_h.ok_or_else(|| missing(9))?,
+            points,
             h_table: OnceLock::new(),
             odd_points: OnceLock::new(),
             witness_tables: OnceLock::new(),
@@ -378,27 +550,30 @@ fn limbs_le(bytes: &[u8]) -> [u64; 4] {
     std::array::from_fn(|i| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
 }
 
-fn g1_section(bytes: &[u8], name: &str, count: usize, checks: PointChecks) -> Result<Vec<G1Affine>> {
-    // BN254's G1 has cofactor 1: on the curve means in the group.
-    point_section(bytes, name, count, checks, G1_BYTES, g1_from_lem, |p| p.is_on_curve(), "a point off the curve")
-}
-
-fn g2_section(bytes: &[u8], name: &str, count: usize, checks: PointChecks) -> Result<Vec<G2Affine>> {
-    point_section(bytes, name, count, checks, G2_BYTES, g2_from_lem, |p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve(), "an invalid G2 point")
-}
-
-/// A section of `count` points of `size` bytes each; with full checks, every point must pass `valid`.
-#[allow(clippy::too_many_arguments)]
-fn point_section<T: Send + Sync>(bytes: &[u8], name: &str, count: usize, checks: PointChecks, size: usize, parse: fn(&[u8]) -> Option<T>, valid: fn(&T) -> bool, invalid: &str) -> Result<Vec<T>> {
+/// A section of `count` points of `size` bytes each, parsed; every point must pass `valid`.
+fn point_section<T: Send + Sync>(bytes: &[u8], name: &str, count: usize, size: usize, parse: fn(&[u8]) -> Option<T>, valid: fn(&T) -> bool, invalid: &str) -> Result<Vec<T>> {
     if bytes.len() != count * size {
         return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
     }
     let points: Option<Vec<T>> = bytes.par_chunks_exact(size).map(parse).collect();
-    let points = points.ok_or_else(|| Error::format(format!("the proving key's {name} section holds a coordinate out of range: the file is corrupt")))?;
-    if checks == PointChecks::Full && !points.par_iter().all(valid) {
+    let points = points.ok_or_else(|| out_of_range(name))?;
+    if !points.par_iter().all(valid) {
         return Err(Error::format(format!("the proving key's {name} section holds {invalid}: the file is corrupt")));
     }
     Ok(points)
+}
+
+/// Every point of a section (left in place) has canonical coordinates and passes `valid`.
+fn check_points<T>(bytes: &[u8], name: &str, size: usize, parse: fn(&[u8]) -> Option<T>, valid: fn(&T) -> bool, invalid: &str) -> Result<()> {
+    bytes.par_chunks_exact(size).try_for_each(|b| match parse(b) {
+        None => Err(out_of_range(name)),
+        Some(p) if !valid(&p) => Err(Error::format(format!("the proving key's {name} section holds {invalid}: the file is corrupt"))),
+        Some(_) => Ok(()),
+    })
+}
+
+fn out_of_range(name: &str) -> Error {
+    Error::format(format!("the proving key's {name} section holds a coordinate out of range: the file is corrupt"))
 }
 
 /// Section 4: `u32 count`, then `u32 matrix, u32 constraint, u32 signal, 32-byte value`
@@ -517,5 +692,67 @@ mod tests {
         let busy = "MemTotal:       24576000 kB\nMemAvailable:   4000000 kB\n";
         assert_eq!(budget_from(Some("AUTO"), Some(busy)), 4000000 * 1024 / 4, "at most a quarter of what is free");
         assert_eq!(budget_from(Some("auto"), None), 0, "no /proc/meminfo: no table");
+    }
+}
+
+#[cfg(test)]
+mod point_tests {
+    use super::{release_pages, FileStamp, KeyPoints, PointBytes, Query, RELEASE_ALIGN};
+    use crate::points::{g1_from_lem, g2_from_lem, lem_points, G1_BYTES, G2_BYTES};
+    use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use memmap2::Mmap;
+    use std::io::Write;
+
+    /// A file of G1 and G2 points in the zkey's layout, every fourth point at infinity.
+    fn points_file() -> (std::path::PathBuf, Vec<G1Affine>, Vec<G2Affine>, Vec<u8>) {
+        let g1: Vec<G1Affine> = (0..3000u64).map(|i| if i % 4 == 0 { G1Affine::identity() } else { (G1Projective::generator() * Fr::from(i)).into_affine() }).collect();
+        let g2: Vec<G2Affine> = (0..700u64).map(|i| if i % 4 == 0 { G2Affine::identity() } else { (G2Projective::generator() * Fr::from(i)).into_affine() }).collect();
+        let mut bytes = vec![7u8; 12];
+        bytes.extend(lem_points(&g1));
+        bytes.extend(lem_points(&g2));
+        let path = std::env::temp_dir().join(format!("glassbox-keypoints-{}.bin", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        (path, g1, g2, bytes)
+    }
+
+    #[test]
+    fn mapped_points_read_in_place_and_survive_release() {
+        let (path, g1, g2, bytes) = points_file();
+        let file = std::fs::File::open(&path).unwrap();
+        let map = unsafe { Mmap::map(&file) }.unwrap();
+        let stamp = FileStamp::of(&file).unwrap();
+        // A at 12.. (unaligned, as in a zkey), B1, C and H the same points, B2 the G2 points after them.
+        let g1_range = 12..12 + g1.len() * G1_BYTES;
+        let g2_range = g1_range.end..g1_range.end + g2.len() * G2_BYTES;
+        assert!(g1_range.len() > 2 * RELEASE_ALIGN, "the test releases whole aligned blocks");
+        let points = KeyPoints { bytes: PointBytes::Mapped { map, file, path: path.clone(), stamp }, ranges: [g1_range.clone(), g1_range.clone(), g2_range, g1_range.clone(), g1_range] };
+        assert!(points.mapped());
+        for round in 0..2 {
+            for (i, p) in g1.iter().enumerate() {
+                assert_eq!(points.a().affine(i), *p, "round {round}, point {i}");
+                assert_eq!(points.a().get(i).is_none(), p.infinity);
+                assert_eq!(g1_from_lem(points.a().raw(i)).unwrap(), *p);
+            }
+            for (i, p) in g2.iter().enumerate() {
+                assert_eq!(points.b2().affine(i), *p);
+                assert_eq!(g2_from_lem(points.b2().raw(i)).unwrap(), *p);
+            }
+            // Released pages read the same again (from the page cache, or the disk).
+            let PointBytes::Mapped { map, .. } = &points.bytes else { unreachable!() };
+            for range in points.ranges.iter().chain([&(0..map.len())]) {
+                release_pages(map, range.clone()).expect("madvise accepts the aligned range");
+            }
+        }
+        // Rewritten in place (the same bytes, even): no longer the file that was loaded.
+        assert!(points.file_unchanged());
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().write_all(&bytes[..12]).unwrap();
+        assert!(!points.file_unchanged(), "a write in place changes the file's stamp");
+        std::fs::remove_file(&path).unwrap();
+        // A copy reads the same.
+        let copy = KeyPoints { bytes: PointBytes::Owned(bytes), ranges: points.ranges.clone() };
+        assert!(!copy.mapped());
+        copy.release(Query::A);
+        assert!((0..g1.len()).all(|i| copy.h().affine(i) == g1[i]));
     }
 }

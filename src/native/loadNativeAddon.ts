@@ -9,6 +9,8 @@ export type NativeProveResult = {
   /** `{"proof": {...}, "publicSignals": [...]}`, snarkjs's format. */
   json: string
   witnessMs: number
+  /** The A, B1, B2 and C MSMs (absent from older addons). */
+  witnessMsmMs?: number
   qapMs: number
   fftMs: number
   msmMs: number
@@ -25,6 +27,8 @@ export type NativeKeyInfo = {
   domainSize: number
   cached: boolean
   pinned: boolean
+  /** The points are read from the key file's mapping (loadKeyFile), not a copy (absent from older addons). */
+  mapped?: boolean
   ms: number
   /** The H MSM's fixed-base table, built inside the load when GLASSBOX_NATIVE_TABLE_MIB allows one (absent from older addons). */
   tableMs?: number

@@ -42,7 +42,7 @@ export const DEFAULT_RETRIES = 2
 
 /**
  * The local executor: a piscina pool of proving threads (each holds its
- * witness calculator and parsed key). Two tasks per worker so the next
+ * witness calculator and its prover of the key). Two tasks per worker so the next
  * witness is computed while a proof runs. A worker that exits (a crash) is
  * replaced by piscina; one that runs past `taskTimeoutMs` is terminated and
  * replaced; either way its task is tried again up to `retries` times, then

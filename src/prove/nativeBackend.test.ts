@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -145,7 +145,7 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     await expect(nativeBackend({ addon: native }).loadKeyFile!(join(irisDir, 'missing.zkey'), otherSha)).rejects.toThrow(/cannot read .*missing\.zkey/)
   })
 
-  it('reads a key file section by section, hashing it as it goes: the key proves, and a cut, padded or changed file says which', async () => {
+  it('maps a key file once its hash matches: the key proves from its points in place, and a cut, padded or changed file says which', async () => {
     const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
     const write = async (name: string, bytes: Uint8Array) => {
       const path = join(irisDir, name)
@@ -167,12 +167,27 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     const padded = new Uint8Array(zkey.length + 3)
     padded.set(zkey)
     await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('padded.zkey', padded), sha(padded))).rejects.toThrow(/3 unexpected trailing bytes/)
-    // Sections in another order (the header last): held back until the header says how to read them.
+    // Sections in another order (the header last, every point section at another offset): read all the same.
     const reordered = withSections(zkey, (sections) => [...sections.filter((x) => x.kind !== 2), sections.find((x) => x.kind === 2)!])
     const fromReordered = new native.NativeProver(1)
-    expect(await fromReordered.loadKeyFile!(await write('reordered.zkey', reordered), sha(reordered))).toMatchObject({ cached: false })
+    const reorderedPath = await write('reordered.zkey', reordered)
+    expect(await fromReordered.loadKeyFile!(reorderedPath, sha(reordered))).toMatchObject({ cached: false })
+    expect(JSON.parse((await fromReordered.prove(witness)).json)).toHaveProperty('publicSignals')
+    // Another file renamed over the mapped one (as setup replaces a key): the mapping still holds the old file, and proves.
+    await rename(await write('replacement.zkey', padded), reorderedPath)
     expect(JSON.parse((await fromReordered.prove(witness)).json)).toHaveProperty('publicSignals')
     fromReordered.close()
+    // Rewritten in place after the load (with the same bytes, even: the hash vouches for the file it read, not for
+    // later writes): the next proof is refused, and a new load maps and hashes the file again.
+    const reversed = withSections(zkey, (sections) => [...sections].reverse())
+    const reversedPath = await write('reversed.zkey', reversed)
+    const fromReversed = new native.NativeProver(1)
+    expect(await fromReversed.loadKeyFile!(reversedPath, sha(reversed))).toMatchObject({ cached: false, mapped: true })
+    await writeFile(reversedPath, reversed)
+    await expect(fromReversed.prove(witness)).rejects.toThrow(/reversed\.zkey was changed in place since it was loaded/)
+    expect(await fromReversed.loadKeyFile!(reversedPath, sha(reversed))).toMatchObject({ cached: false })
+    expect(JSON.parse((await fromReversed.prove(witness)).json)).toHaveProperty('publicSignals')
+    fromReversed.close()
     // A second A section, and a header claiming a domain of 2^27 in a file of half a megabyte (refused before anything is sized by it).
     const doubled = withSections(zkey, (sections) => [...sections, sections.find((x) => x.kind === 5)!])
     await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('doubled.zkey', doubled), sha(doubled))).rejects.toThrow(/more than one section 5/)

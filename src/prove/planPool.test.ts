@@ -35,8 +35,8 @@ describe('planPool', () => {
   })
 
   it('gives a big key fewer workers with more threads each when memory is short', () => {
-    // 400 MiB of key: ~1.2 GiB per native worker, so 2.5 GiB holds two of them.
-    const plan = planPool({ backend: 'native', cores: 8, inputs: 1000, keyBytes: 400 * MiB, memoryBytes: 2.5 * GiB })
+    // 400 MiB of key: ~464 MiB per native worker, so 1 GiB holds two of them.
+    const plan = planPool({ backend: 'native', cores: 8, inputs: 1000, keyBytes: 400 * MiB, memoryBytes: 1 * GiB })
     expect(plan).toMatchObject({ workers: 2, threadsPerWorker: 4 })
     expect(plan.reason).toMatch(/fit in/)
     // Not even one fits: still one worker (the proof may yet succeed; the pool never plans zero).

@@ -31,11 +31,13 @@ export type PoolPlan = {
 }
 
 /**
- * A native worker holds the key twice over (the file's bytes and the parsed
- * points) plus the FFT and MSM buffers of one proof: about three times the
- * key file, and a fixed part for the runtime and the witness calculator.
+ * Native workers share one mapping of the key (its points are read in place,
+ * from the page cache); a worker's proof holds its FFT and MSM buffers and the
+ * pages of the one query it is summing: less than the key file's size (LeNet-5,
+ * a 55 MiB key: 2 one-thread workers peak at 98 MiB, the whole process), plus a
+ * fixed part for the runtime and the witness calculator.
  */
-const NATIVE_BYTES_PER_KEY_BYTE = 3
+const NATIVE_BYTES_PER_KEY_BYTE = 1
 const WORKER_BASE_BYTES = 64 * 2 ** 20
 /** snarkjs parses the key into JS objects per proof: it needs more per key byte. */
 const SNARKJS_BYTES_PER_KEY_BYTE = 5

@@ -14,7 +14,7 @@ export type ProverBackend = {
   /**
    * Loads the key file itself, checked against `sha256` (the manifest's), when
    * the backend can do better than bytes read by the caller: the native one
-   * reads it once per process and shares the parsed key between its workers.
+   * maps it once per process and shares the mapping between its workers.
    * @throws {ArtifactError} when the file does not hash to `sha256`.
    */
   loadKeyFile?(path: string, sha256: string): Promise<void>
