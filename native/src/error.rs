@@ -10,6 +10,8 @@ pub enum ErrorKind {
     Mismatch,
     /// The proof failed its own check: the key is corrupt or belongs to another circuit.
     Invalid,
+    /// A mapped key file was rewritten in place since it was loaded: load it again.
+    KeyChanged,
     /// File system errors (ptau writer).
     Io,
 }
@@ -31,6 +33,9 @@ impl Error {
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::Invalid, message: message.into() }
+    }
+    pub fn key_changed(message: impl Into<String>) -> Self {
+        Self { kind: ErrorKind::KeyChanged, message: message.into() }
     }
 }
 

@@ -57,7 +57,7 @@ pub fn load(bytes: &[u8], pin: Option<&str>) -> Result<Loaded> {
     let slot = slot_for(digest);
     // Holding the slot while parsing makes a second loader of the same key wait, not parse again.
     let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(key) = weak.upgrade() {
+    if let Some(key) = cached(&mut weak) {
         return Ok(Loaded { key, cached: true, pinned });
     }
     let key = Arc::new(ProvingKey::parse(bytes, if pinned { PointChecks::Pinned } else { PointChecks::Full })?);
@@ -67,7 +67,8 @@ pub fn load(bytes: &[u8], pin: Option<&str>) -> Result<Loaded> {
 /// Returns the key of the `.zkey` at `path`, which must hash to `pin` (the
 /// manifest's SHA-256). The cache is looked up by the pin before the file is
 /// touched: a key with this hash is this key, so every worker after the first
-/// takes it without reading or hashing the file.
+/// takes it without reading or hashing the file (unless its file was rewritten
+/// in place since: then it is mapped and hashed again).
 ///
 /// The first maps the file and hashes the mapping (SHA-256 runs at GB/s on
 /// CPUs with SHA extensions), then parses the header and coefficients; the
@@ -77,7 +78,7 @@ pub fn load_file(path: &Path, pin: &str) -> Result<Loaded> {
     let digest = parse_hex(pin)?;
     let slot = slot_for(digest);
     let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(key) = weak.upgrade() {
+    if let Some(key) = cached(&mut weak) {
         return Ok(Loaded { key, cached: true, pinned: true });
     }
     let file = File::open(path).map_err(|e| Error { kind: ErrorKind::Io, message: format!("cannot read {}: {e}", path.display()) })?;
@@ -85,15 +86,36 @@ pub fn load_file(path: &Path, pin: &str) -> Result<Loaded> {
     Ok(Loaded { key: keep(&mut weak, key), cached: false, pinned: true })
 }
 
-/// Forgets a key (one whose file changed in place): the next load of its hash maps the file again.
+/// The key a slot holds, unless it is mapped from a file rewritten in place since it was
+/// loaded: that one is forgotten (the caller loads the key again).
+fn cached(weak: &mut Weak<ProvingKey>) -> Option<Arc<ProvingKey>> {
+    let key = weak.upgrade()?;
+    if key.check_unchanged().is_ok() {
+        return Some(key);
+    }
+    *weak = Weak::new();
+    forget_recent(&key);
+    None
+}
+
+/// Forgets a key whose file was rewritten in place (see `ProvingKey::check_unchanged`): the
+/// next load of its hash maps the file again.
 pub fn evict(key: &Arc<ProvingKey>) {
-    let target = Arc::downgrade(key);
-    for slot in slots().lock().unwrap_or_else(|e| e.into_inner()).values() {
+    let Some(pin) = key.points.pin() else {
+        return;
+    };
+    // The map's lock is not held while the slot's is taken (a slot is held through a whole load).
+    let slot = slots().lock().unwrap_or_else(|e| e.into_inner()).get(&pin).cloned();
+    if let Some(slot) = slot {
         let mut weak = slot.lock().unwrap_or_else(|e| e.into_inner());
-        if weak.ptr_eq(&target) {
+        if weak.ptr_eq(&Arc::downgrade(key)) {
             *weak = Weak::new();
         }
     }
+    forget_recent(key);
+}
+
+fn forget_recent(key: &Arc<ProvingKey>) {
     let mut recent = recent().lock().unwrap_or_else(|e| e.into_inner());
     if recent.as_ref().is_some_and(|r| Arc::ptr_eq(r, key)) {
         *recent = None;

@@ -30,8 +30,9 @@ fn return_large_frees() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
-        // SAFETY: mallopt only changes malloc's tuning, and glibc's takes its arenas' locks: other
-        // threads may be allocating meanwhile.
+        // SAFETY: mallopt only changes malloc's tuning. glibc's writes the setting under the main
+        // arena's lock; other threads, allocating meanwhile, read it unlocked, which at worst uses
+        // the old threshold for a block or two.
         ONCE.call_once(|| unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
         });
@@ -43,6 +44,7 @@ fn to_napi(e: CoreError) -> Error {
         ErrorKind::Format => "FORMAT",
         ErrorKind::Mismatch => "MISMATCH",
         ErrorKind::Invalid => "INVALID_PROOF",
+        ErrorKind::KeyChanged => "KEY_CHANGED",
         ErrorKind::Io => "IO",
     };
     Error::new(Status::GenericFailure, format!("[{code}] {}", e.message))
@@ -113,7 +115,8 @@ pub struct ProveResult {
     pub qap_ms: f64,
     pub fft_ms: f64,
     pub msm_ms: f64,
-    /// Building the H query's fixed-base table during this proof (0 when it was built before or is off).
+    /// Building the key's tables during this proof (the H query's when the load did not build it,
+    /// the witness MSMs' beside it; 0 when built before or off).
     pub table_ms: f64,
     /// The size of the key's tables: the H table and, beside it, the witness MSMs' (0 when the prover runs without).
     pub table_mib: f64,

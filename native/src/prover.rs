@@ -27,15 +27,18 @@ pub struct Proof {
 /// Milliseconds spent in each step of one proof (for profiling).
 #[derive(Default, Debug, Clone)]
 pub struct Timings {
+    /// Parsing the `.wtns`.
     pub witness_ms: f64,
+    /// The witness's integers for the MSMs, and A and B evaluated at the domain (with A·B).
     pub qap_ms: f64,
     /// The witness MSMs (A, B1, B2, C).
     pub witness_msm_ms: f64,
-    /// The six FFTs.
+    /// The six FFTs, A·B − C at the odd points and its integers for the H MSM.
     pub fft_ms: f64,
     /// The H MSM (full-size scalars, the domain's size).
     pub msm_ms: f64,
-    /// Building the H query's fixed-base table (the first proof that uses it; 0 after).
+    /// Building the key's tables in this proof: the H query's (when the load did not) and the
+    /// witness MSMs' (the first proof beside an H table); 0 after.
     pub table_ms: f64,
     pub verify_ms: f64,
 }

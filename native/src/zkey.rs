@@ -242,7 +242,7 @@ impl ProvingKey {
             return Err(not_the_pinned_key(path));
         }
         let (parts, ranges) = KeyParts::parse(&map, PointChecks::Pinned)?;
-        let points = KeyPoints { bytes: PointBytes::Mapped { map, file, path: path.to_path_buf(), stamp }, ranges };
+        let points = KeyPoints { bytes: PointBytes::Mapped { map, file, path: path.to_path_buf(), stamp, pin: *pin }, ranges };
         points.release_all();
         parts.finish(points)
     }
@@ -251,8 +251,8 @@ impl ProvingKey {
     /// bytes never fails): proving from it would read points the hash no longer vouches for.
     pub fn check_unchanged(&self) -> Result<()> {
         match &self.points.bytes {
-            PointBytes::Mapped { path, .. } if !self.points.file_unchanged() => Err(Error::mismatch(format!(
-                "{} was changed in place since it was loaded (glassbox's setup replaces a key by renaming a new file over it, never by rewriting it): start the batch again",
+            PointBytes::Mapped { path, .. } if !self.points.file_unchanged() => Err(Error::key_changed(format!(
+                "{} was changed in place since it was loaded (glassbox's setup replaces a key by renaming a new file over it, never by rewriting it): load it again",
                 path.display()
             ))),
             _ => Ok(()),
@@ -269,7 +269,9 @@ const HASH_SPAN: usize = 4 << 20;
 
 /// What `fstat` says of a mapped key file: its identity, size and last write. (Not its
 /// ctime: renaming another file over the key's path, as setup does, unlinks the mapped
-/// inode, which changes its ctime but not its contents.)
+/// inode, which changes its ctime but not its contents.) A rewrite is seen when the
+/// clock has moved on since the previous write: with a filesystem's coarse timestamps
+/// (a few ms on older kernels), one within the same tick as the write before it is not.
 #[derive(PartialEq, Eq)]
 struct FileStamp {
     device: u64,
@@ -296,9 +298,9 @@ pub enum Query {
 }
 
 enum PointBytes {
-    /// The file's read-only mapping (a key loaded from its path), with the open file and
-    /// what `fstat` said of it at the load (see `ProvingKey::check_unchanged`).
-    Mapped { map: Mmap, file: File, path: PathBuf, stamp: FileStamp },
+    /// The file's read-only mapping (a key loaded from its path), with the open file, what
+    /// `fstat` said of it at the load (see `ProvingKey::check_unchanged`) and its pinned hash.
+    Mapped { map: Mmap, file: File, path: PathBuf, stamp: FileStamp, pin: [u8; 32] },
     /// The point sections copied back to back (a key given as bytes).
     Owned(Vec<u8>),
 }
@@ -358,6 +360,14 @@ impl KeyPoints {
     /// Whether the points are the file's mapping (else a copy in the process's memory).
     pub fn mapped(&self) -> bool {
         matches!(self.bytes, PointBytes::Mapped { .. })
+    }
+
+    /// The pinned SHA-256 a mapped key was loaded with (None for a copy).
+    pub fn pin(&self) -> Option<[u8; 32]> {
+        match &self.bytes {
+            PointBytes::Mapped { pin, .. } => Some(*pin),
+            PointBytes::Owned(_) => None,
+        }
     }
 
     /// Whether `fstat` of the mapped file still says what it said at the load (a copy: true).
@@ -720,13 +730,15 @@ mod point_tests {
     fn mapped_points_read_in_place_and_survive_release() {
         let (path, g1, g2, bytes) = points_file();
         let file = std::fs::File::open(&path).unwrap();
+        // An old mtime, so that the rewrite below is seen even with coarse timestamps.
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
         let map = unsafe { Mmap::map(&file) }.unwrap();
         let stamp = FileStamp::of(&file).unwrap();
         // A at 12.. (unaligned, as in a zkey), B1, C and H the same points, B2 the G2 points after them.
         let g1_range = 12..12 + g1.len() * G1_BYTES;
         let g2_range = g1_range.end..g1_range.end + g2.len() * G2_BYTES;
         assert!(g1_range.len() > 2 * RELEASE_ALIGN, "the test releases whole aligned blocks");
-        let points = KeyPoints { bytes: PointBytes::Mapped { map, file, path: path.clone(), stamp }, ranges: [g1_range.clone(), g1_range.clone(), g2_range, g1_range.clone(), g1_range] };
+        let points = KeyPoints { bytes: PointBytes::Mapped { map, file, path: path.clone(), stamp, pin: [0; 32] }, ranges: [g1_range.clone(), g1_range.clone(), g2_range, g1_range.clone(), g1_range] };
         assert!(points.mapped());
         for round in 0..2 {
             for (i, p) in g1.iter().enumerate() {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -181,13 +181,36 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     // later writes): the next proof is refused, and a new load maps and hashes the file again.
     const reversed = withSections(zkey, (sections) => [...sections].reverse())
     const reversedPath = await write('reversed.zkey', reversed)
+    // An old mtime: the rewrite below is then seen even where the filesystem's timestamps are coarse.
+    await utimes(reversedPath, 0, 0)
     const fromReversed = new native.NativeProver(1)
     expect(await fromReversed.loadKeyFile!(reversedPath, sha(reversed))).toMatchObject({ cached: false, mapped: true })
     await writeFile(reversedPath, reversed)
-    await expect(fromReversed.prove(witness)).rejects.toThrow(/reversed\.zkey was changed in place since it was loaded/)
-    expect(await fromReversed.loadKeyFile!(reversedPath, sha(reversed))).toMatchObject({ cached: false })
+    // Another prover's load does not take the cached key: it maps the file again.
+    const another = new native.NativeProver(1)
+    expect(await another.loadKeyFile!(reversedPath, sha(reversed))).toMatchObject({ cached: false })
+    expect(JSON.parse((await another.prove(witness)).json)).toHaveProperty('publicSignals')
+    another.close()
+    await expect(fromReversed.prove(witness)).rejects.toThrow(/^\[KEY_CHANGED\] .*reversed\.zkey was changed in place since it was loaded/)
+    expect(await fromReversed.loadKeyFile!(reversedPath, sha(reversed))).toMatchObject({ cached: true })
     expect(JSON.parse((await fromReversed.prove(witness)).json)).toHaveProperty('publicSignals')
     fromReversed.close()
+    // Through the backend: rewritten in place with the same bytes, the key is mapped again and proves on; with
+    // another key's bytes, it is refused as not the manifest's.
+    const swapped = withSections(zkey, (sections) => [sections[1]!, sections[0]!, ...sections.slice(2)])
+    const swappedPath = await write('swapped.zkey', swapped)
+    await utimes(swappedPath, 0, 0)
+    const backend = nativeBackend({ addon: native })
+    await backend.loadKeyFile!(swappedPath, sha(swapped))
+    await writeFile(swappedPath, swapped)
+    expect((await backend.prove(witness)).publicSignals.length).toBeGreaterThan(0)
+    await utimes(swappedPath, 0, 0)
+    await backend.loadKeyFile!(swappedPath, sha(swapped))
+    await writeFile(swappedPath, reversed)
+    const refused = await backend.prove(witness).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ArtifactError)
+    expect((refused as Error).message).toMatch(/swapped\.zkey does not match its hash in the manifest/)
+    await backend.close()
     // A second A section, and a header claiming a domain of 2^27 in a file of half a megabyte (refused before anything is sized by it).
     const doubled = withSections(zkey, (sections) => [...sections, sections.find((x) => x.kind === 5)!])
     await expect(nativeBackend({ addon: native }).loadKeyFile!(await write('doubled.zkey', doubled), sha(doubled))).rejects.toThrow(/more than one section 5/)

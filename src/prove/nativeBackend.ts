@@ -30,6 +30,8 @@ export type NativeBackendOptions = {
  */
 export function nativeBackend({ addon, threads = 1, zkeySha256, hTable = false }: NativeBackendOptions): ProverBackend {
   let prover: NativeProver | undefined
+  /** The key file last loaded (none for a key given as bytes): loaded again when it changes under the prover. */
+  let source: { path: string; sha256: string } | undefined
   const load = async (read: (next: NativeProver) => Promise<unknown>, path?: string) => {
     const next = new addon.NativeProver(threads)
     try {
@@ -50,22 +52,42 @@ export function nativeBackend({ addon, threads = 1, zkeySha256, hTable = false }
     prover?.close()
     prover = next
   }
+  // An addon built before loadKeyFile existed takes the bytes, checked against the same hash.
+  const loadFile = (path: string, sha256: string) =>
+    load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256, hTable ? 'auto' : null) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path)
+  const proveOnce = async (witness: Uint8Array) => {
+    try {
+      return (await prover!.prove(witness)).json
+    } catch (cause) {
+      // The addon refuses a mapped key file rewritten in place since it was loaded (and forgets it).
+      if (/^\[KEY_CHANGED\]/.test(cause instanceof Error ? cause.message : '')) return cause
+      throw new ProveError('The native prover could not prove this witness.', {
+        details: `${nativeMessage(cause)}. The proving key may not belong to this circuit: rerun \`glassbox setup\`.`,
+        cause,
+      })
+    }
+  }
   return {
     name: 'native',
     checksProofs: true,
-    loadKey: (zkey) => load((next) => next.loadKey(zkey, zkeySha256 ?? null)),
-    // An addon built before loadKeyFile existed takes the bytes, checked against the same hash.
-    loadKeyFile: (path, sha256) => load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256, hTable ? 'auto' : null) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path),
+    loadKey: async (zkey) => {
+      await load((next) => next.loadKey(zkey, zkeySha256 ?? null))
+      source = undefined
+    },
+    loadKeyFile: async (path, sha256) => {
+      await loadFile(path, sha256)
+      source = { path, sha256 }
+    },
     async prove(witness) {
       if (!prover) throw new ProveError('native backend: no proving key loaded.')
-      let json: string
-      try {
-        json = (await prover.prove(witness)).json
-      } catch (cause) {
-        throw new ProveError('The native prover could not prove this witness.', {
-          details: `${nativeMessage(cause)}. The proving key may not belong to this circuit: rerun \`glassbox setup\`.`,
-          cause,
-        })
+      let json = await proveOnce(witness)
+      if (typeof json !== 'string' && source) {
+        // Rewritten in place: map it again, checked against the manifest's hash (the same key proves on; another is refused).
+        await loadFile(source.path, source.sha256)
+        json = await proveOnce(witness)
+      }
+      if (typeof json !== 'string') {
+        throw new ArtifactError('The proving key file was changed while the batch was using it.', { details: `${nativeMessage(json)}.`, cause: json })
       }
       return JSON.parse(json) as { proof: Groth16Proof; publicSignals: string[] }
     },
