@@ -16,17 +16,9 @@ use std::marker::PhantomData;
 pub const G1_BYTES: usize = 64;
 pub const G2_BYTES: usize = 128;
 
-fn limbs(bytes: &[u8]) -> [u64; 4] {
-    let mut out = [0u64; 4];
-    for (i, limb) in out.iter_mut().enumerate() {
-        *limb = u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    }
-    out
-}
-
 /// A base-field element from its Montgomery limbs; `None` when not canonical (≥ q).
 pub fn fq_from_lem(bytes: &[u8]) -> Option<Fq> {
-    let raw = BigInt::new(limbs(bytes));
+    let raw = BigInt::new(words(bytes));
     (raw < Fq::MODULUS).then(|| Fq::new_unchecked(raw))
 }
 
@@ -38,12 +30,12 @@ pub fn fq_to_lem(value: &Fq, out: &mut [u8]) {
 
 /// A scalar from little-endian standard form; `None` when ≥ r.
 pub fn fr_from_le(bytes: &[u8]) -> Option<Fr> {
-    Fr::from_bigint(BigInt::new(limbs(bytes)))
+    Fr::from_bigint(BigInt::new(words(bytes)))
 }
 
 /// The scalar whose Montgomery limbs are these bytes, i.e. value · R⁻¹ read as standard form.
 pub fn fr_raw(bytes: &[u8]) -> Option<Fr> {
-    let raw = BigInt::new(limbs(bytes));
+    let raw = BigInt::new(words(bytes));
     (raw < Fr::MODULUS).then(|| Fr::new_unchecked(raw))
 }
 
@@ -143,10 +135,10 @@ pub trait LemCurve: SWCurveConfig {
     fn write(point: &Affine<Self>, out: &mut [u8]);
 }
 
-/// The first N little-endian words of `bytes` (one length check, then fixed offsets: this is
-/// the MSMs' innermost read).
+/// The first N little-endian 64-bit words of `bytes` (one length check, then fixed offsets:
+/// this is the MSMs' innermost read).
 #[inline(always)]
-fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
+pub fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
     let bytes = &bytes[..N * 8];
     std::array::from_fn(|k| u64::from_le_bytes(bytes[k * 8..k * 8 + 8].try_into().expect("8 bytes")))
 }

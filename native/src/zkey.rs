@@ -15,7 +15,7 @@ use crate::binfile::{read_u32, BinFile};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fft::OddPoints;
 use crate::msm::{FixedBase, SubsetTable};
-use crate::points::{fr_raw, g1_from_lem, g2_from_lem, Bases, G1_BYTES, G2_BYTES};
+use crate::points::{fr_raw, g1_from_lem, g2_from_lem, words, Bases, G1_BYTES, G2_BYTES};
 use ark_bn254::{g1, g2, Fq, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInt, One, PrimeField};
 use memmap2::{Mmap, UncheckedAdvice};
@@ -463,21 +463,19 @@ impl KeyParts {
                 bytes.len()
             )));
         }
-        let ic = point_section(section(3)?, "IC", h.n_public + 1, G1_BYTES, g1_from_lem, |p| p.is_on_curve(), "a point off the curve")?;
+        let ic = point_section(section(3)?, "IC", h.n_public + 1)?;
         let matrices = matrices(section(4)?, h.n_vars, h.domain_size)?;
         let private = h.n_vars - h.n_public - 1;
         let queries = [(5, "A", h.n_vars, G1_BYTES), (6, "B1", h.n_vars, G1_BYTES), (7, "B2", h.n_vars, G2_BYTES), (8, "C", private, G1_BYTES), (9, "H", h.domain_size, G1_BYTES)];
         let mut ranges: [Range<usize>; 5] = Default::default();
         for (range, (kind, name, count, size)) in ranges.iter_mut().zip(queries) {
             let body = section(kind)?;
-            if body.len() != count * size {
-                return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", body.len(), count)));
-            }
+            check_size(body, name, count, size)?;
             if checks == PointChecks::Full {
                 if size == G1_BYTES {
-                    check_points(body, name, size, g1_from_lem, |p| p.is_on_curve(), "a point off the curve")?;
+                    check_points(body, name, &G1_POINTS)?;
                 } else {
-                    check_points(body, name, size, g2_from_lem, |p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve(), "an invalid G2 point")?;
+                    check_points(body, name, &G2_POINTS)?;
                 }
             }
             let start = body.as_ptr() as usize - bytes.as_ptr() as usize;
@@ -515,7 +513,7 @@ fn header(header: &[u8]) -> Result<Header> {
     if header.len() != 4 + 32 + 4 + 32 + 12 + 3 * G1_BYTES + 3 * G2_BYTES {
         return Err(Error::format(format!("the proving key's Groth16 header has {} bytes, expected 660", header.len())));
     }
-    if read_u32(header, 0) != 32 || limbs_le(&header[4..36]) != FQ_MODULUS_LE || read_u32(header, 36) != 32 || limbs_le(&header[40..72]) != FR_MODULUS_LE {
+    if read_u32(header, 0) != 32 || words(&header[4..36]) != FQ_MODULUS_LE || read_u32(header, 36) != 32 || words(&header[40..72]) != FR_MODULUS_LE {
         return Err(Error::format("the proving key is not over BN254 (bn128)"));
     }
     let n_vars = read_u32(header, 72) as usize;
@@ -556,28 +554,39 @@ fn header(header: &[u8]) -> Result<Header> {
     Ok(Header { n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2 })
 }
 
-fn limbs_le(bytes: &[u8]) -> [u64; 4] {
-    std::array::from_fn(|i| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
+/// How a section's points are read and checked.
+struct PointKind<T> {
+    size: usize,
+    parse: fn(&[u8]) -> Option<T>,
+    valid: fn(&T) -> bool,
+    /// What an invalid point is, for the error.
+    invalid: &'static str,
 }
 
-/// A section of `count` points of `size` bytes each, parsed; every point must pass `valid`.
-fn point_section<T: Send + Sync>(bytes: &[u8], name: &str, count: usize, size: usize, parse: fn(&[u8]) -> Option<T>, valid: fn(&T) -> bool, invalid: &str) -> Result<Vec<T>> {
+// BN254's G1 has cofactor 1: on the curve means in the group.
+const G1_POINTS: PointKind<G1Affine> = PointKind { size: G1_BYTES, parse: g1_from_lem, valid: |p| p.is_on_curve(), invalid: "a point off the curve" };
+const G2_POINTS: PointKind<G2Affine> = PointKind { size: G2_BYTES, parse: g2_from_lem, valid: |p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve(), invalid: "an invalid G2 point" };
+
+/// A section must hold `count` points of `size` bytes.
+fn check_size(bytes: &[u8], name: &str, count: usize, size: usize) -> Result<()> {
     if bytes.len() != count * size {
         return Err(Error::format(format!("the proving key's {name} section has {} bytes, expected {} points", bytes.len(), count)));
     }
-    let points: Option<Vec<T>> = bytes.par_chunks_exact(size).map(parse).collect();
-    let points = points.ok_or_else(|| out_of_range(name))?;
-    if !points.par_iter().all(valid) {
-        return Err(Error::format(format!("the proving key's {name} section holds {invalid}: the file is corrupt")));
-    }
-    Ok(points)
+    Ok(())
 }
 
-/// Every point of a section (left in place) has canonical coordinates and passes `valid`.
-fn check_points<T>(bytes: &[u8], name: &str, size: usize, parse: fn(&[u8]) -> Option<T>, valid: fn(&T) -> bool, invalid: &str) -> Result<()> {
-    bytes.par_chunks_exact(size).try_for_each(|b| match parse(b) {
+/// A section of `count` G1 points, checked and parsed (the IC: few points).
+fn point_section(bytes: &[u8], name: &str, count: usize) -> Result<Vec<G1Affine>> {
+    check_size(bytes, name, count, G1_BYTES)?;
+    check_points(bytes, name, &G1_POINTS)?;
+    Ok(bytes.chunks_exact(G1_BYTES).map(|b| g1_from_lem(b).expect("checked above")).collect())
+}
+
+/// Every point of a section (left in place) has canonical coordinates and is valid.
+fn check_points<T>(bytes: &[u8], name: &str, kind: &PointKind<T>) -> Result<()> {
+    bytes.par_chunks_exact(kind.size).try_for_each(|b| match (kind.parse)(b) {
         None => Err(out_of_range(name)),
-        Some(p) if !valid(&p) => Err(Error::format(format!("the proving key's {name} section holds {invalid}: the file is corrupt"))),
+        Some(p) if !(kind.valid)(&p) => Err(Error::format(format!("the proving key's {name} section holds {}: the file is corrupt", kind.invalid))),
         Some(_) => Ok(()),
     })
 }

@@ -55,12 +55,12 @@ export function nativeBackend({ addon, threads = 1, zkeySha256, hTable = false }
   // An addon built before loadKeyFile existed takes the bytes, checked against the same hash.
   const loadFile = (path: string, sha256: string) =>
     load(async (next) => (next.loadKeyFile ? next.loadKeyFile(path, sha256, hTable ? 'auto' : null) : next.loadKey(new Uint8Array(await readFile(path)), sha256)), path)
-  const proveOnce = async (witness: Uint8Array) => {
+  /** The proof's JSON, or the addon's refusal of a mapped key file rewritten in place since it was loaded (it forgets that key). */
+  const proveOnce = async (witness: Uint8Array): Promise<{ json: string } | { keyChanged: unknown }> => {
     try {
-      return (await prover!.prove(witness)).json
+      return { json: (await prover!.prove(witness)).json }
     } catch (cause) {
-      // The addon refuses a mapped key file rewritten in place since it was loaded (and forgets it).
-      if (/^\[KEY_CHANGED\]/.test(cause instanceof Error ? cause.message : '')) return cause
+      if (/^\[KEY_CHANGED\]/.test(cause instanceof Error ? cause.message : '')) return { keyChanged: cause }
       throw new ProveError('The native prover could not prove this witness.', {
         details: `${nativeMessage(cause)}. The proving key may not belong to this circuit: rerun \`glassbox setup\`.`,
         cause,
@@ -80,16 +80,16 @@ export function nativeBackend({ addon, threads = 1, zkeySha256, hTable = false }
     },
     async prove(witness) {
       if (!prover) throw new ProveError('native backend: no proving key loaded.')
-      let json = await proveOnce(witness)
-      if (typeof json !== 'string' && source) {
+      let proved = await proveOnce(witness)
+      if ('keyChanged' in proved && source) {
         // Rewritten in place: map it again, checked against the manifest's hash (the same key proves on; another is refused).
         await loadFile(source.path, source.sha256)
-        json = await proveOnce(witness)
+        proved = await proveOnce(witness)
       }
-      if (typeof json !== 'string') {
-        throw new ArtifactError('The proving key file was changed while the batch was using it.', { details: `${nativeMessage(json)}.`, cause: json })
+      if ('keyChanged' in proved) {
+        throw new ArtifactError('The proving key file was changed while the batch was using it.', { details: `${nativeMessage(proved.keyChanged)}.`, cause: proved.keyChanged })
       }
-      return JSON.parse(json) as { proof: Groth16Proof; publicSignals: string[] }
+      return JSON.parse(proved.json) as { proof: Groth16Proof; publicSignals: string[] }
     },
     async close() {
       prover?.close()
