@@ -202,7 +202,7 @@ fn affine_sum<P: SWCurveConfig>(ax: &P::BaseField, ay: &P::BaseField, bx: &P::Ba
 
 /// Replaces every element of `values` (none zero) by its inverse with one field
 /// inversion (Montgomery's trick); `prefix` is scratch space.
-fn invert_all<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
+pub(crate) fn invert_all<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
     prefix.clear();
     let mut acc = F::one();
     for v in values.iter() {
@@ -223,7 +223,7 @@ fn invert_all<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
 /// six multiplications instead of the eleven of a mixed addition. Holds every
 /// point at once, grouped by bucket (`start`, `len`): for buckets few enough that
 /// many points share one, where `AffineBuckets` would wait on its conflicts.
-fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField], start: &[u32], len: &mut [u32]) -> Vec<Option<Affine<P>>> {
+fn bucket_sums<P: LemCurve>(xs: &mut [P::BaseField], ys: &mut [P::BaseField], start: &[u32], len: &mut [u32]) -> Vec<Option<Affine<P>>> {
     let total = xs.len();
     let mut infinity = vec![false; total];
     let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total / 2);
@@ -249,7 +249,7 @@ fn bucket_sums<P: SWCurveConfig>(xs: &mut [P::BaseField], ys: &mut [P::BaseField
                 sum_denominator(&xs[a], &ys[a], &xs[b], &ys[b])
             }
         }));
-        invert_all(&mut den, &mut prefix);
+        P::invert_all(&mut den, &mut prefix);
         for (&(a, dst), inverse) in pairs.iter().zip(den.iter()) {
             let (a, b, dst) = (a as usize, a as usize + 1, dst as usize);
             let sum = if infinity[a] {
@@ -301,7 +301,7 @@ enum Slot {
 /// the batch is deferred to the next one; when deferred points pile up (many
 /// points in few buckets), they are summed together by `bucket_sums`, so the
 /// memory stays bounded by the batch's capacity.
-struct AffineBuckets<P: SWCurveConfig> {
+struct AffineBuckets<P: LemCurve> {
     x: Vec<P::BaseField>,
     y: Vec<P::BaseField>,
     slot: Vec<Slot>,
@@ -316,7 +316,7 @@ struct AffineBuckets<P: SWCurveConfig> {
 /// Buckets from which `window_sum` streams (`AffineBuckets`); below, it groups every point first (`bucket_sums`).
 const STREAM_MIN_BUCKETS: usize = 1 << 10;
 
-impl<P: SWCurveConfig> AffineBuckets<P> {
+impl<P: LemCurve> AffineBuckets<P> {
     fn new(buckets: usize) -> Self {
         // Expected conflicts: about capacity / (2 · buckets) of the points (1/16); one
         // inversion (a few hundred multiplications) is shared by up to 1,024 additions.
@@ -380,7 +380,7 @@ impl<P: SWCurveConfig> AffineBuckets<P> {
     fn run_batch(&mut self) {
         self.den.clear();
         self.den.extend(self.batch.iter().map(|(k, px, py)| sum_denominator(&self.x[*k as usize], &self.y[*k as usize], px, py)));
-        invert_all(&mut self.den, &mut self.prefix);
+        P::invert_all(&mut self.den, &mut self.prefix);
         for ((k, px, py), inverse) in self.batch.iter().zip(self.den.iter()) {
             let k = *k as usize;
             match affine_sum::<P>(&self.x[k], &self.y[k], px, py, inverse) {

@@ -133,6 +133,12 @@ pub trait LemCurve: SWCurveConfig {
     fn coordinates(bytes: &[u8]) -> (Self::BaseField, Self::BaseField);
     /// A point's LEM bytes (all zeros for the point at infinity).
     fn write(point: &Affine<Self>, out: &mut [u8]);
+    /// Replaces every coordinate in `values` (none zero) by its inverse with one field
+    /// inversion (Montgomery's trick: the batch-affine additions' denominators); `prefix` is
+    /// scratch space.
+    fn invert_all(values: &mut [Self::BaseField], prefix: &mut Vec<Self::BaseField>) {
+        crate::msm::invert_all(values, prefix)
+    }
 }
 
 /// The first N little-endian 64-bit words of `bytes` (one length check, then fixed offsets:
@@ -165,6 +171,18 @@ impl LemCurve for g2::Config {
     }
     fn write(point: &G2Affine, out: &mut [u8]) {
         g2_to_lem(point, out)
+    }
+    /// Through the norms: 1/a = ā / N(a) with N(a) = a·ā in Fq, so the trick runs on Fq
+    /// (3 Fq multiplications an element) instead of Fq2 (3 Fq2 multiplications, 9 in Fq), for
+    /// 2 squarings and 2 multiplications more: about 6.6 multiplications an element, not 9.
+    fn invert_all(values: &mut [Fq2], _prefix: &mut Vec<Fq2>) {
+        let mut norms: Vec<Fq> = values.iter().map(|v| v.norm()).collect();
+        let mut prefix = Vec::with_capacity(norms.len());
+        crate::msm::invert_all(&mut norms, &mut prefix);
+        for (v, n) in values.iter_mut().zip(&norms) {
+            v.conjugate_in_place();
+            v.mul_assign_by_basefield(n);
+        }
     }
 }
 
@@ -228,4 +246,27 @@ pub fn lem_points<P: LemCurve>(points: &[Affine<P>]) -> Vec<u8> {
         P::write(p, o);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LemCurve;
+    use ark_bn254::{g1, g2, Fq, Fq2};
+    use ark_ff::{Field, UniformRand};
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    #[test]
+    fn batch_inversion_matches_one_by_one() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut g2: Vec<Fq2> = (0..300).map(|_| Fq2::rand(&mut rng)).collect();
+        // Elements with a zero half, and -1 (whose square is 1).
+        g2.extend([Fq2::new(Fq::from(5u64), Fq::from(0u64)), Fq2::new(Fq::from(0u64), Fq::from(7u64)), -Fq2::ONE]);
+        let expected: Vec<Fq2> = g2.iter().map(|v| v.inverse().expect("non-zero")).collect();
+        g2::Config::invert_all(&mut g2, &mut Vec::new());
+        assert_eq!(g2, expected);
+        let mut g1: Vec<Fq> = (0..300).map(|_| Fq::rand(&mut rng)).collect();
+        let expected: Vec<Fq> = g1.iter().map(|v| v.inverse().expect("non-zero")).collect();
+        g1::Config::invert_all(&mut g1, &mut Vec::new());
+        assert_eq!(g1, expected);
+    }
 }
