@@ -11,25 +11,20 @@
 // native/build-native.json, which the runtime warning quotes (npm hides the
 // output of install scripts that succeed).
 //
-// On Linux x86-64 whose CPU has BMI2 and ADX (Intel since 2014, AMD since Zen,
-// 2017) the addon is built with them (-C target-feature=+bmi2,+adx): arkworks
-// then multiplies field elements with its mulx/adcx/adox assembly. The note
-// (native/build-native.json) lists them in `cpuFeatures`, and the loader
-// (src/native/cpuFeatures.ts) refuses, with the command to rebuild, an addon
-// copied to a CPU without them (a Docker layer, a cached node_modules) rather
-// than let it die on its first such instruction. GLASSBOX_NATIVE_CPU=portable
-// builds for any x86-64; GLASSBOX_NATIVE_CPU=native (or any rustc CPU name)
-// builds for the build machine's CPU alone.
+// The addon is portable: no target-cpu flag, so a built addon (a Docker layer,
+// a cached node_modules) runs on any x86-64. GLASSBOX_NATIVE_CPU=native (or
+// any rustc CPU name) opts into CPU-specific code for the build machine only:
+// arkworks' BMI2/ADX assembly multiplication
+// (measured no faster on a Zen 4: see the README's install section).
 //
 // Environment:
 //   GLASSBOX_SKIP_NATIVE_BUILD=1  do not build (tests, CI steps that do not prove natively)
-//   GLASSBOX_NATIVE_CPU=<cpu>     portable: any x86-64; another name: rustc -C target-cpu=<cpu>
-//                                 (default: BMI2 + ADX when this CPU has them, else portable)
+//   GLASSBOX_NATIVE_CPU=<cpu>     rustc -C target-cpu=<cpu> (default: none, portable)
 //   CARGO=<path>                  the cargo binary (default: cargo on PATH)
 //   CARGO_TARGET_DIR=<dir>        cargo's build folder (default: native/target, removed after
 //                                 a build inside node_modules so an install leaves no 1 GB cache)
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -41,9 +36,9 @@ const status = join(root, 'native', 'build-native.json')
 const libraryName = { linux: 'libglassbox_native.so', darwin: 'libglassbox_native.dylib', win32: 'glassbox_native.dll' }[process.platform]
 const insideNodeModules = root.includes(`${sep}node_modules${sep}`)
 
-function record(ok, reason, cpuFeatures = []) {
+function record(ok, reason) {
   try {
-    writeFileSync(status, `${JSON.stringify({ ok, reason, cpuFeatures, at: new Date().toISOString() })}\n`)
+    writeFileSync(status, `${JSON.stringify({ ok, reason, at: new Date().toISOString() })}\n`)
   } catch {
     // A read-only install folder: the warning on stderr is all there is.
   }
@@ -66,29 +61,13 @@ if (!libraryName) warn(`unsupported platform ${process.platform}`)
 const cargo = process.env.CARGO || 'cargo'
 const args = ['build', '--release', '--locked', '--manifest-path', manifest, '--target-dir', target]
 const env = { ...process.env }
-const cpu = process.env.GLASSBOX_NATIVE_CPU?.trim() || undefined
-const targetCpu = cpu && cpu !== 'portable' ? cpu : undefined
-if (targetCpu && !/^[A-Za-z0-9_.-]+$/.test(targetCpu)) warn(`GLASSBOX_NATIVE_CPU=${targetCpu} is not a CPU name`)
-// BMI2 + ADX by default where this CPU has them (Linux says so in /proc/cpuinfo).
-const cpuFeatures = !cpu && process.platform === 'linux' && process.arch === 'x64' && hasFlags(['bmi2', 'adx']) ? ['bmi2', 'adx'] : []
-const rustFlags = targetCpu ? `-C target-cpu=${targetCpu}` : cpuFeatures.length ? `-C target-feature=${cpuFeatures.map((f) => `+${f}`).join(',')}` : ''
-// Appended to the user's own flags; CARGO_ENCODED_RUSTFLAGS would silently replace them.
-if (rustFlags) env.RUSTFLAGS = [process.env.RUSTFLAGS, rustFlags].filter(Boolean).join(' ')
-const buildNote = targetCpu ? `built with -C target-cpu=${targetCpu}` : cpuFeatures.length ? `built for x86-64 with ${cpuFeatures.join(' + ')}` : 'built (portable x86-64)'
-
-/** Whether /proc/cpuinfo lists every flag (false when it cannot be read). The install runs before
- * dist/ is built, so this reads the flags itself, as src/native/cpuFeatures.ts does at load. */
-function hasFlags(flags) {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^flags\s*:/.test(l)) ?? ''
-    const have = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/))
-    return flags.every((f) => have.has(f))
-  } catch {
-    return false
-  }
+const cpu = process.env.GLASSBOX_NATIVE_CPU
+if (cpu) {
+  if (!/^[A-Za-z0-9_.-]+$/.test(cpu)) warn(`GLASSBOX_NATIVE_CPU=${cpu} is not a CPU name`)
+  // Appended to the user's own flags; CARGO_ENCODED_RUSTFLAGS would silently replace them.
+  env.RUSTFLAGS = [process.env.RUSTFLAGS, `-C target-cpu=${cpu}`].filter(Boolean).join(' ')
 }
-
-process.stderr.write(`building the native prover (about 2 minutes): ${cargo} ${args.join(' ')}${rustFlags ? ` with ${rustFlags}` : ''}\n`)
+process.stderr.write(`building the native prover (about 2 minutes): ${cargo} ${args.join(' ')}${cpu ? ` with -C target-cpu=${cpu}` : ''}\n`)
 const child = spawn(cargo, args, { cwd: join(root, 'native'), env, stdio: ['ignore', 'inherit', 'inherit'] })
 child.on('error', (error) => warn(error.code === 'ENOENT' ? `${cargo} not found; install Rust (rustup or your package manager), then run \`node ${join(root, 'scripts', 'build-native.mjs')}\`` : error.message))
 child.on('close', (code, signal) => {
@@ -107,6 +86,6 @@ child.on('close', (code, signal) => {
   } catch {
     // Only cargo's cache is left behind; the addon itself is in place.
   }
-  record(true, buildNote, cpuFeatures)
+  record(true, cpu ? `built with -C target-cpu=${cpu}` : 'built (portable x86-64)')
   process.stderr.write(`native prover built: ${out}\n`)
 })

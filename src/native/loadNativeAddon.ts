@@ -3,7 +3,6 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { packagePath } from '../packageRoot.js'
 import type { Logger } from '../logger.js'
-import { missingCpuFeatures } from './cpuFeatures.js'
 
 /** Timings and result of one native proof (from the addon). */
 export type NativeProveResult = {
@@ -96,13 +95,10 @@ let cached: { addon: NativeAddon | undefined; reason?: string; warned?: boolean 
  */
 export function loadNativeAddon({ logger }: { logger?: Logger } = {}): NativeAddon | undefined {
   if (!cached) {
-    const mismatch = process.env.GLASSBOX_NATIVE === '0' ? undefined : cpuMismatch()
     if (process.env.GLASSBOX_NATIVE === '0') {
       cached = { addon: undefined, reason: 'disabled by GLASSBOX_NATIVE=0' }
     } else if (!existsSync(NATIVE_ADDON_PATH)) {
       cached = { addon: undefined, reason: `${NATIVE_ADDON_PATH} not found (${installStatus()}build it with \`node ${BUILD_SCRIPT}\`; needs Rust's cargo)` }
-    } else if (mismatch) {
-      cached = { addon: undefined, reason: mismatch }
     } else {
       try {
         cached = { addon: require(NATIVE_ADDON_PATH) as NativeAddon }
@@ -121,23 +117,6 @@ export function loadNativeAddon({ logger }: { logger?: Logger } = {}): NativeAdd
 /** Why the addon is unavailable (after {@link loadNativeAddon} returned undefined). */
 export function nativeAddonUnavailableReason(): string | undefined {
   return cached?.reason
-}
-
-/**
- * Why this CPU cannot run the addon the install built (for CPUs with BMI2 + ADX, say), or
- * undefined when it can or the install left no note of features (a portable build).
- */
-function cpuMismatch(): string | undefined {
-  let required: string[] = []
-  try {
-    const { ok, cpuFeatures } = JSON.parse(readFileSync(BUILD_STATUS, 'utf8')) as { ok?: boolean; cpuFeatures?: unknown }
-    if (ok && Array.isArray(cpuFeatures)) required = cpuFeatures.filter((f): f is string => typeof f === 'string')
-  } catch {
-    return undefined
-  }
-  const missing = missingCpuFeatures(required)
-  if (missing.length === 0) return undefined
-  return `${NATIVE_ADDON_PATH} was built for CPUs with ${required.join(' + ')} and this one lacks ${missing.join(' and ')}; rebuild it on this machine with \`node ${BUILD_SCRIPT}\` (or \`GLASSBOX_NATIVE_CPU=portable node ${BUILD_SCRIPT}\` for an addon that runs on any x86-64)`
 }
 
 // npm hides the output of an install script that succeeds (and npm 11 skips a
