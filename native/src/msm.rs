@@ -378,6 +378,14 @@ impl<P: LemCurve> AffineBuckets<P> {
 
     /// The batch's additions, with one inversion.
     fn run_batch(&mut self) {
+        if P::add_batch(&mut self.x, &mut self.y, &self.batch) {
+            // Only generic additions take that path: none of the sums is the point at infinity.
+            for (k, _, _) in &self.batch {
+                self.slot[*k as usize] = Slot::Full;
+            }
+            self.batch.clear();
+            return;
+        }
         self.den.clear();
         self.den.extend(self.batch.iter().map(|(k, px, py)| sum_denominator(&self.x[*k as usize], &self.y[*k as usize], px, py)));
         P::invert_all(&mut self.den, &mut self.prefix);

@@ -139,6 +139,12 @@ pub trait LemCurve: SWCurveConfig {
     fn invert_all(values: &mut [Self::BaseField], prefix: &mut Vec<Self::BaseField>) {
         crate::msm::invert_all(values, prefix)
     }
+    /// Bucket k ← bucket k + (px, py) for each `(k, px, py)` of `batch` (distinct buckets, all
+    /// full) on a faster path where this curve has one: false, with nothing changed, where it
+    /// has none (the caller then adds them itself).
+    fn add_batch(_x: &mut [Self::BaseField], _y: &mut [Self::BaseField], _batch: &[(u32, Self::BaseField, Self::BaseField)]) -> bool {
+        false
+    }
 }
 
 /// The first N little-endian 64-bit words of `bytes` (one length check, then fixed offsets:
@@ -159,6 +165,14 @@ impl LemCurve for g1::Config {
     fn write(point: &G1Affine, out: &mut [u8]) {
         g1_to_lem(point, out)
     }
+    /// On eight lanes with AVX-512 IFMA where the CPU has it (`ifma`).
+    fn invert_all(values: &mut [Fq], prefix: &mut Vec<Fq>) {
+        crate::ifma::invert_all_fq(values, prefix)
+    }
+    /// On eight lanes with AVX-512 IFMA where the CPU has it (`ifma`).
+    fn add_batch(x: &mut [Fq], y: &mut [Fq], batch: &[(u32, Fq, Fq)]) -> bool {
+        crate::ifma::add_batch_g1(x, y, batch)
+    }
 }
 
 impl LemCurve for g2::Config {
@@ -178,7 +192,7 @@ impl LemCurve for g2::Config {
     fn invert_all(values: &mut [Fq2], _prefix: &mut Vec<Fq2>) {
         let mut norms: Vec<Fq> = values.iter().map(|v| v.norm()).collect();
         let mut prefix = Vec::with_capacity(norms.len());
-        crate::msm::invert_all(&mut norms, &mut prefix);
+        crate::ifma::invert_all_fq(&mut norms, &mut prefix);
         for (v, n) in values.iter_mut().zip(&norms) {
             v.conjugate_in_place();
             v.mul_assign_by_basefield(n);

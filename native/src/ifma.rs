@@ -1,0 +1,512 @@
+//! BN254 base-field arithmetic on eight lanes with AVX-512 IFMA, for the
+//! batch-affine MSMs: G1's batches of bucket additions whole (`add_batch_g1`:
+//! the Montgomery trick's inversions and the sums' slopes and coordinates),
+//! and the batch inversions of the rest (`invert_all_fq`: G1's grouped
+//! buckets, the Fq norms G2's denominators go through).
+//!
+//! The lanes hold field elements in radix 2^52 (five limbs) and multiply with
+//! `vpmadd52{lo,hi}uq` in Montgomery form with R' = 2^260, reduced lazily to
+//! [0, 2p) (4p < R', so products of such values stay below 2p). On a Zen 4 one
+//! lane's multiplication costs about 6 ns against arkworks' 20 ns. The
+//! elements are taken as they are, arkworks' Montgomery integers A = a·2^256,
+//! without conversion: read with R', A stands for a/16. Sums, differences and
+//! products are exact in that domain, so only the trick's lane totals T (8 per
+//! chain) need a real inversion, by arkworks; the inverse of the integer T as
+//! an arkworks element, read with R', is 1/(256·T) there, which is the start
+//! that turns each output back into arkworks' own form of 1/a (scaled by 64
+//! more for the additions: see `x86::add_batch`). The tests compare every path
+//! with arkworks.
+//!
+//! Used when the CPU has AVX-512 F and IFMA (checked at run time, so the addon
+//! stays portable) and the batch is long enough; `GLASSBOX_NATIVE_IFMA=0` turns
+//! it off (for comparisons).
+
+use ark_bn254::Fq;
+
+/// Below this many elements the scalar trick is as fast (the lane totals' own inversion dominates).
+const MIN_LEN: usize = 64;
+
+/// Replaces every element of `values` (none zero) by its inverse: on eight
+/// lanes with AVX-512 IFMA when the CPU has it, else `msm::invert_all`.
+pub fn invert_all_fq(values: &mut [Fq], prefix: &mut Vec<Fq>) {
+    #[cfg(target_arch = "x86_64")]
+    if values.len() >= MIN_LEN && enabled() {
+        // SAFETY: `enabled` checked that this CPU has AVX-512 F and IFMA.
+        unsafe { x86::invert_all(values) };
+        return;
+    }
+    crate::msm::invert_all(values, prefix)
+}
+
+/// Below this many additions a batch is left to the scalar code.
+const MIN_ADDITIONS: usize = 64;
+
+/// The batch-affine additions of `AffineBuckets` on eight lanes: for each `(k, px, py)` of
+/// `batch` (distinct buckets k), bucket k's point (x[k], y[k]) ← (x[k], y[k]) + (px, py).
+/// Returns false, having changed nothing, when the IFMA path does not run here, the batch is
+/// short, or an addition is not a generic one (x[k] = px: a doubling or a sum at infinity,
+/// left to the scalar code). Coordinates are canonical arkworks elements.
+pub fn add_batch_g1(x: &mut [Fq], y: &mut [Fq], batch: &[(u32, Fq, Fq)]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if batch.len() >= MIN_ADDITIONS && enabled() && batch.iter().all(|(k, px, _)| x[*k as usize] != *px) {
+        // SAFETY: `enabled` checked that this CPU has AVX-512 F and IFMA.
+        unsafe { x86::add_batch(x, y, batch) };
+        return true;
+    }
+    let _ = (x, y, batch);
+    false
+}
+
+/// Whether the IFMA path runs here: the CPU has it and GLASSBOX_NATIVE_IFMA is not 0.
+pub fn enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var("GLASSBOX_NATIVE_IFMA").map_or(true, |v| v.trim() != "0") && available())
+}
+
+/// Whether this CPU has AVX-512 F and IFMA.
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512ifma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use ark_bn254::Fq;
+    use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, PrimeField};
+    use std::arch::x86_64::*;
+    use std::cell::RefCell;
+
+    const MASK: u64 = (1 << 52) - 1;
+    /// p in radix 2^52.
+    const P: [u64; 5] = [0x8c16d87cfd47, 0x916871ca8d3c2, 0x181585d97816a, 0xa029b85045b68, 0x30644e72e131];
+    /// −p⁻¹ mod 2^52.
+    const P_INV: u64 = 0x20782e4866389;
+    /// Independent chains of columns, interleaved to hide the multiplication's latency.
+    const CHAINS: usize = 4;
+
+    /// Eight field elements, limb j of lane l at `0[j][l]` (the layout a 512-bit load takes).
+    #[derive(Clone, Copy)]
+    #[repr(C, align(64))]
+    struct Column([[u64; 8]; 5]);
+
+    thread_local! {
+        /// The elements by column, then (in place) their inverses; the prefix products.
+        static SCRATCH: RefCell<(Vec<Column>, Vec<Column>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+        /// A batch of additions' columns (six per eight additions).
+        static BATCH_SCRATCH: RefCell<Vec<Column>> = const { RefCell::new(Vec::new()) };
+    }
+
+    type Lanes = [__m512i; 5];
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn load(c: &Column) -> Lanes {
+        std::array::from_fn(|j| _mm512_load_si512(c.0[j].as_ptr() as *const _))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn store(c: &mut Column, v: &Lanes) {
+        for j in 0..5 {
+            _mm512_store_si512(c.0[j].as_mut_ptr() as *mut _, v[j]);
+        }
+    }
+
+    /// a·b·2^−260 mod p in every lane, for 52-bit limbs and a·b < 2^260·p (both below 2p,
+    /// or one below p and the other below 4p); the result below 2p with 52-bit limbs
+    /// ((a·b + m·p)/2^260 < 2p; operand scanning, one limb of b a round).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn mul(a: &Lanes, b: &Lanes) -> Lanes {
+        let zero = _mm512_setzero_si512();
+        let mask = _mm512_set1_epi64(MASK as i64);
+        let p_inv = _mm512_set1_epi64(P_INV as i64);
+        let p: Lanes = std::array::from_fn(|j| _mm512_set1_epi64(P[j] as i64));
+        // Limb sums stay below 2^57: each round adds at most four 52-bit halves to a limb.
+        let mut t = [zero; 6];
+        for bi in b {
+            for j in 0..5 {
+                t[j] = _mm512_madd52lo_epu64(t[j], a[j], *bi);
+            }
+            for j in 0..5 {
+                t[j + 1] = _mm512_madd52hi_epu64(t[j + 1], a[j], *bi);
+            }
+            // m·p clears the low 52 bits of t₀ (madd52 reads only the low 52 bits of t₀).
+            let m = _mm512_and_si512(_mm512_madd52lo_epu64(zero, t[0], p_inv), mask);
+            for j in 0..5 {
+                t[j] = _mm512_madd52lo_epu64(t[j], p[j], m);
+            }
+            for j in 0..5 {
+                t[j + 1] = _mm512_madd52hi_epu64(t[j + 1], p[j], m);
+            }
+            let carry = _mm512_srli_epi64(t[0], 52);
+            t = [_mm512_add_epi64(t[1], carry), t[2], t[3], t[4], t[5], zero];
+        }
+        let mut carry = zero;
+        std::array::from_fn(|j| {
+            let v = _mm512_add_epi64(t[j], carry);
+            carry = _mm512_srli_epi64(v, 52);
+            _mm512_and_si512(v, mask)
+        })
+    }
+
+    /// a − b mod p in every lane, for a, b below p: below p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn sub(a: &Lanes, b: &Lanes) -> Lanes {
+        let zero = _mm512_setzero_si512();
+        let mask = _mm512_set1_epi64(MASK as i64);
+        let mut borrow = zero;
+        let mut d: Lanes = std::array::from_fn(|j| {
+            // Each limb difference lies in [−2^52, 2^52): the arithmetic shift is the borrow (−1 or 0).
+            let v = _mm512_add_epi64(_mm512_sub_epi64(a[j], b[j]), borrow);
+            borrow = _mm512_srai_epi64(v, 52);
+            _mm512_and_si512(v, mask)
+        });
+        // Where a < b the limbs hold a − b + 2^260: add p, and drop the carry out of the top limb.
+        let negative = _mm512_cmplt_epi64_mask(borrow, zero);
+        let mut carry = zero;
+        for (j, limb) in d.iter_mut().enumerate() {
+            let v = _mm512_add_epi64(_mm512_add_epi64(*limb, _mm512_maskz_mov_epi64(negative, _mm512_set1_epi64(P[j] as i64))), carry);
+            carry = _mm512_srli_epi64(v, 52);
+            *limb = _mm512_and_si512(v, mask);
+        }
+        d
+    }
+
+    /// a mod p in every lane, for a below 2p (a multiplication's result).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn canon(a: &Lanes) -> Lanes {
+        let zero = _mm512_setzero_si512();
+        let mask = _mm512_set1_epi64(MASK as i64);
+        let mut borrow = zero;
+        let d: Lanes = std::array::from_fn(|j| {
+            let v = _mm512_add_epi64(_mm512_sub_epi64(a[j], _mm512_set1_epi64(P[j] as i64)), borrow);
+            borrow = _mm512_srai_epi64(v, 52);
+            _mm512_and_si512(v, mask)
+        });
+        // No borrow out of the top limb: a ≥ p, take a − p.
+        let at_least_p = _mm512_cmpeq_epi64_mask(borrow, zero);
+        std::array::from_fn(|j| _mm512_mask_mov_epi64(a[j], at_least_p, d[j]))
+    }
+
+    /// 4a in every lane (not reduced: below 4p, 2^256), for a below p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn times4(a: &Lanes) -> Lanes {
+        let mask = _mm512_set1_epi64(MASK as i64);
+        let mut carry = _mm512_setzero_si512();
+        std::array::from_fn(|j| {
+            let v = _mm512_add_epi64(_mm512_slli_epi64(a[j], 2), carry);
+            carry = _mm512_srli_epi64(v, 52);
+            _mm512_and_si512(v, mask)
+        })
+    }
+
+    /// Writes the 52-bit limbs of the arkworks integer `v` into lane `l` of `c`.
+    #[inline(always)]
+    fn put(c: &mut Column, l: usize, v: &Fq) {
+        let limbs = to_radix52(&v.0 .0);
+        for j in 0..5 {
+            c.0[j][l] = limbs[j];
+        }
+    }
+
+    /// The arkworks element in lane `l` of `c` (below p).
+    #[inline(always)]
+    fn take(c: &Column, l: usize) -> Fq {
+        Fq::new_unchecked(canonical(std::array::from_fn(|j| c.0[j][l])))
+    }
+
+    /// The batch-affine additions (see `add_batch_g1`): the coordinates' integers read with
+    /// R' = 2^260 stand for (x/16, y/16) =: (u, v), where the sum is u₃ = (λ/4)² − u₁ − u₂,
+    /// v₃ = λ·(u₁ − u₃) − v₁ with λ = (v₂ − v₁)/(u₂ − u₁); the denominators' inverses come
+    /// from Montgomery's trick on the lanes, its start scaled so that they are 1/(4·(u₂ − u₁)),
+    /// which makes μ = (v₂ − v₁)·inverse = λ/4. Bucket k's new integers are then arkworks'
+    /// own (x₃, y₃).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(super) unsafe fn add_batch(x: &mut [Fq], y: &mut [Fq], batch: &[(u32, Fq, Fq)]) {
+        BATCH_SCRATCH.with(|scratch| {
+            let columns = &mut *scratch.borrow_mut();
+            let count = batch.len().div_ceil(8);
+            let blank = Column([[0; 8]; 5]);
+            columns.clear();
+            columns.resize(count * 6, blank);
+            let one = one();
+            let mut one_column = blank;
+            for j in 0..5 {
+                one_column.0[j] = [one[j]; 8];
+            }
+            // Six columns per 8 additions: x₁, y₁, x₂, y₂, the denominator x₂ − x₁, its prefix product.
+            for (c, group) in batch.chunks(8).enumerate() {
+                let at = &mut columns[c * 6..c * 6 + 4];
+                if group.len() < 8 {
+                    // Padding lanes: (0, 0) + (1, 0), a non-zero denominator; their sums are dropped.
+                    at[2] = one_column;
+                }
+                for (l, (k, px, py)) in group.iter().enumerate() {
+                    let k = *k as usize;
+                    put(&mut at[0], l, &x[k]);
+                    put(&mut at[1], l, &y[k]);
+                    put(&mut at[2], l, px);
+                    put(&mut at[3], l, py);
+                }
+            }
+            let mut acc = [load(&one_column); CHAINS];
+            for c in 0..count {
+                let den = sub(&load(&columns[c * 6 + 2]), &load(&columns[c * 6]));
+                store(&mut columns[c * 6 + 4], &den);
+                let k = c % CHAINS;
+                store(&mut columns[c * 6 + 5], &acc[k]);
+                acc[k] = mul(&acc[k], &den);
+            }
+            // The lane totals' inverses, times 64 (read with R', 1/(4·total): see above).
+            let mut totals: Vec<Fq> = Vec::with_capacity(8 * CHAINS);
+            for chain in &acc {
+                let mut c = blank;
+                store(&mut c, chain);
+                totals.extend((0..8).map(|l| take(&c, l)));
+            }
+            crate::msm::invert_all(&mut totals, &mut Vec::with_capacity(8 * CHAINS));
+            let sixty_four = Fq::from(64u64);
+            let mut inverse = [load(&one_column); CHAINS];
+            for (k, lanes) in inverse.iter_mut().enumerate() {
+                let mut c = blank;
+                for l in 0..8 {
+                    put(&mut c, l, &(totals[k * 8 + l] * sixty_four));
+                }
+                *lanes = load(&c);
+            }
+            for c in (0..count).rev() {
+                let k = c % CHAINS;
+                let at = c * 6;
+                let den_inverse = mul(&inverse[k], &load(&columns[at + 5]));
+                inverse[k] = mul(&inverse[k], &load(&columns[at + 4]));
+                let (x1, y1, x2, y2) = (load(&columns[at]), load(&columns[at + 1]), load(&columns[at + 2]), load(&columns[at + 3]));
+                let mu = canon(&mul(&sub(&y2, &y1), &den_inverse));
+                let x3 = sub(&sub(&canon(&mul(&mu, &mu)), &x1), &x2);
+                let y3 = sub(&canon(&mul(&mu, &times4(&sub(&x1, &x3)))), &y1);
+                store(&mut columns[at], &x3);
+                store(&mut columns[at + 1], &y3);
+            }
+            for (c, group) in batch.chunks(8).enumerate() {
+                for (l, (k, _, _)) in group.iter().enumerate() {
+                    let k = *k as usize;
+                    x[k] = take(&columns[c * 6], l);
+                    y[k] = take(&columns[c * 6 + 1], l);
+                }
+            }
+        })
+    }
+
+    /// The limbs of a 256-bit integer in radix 2^52.
+    #[inline(always)]
+    fn to_radix52(w: &[u64; 4]) -> [u64; 5] {
+        [w[0] & MASK, ((w[0] >> 52) | (w[1] << 12)) & MASK, ((w[1] >> 40) | (w[2] << 24)) & MASK, ((w[2] >> 28) | (w[3] << 36)) & MASK, w[3] >> 16]
+    }
+
+    /// The integer below 2p of 52-bit limbs `l`, reduced below p, as 64-bit words.
+    #[inline(always)]
+    fn canonical(l: [u64; 5]) -> BigInt<4> {
+        let mut w = BigInt::new([l[0] | (l[1] << 52), (l[1] >> 12) | (l[2] << 40), (l[2] >> 24) | (l[3] << 28), (l[3] >> 36) | (l[4] << 16)]);
+        if w >= Fq::MODULUS {
+            w.sub_with_borrow(&Fq::MODULUS);
+        }
+        w
+    }
+
+    /// 2^260 mod p: one, read with R' = 2^260 (the chains' start and the padding).
+    fn one() -> [u64; 5] {
+        // 2^260 = 2^4 · 2^256, and arkworks' one is 2^256 mod p.
+        let r = (Fq::ONE.double().double().double().double()).0;
+        to_radix52(&r.0)
+    }
+
+    /// Montgomery's trick on eight lanes: see the module's documentation.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(super) unsafe fn invert_all(values: &mut [Fq]) {
+        SCRATCH.with(|scratch| {
+            let (columns, prefix) = &mut *scratch.borrow_mut();
+            let n = values.len();
+            let count = n.div_ceil(8);
+            let one = one();
+            columns.clear();
+            columns.resize(count, Column([[0; 8]; 5]));
+            prefix.clear();
+            prefix.resize(count, Column([[0; 8]; 5]));
+            for (i, column) in columns.iter_mut().enumerate() {
+                for l in 0..8 {
+                    let limbs = values.get(i * 8 + l).map_or(one, |v| to_radix52(&v.0 .0));
+                    for j in 0..5 {
+                        column.0[j][l] = limbs[j];
+                    }
+                }
+            }
+            let mut one_column = Column([[0; 8]; 5]);
+            for j in 0..5 {
+                one_column.0[j] = [one[j]; 8];
+            }
+            // Column c belongs to chain c mod CHAINS: the chains' products do not wait on each other.
+            let mut acc = [load(&one_column); CHAINS];
+            for (c, column) in columns.iter().enumerate() {
+                let k = c % CHAINS;
+                store(&mut prefix[c], &acc[k]);
+                acc[k] = mul(&acc[k], &load(column));
+            }
+            // The 8·CHAINS lane totals, inverted as arkworks elements (one inversion for all).
+            let mut totals: Vec<Fq> = Vec::with_capacity(8 * CHAINS);
+            for chain in &acc {
+                let mut c = Column([[0; 8]; 5]);
+                store(&mut c, chain);
+                for l in 0..8 {
+                    totals.push(Fq::new_unchecked(canonical(std::array::from_fn(|j| c.0[j][l]))));
+                }
+            }
+            let mut scratch_prefix = Vec::with_capacity(totals.len());
+            crate::msm::invert_all(&mut totals, &mut scratch_prefix);
+            let mut inverse = [load(&one_column); CHAINS];
+            for (k, lanes) in inverse.iter_mut().enumerate() {
+                let mut c = Column([[0; 8]; 5]);
+                for l in 0..8 {
+                    let limbs = to_radix52(&totals[k * 8 + l].0 .0);
+                    for j in 0..5 {
+                        c.0[j][l] = limbs[j];
+                    }
+                }
+                *lanes = load(&c);
+            }
+            for c in (0..count).rev() {
+                let k = c % CHAINS;
+                let element = load(&columns[c]);
+                let result = mul(&inverse[k], &load(&prefix[c]));
+                inverse[k] = mul(&inverse[k], &element);
+                store(&mut columns[c], &result);
+            }
+            for (i, v) in values.iter_mut().enumerate() {
+                let column = &columns[i / 8];
+                *v = Fq::new_unchecked(canonical(std::array::from_fn(|j| column.0[j][i % 8])));
+            }
+        })
+    }
+
+    #[cfg(test)]
+    pub(super) fn mul_one_lane(a: &Fq, b: &Fq) -> Fq {
+        // SAFETY: only called when the CPU has AVX-512 IFMA.
+        unsafe { mul_one_lane_inner(a, b) }
+    }
+
+    #[cfg(test)]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn mul_one_lane_inner(a: &Fq, b: &Fq) -> Fq {
+        let (la, lb) = (to_radix52(&a.0 .0), to_radix52(&b.0 .0));
+        let mut ca = Column([[0; 8]; 5]);
+        let mut cb = Column([[0; 8]; 5]);
+        for j in 0..5 {
+            ca.0[j] = [la[j]; 8];
+            cb.0[j] = [lb[j]; 8];
+        }
+        let mut out = Column([[0; 8]; 5]);
+        store(&mut out, &mul(&load(&ca), &load(&cb)));
+        Fq::new_unchecked(canonical(std::array::from_fn(|j| out.0[j][3])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{Field, UniformRand};
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    #[test]
+    fn matches_arkworks() {
+        if !available() {
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(7);
+        // Every length around the column and chain boundaries, and the edges of the field.
+        for n in [MIN_LEN, MIN_LEN + 1, 71, 95, 96, 97, 255, 256, 257, 1024, 1031] {
+            let mut values: Vec<Fq> = (0..n).map(|_| Fq::rand(&mut rng)).collect();
+            values[0] = Fq::ONE;
+            values[1] = -Fq::ONE;
+            values[2] = Fq::from(2u64);
+            values[3] = Fq::new_unchecked(ark_ff::BigInt::new([1, 0, 0, 0]));
+            let expected: Vec<Fq> = values.iter().map(|v| v.inverse().expect("non-zero")).collect();
+            // SAFETY: available() checked the CPU.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                x86::invert_all(&mut values)
+            };
+            assert_eq!(values, expected, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn one_lane_multiplication_is_montgomery_with_r_2_260() {
+        if !available() {
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(8);
+        // Read with R' = 2^260 an arkworks integer stands for a/16, so the product is a·b/16.
+        let sixteenth = Fq::from(16u64).inverse().unwrap();
+        for _ in 0..200 {
+            let (a, b) = (Fq::rand(&mut rng), Fq::rand(&mut rng));
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(x86::mul_one_lane(&a, &b), a * b * sixteenth);
+        }
+        let max = -Fq::ONE;
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(x86::mul_one_lane(&max, &max), max * max * sixteenth);
+    }
+
+    #[test]
+    fn batch_additions_match_arkworks() {
+        use ark_bn254::{G1Affine, G1Projective};
+        use ark_ec::{AffineRepr, CurveGroup};
+        if !available() {
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(10);
+        for n in [MIN_ADDITIONS, 67, 200, 1024] {
+            let buckets = 2 * n;
+            let points: Vec<G1Affine> = (0..buckets + n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+            let (mut x, mut y): (Vec<Fq>, Vec<Fq>) = points[..buckets].iter().map(|p| (p.x, p.y)).unzip();
+            // Every other bucket, in a shuffled order; every fifth addend negated.
+            let batch: Vec<(u32, Fq, Fq)> = (0..n).map(|i| (((i * 7) % n * 2) as u32, points[buckets + i].x, if i % 5 == 0 { -points[buckets + i].y } else { points[buckets + i].y })).collect();
+            let expected: Vec<G1Affine> = batch.iter().map(|(k, px, py)| (points[*k as usize] + G1Affine::new_unchecked(*px, *py)).into_affine()).collect();
+            assert!(add_batch_g1(&mut x, &mut y, &batch), "n = {n}");
+            for ((k, _, _), want) in batch.iter().zip(&expected) {
+                assert_eq!((x[*k as usize], y[*k as usize]), (want.x, want.y), "n = {n}, bucket {k}");
+            }
+            // Untouched buckets stay as they were.
+            assert_eq!((x[1], y[1]), (points[1].x, points[1].y));
+            // A doubling (or a sum at infinity) in the batch: left to the scalar code, nothing changed.
+            let mut special = batch.clone();
+            special[3] = (special[3].0, x[special[3].0 as usize], -y[special[3].0 as usize]);
+            let before = (x.clone(), y.clone());
+            assert!(!add_batch_g1(&mut x, &mut y, &special));
+            assert_eq!((x, y), before);
+            assert!(G1Affine::new_unchecked(expected[0].x, expected[0].y).is_on_curve() && !expected[0].is_zero());
+        }
+    }
+
+    #[test]
+    fn the_dispatcher_inverts_short_and_long_batches() {
+        let mut rng = StdRng::seed_from_u64(9);
+        for n in [1, 2, MIN_LEN - 1, MIN_LEN, 600] {
+            let mut values: Vec<Fq> = (0..n).map(|_| Fq::rand(&mut rng)).collect();
+            let expected: Vec<Fq> = values.iter().map(|v| v.inverse().expect("non-zero")).collect();
+            invert_all_fq(&mut values, &mut Vec::new());
+            assert_eq!(values, expected, "n = {n}");
+        }
+    }
+}
