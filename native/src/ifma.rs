@@ -21,7 +21,7 @@
 //! stays portable) and the batch is long enough; `GLASSBOX_NATIVE_IFMA=0` turns
 //! it off (for comparisons).
 
-use ark_bn254::Fq;
+use ark_bn254::{Fq, Fq2};
 
 /// Below this many elements the scalar trick is as fast (the lane totals' own inversion dominates).
 const MIN_LEN: usize = 64;
@@ -57,6 +57,18 @@ pub fn add_batch_g1(x: &mut [Fq], y: &mut [Fq], batch: &[(u32, Fq, Fq)]) -> bool
     false
 }
 
+/// `add_batch_g1` on G2 (Fq2 coordinates).
+pub fn add_batch_g2(x: &mut [Fq2], y: &mut [Fq2], batch: &[(u32, Fq2, Fq2)]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if batch.len() >= MIN_ADDITIONS && enabled() && batch.iter().all(|(k, px, _)| x[*k as usize] != *px) {
+        // SAFETY: `enabled` checked that this CPU has AVX-512 F and IFMA.
+        unsafe { x86::add_batch_g2(x, y, batch) };
+        return true;
+    }
+    let _ = (x, y, batch);
+    false
+}
+
 /// Whether the IFMA path runs here: the CPU has it and GLASSBOX_NATIVE_IFMA is not 0.
 pub fn enabled() -> bool {
     static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -77,7 +89,7 @@ pub fn available() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use ark_bn254::Fq;
+    use ark_bn254::{Fq, Fq2};
     use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, PrimeField};
     use std::arch::x86_64::*;
     use std::cell::RefCell;
@@ -225,87 +237,6 @@ mod x86 {
         Fq::new_unchecked(canonical(std::array::from_fn(|j| c.0[j][l])))
     }
 
-    /// The batch-affine additions (see `add_batch_g1`): the coordinates' integers read with
-    /// R' = 2^260 stand for (x/16, y/16) =: (u, v), where the sum is u₃ = (λ/4)² − u₁ − u₂,
-    /// v₃ = λ·(u₁ − u₃) − v₁ with λ = (v₂ − v₁)/(u₂ − u₁); the denominators' inverses come
-    /// from Montgomery's trick on the lanes, its start scaled so that they are 1/(4·(u₂ − u₁)),
-    /// which makes μ = (v₂ − v₁)·inverse = λ/4. Bucket k's new integers are then arkworks'
-    /// own (x₃, y₃).
-    #[target_feature(enable = "avx512f,avx512ifma")]
-    pub(super) unsafe fn add_batch(x: &mut [Fq], y: &mut [Fq], batch: &[(u32, Fq, Fq)]) {
-        BATCH_SCRATCH.with(|scratch| {
-            let columns = &mut *scratch.borrow_mut();
-            let count = batch.len().div_ceil(8);
-            let blank = Column([[0; 8]; 5]);
-            columns.clear();
-            columns.resize(count * 6, blank);
-            let one = one();
-            let mut one_column = blank;
-            for j in 0..5 {
-                one_column.0[j] = [one[j]; 8];
-            }
-            // Six columns per 8 additions: x₁, y₁, x₂, y₂, the denominator x₂ − x₁, its prefix product.
-            for (c, group) in batch.chunks(8).enumerate() {
-                let at = &mut columns[c * 6..c * 6 + 4];
-                if group.len() < 8 {
-                    // Padding lanes: (0, 0) + (1, 0), a non-zero denominator; their sums are dropped.
-                    at[2] = one_column;
-                }
-                for (l, (k, px, py)) in group.iter().enumerate() {
-                    let k = *k as usize;
-                    put(&mut at[0], l, &x[k]);
-                    put(&mut at[1], l, &y[k]);
-                    put(&mut at[2], l, px);
-                    put(&mut at[3], l, py);
-                }
-            }
-            let mut acc = [load(&one_column); CHAINS];
-            for c in 0..count {
-                let den = sub(&load(&columns[c * 6 + 2]), &load(&columns[c * 6]));
-                store(&mut columns[c * 6 + 4], &den);
-                let k = c % CHAINS;
-                store(&mut columns[c * 6 + 5], &acc[k]);
-                acc[k] = mul(&acc[k], &den);
-            }
-            // The lane totals' inverses, times 64 (read with R', 1/(4·total): see above).
-            let mut totals: Vec<Fq> = Vec::with_capacity(8 * CHAINS);
-            for chain in &acc {
-                let mut c = blank;
-                store(&mut c, chain);
-                totals.extend((0..8).map(|l| take(&c, l)));
-            }
-            crate::msm::invert_all(&mut totals, &mut Vec::with_capacity(8 * CHAINS));
-            let sixty_four = Fq::from(64u64);
-            let mut inverse = [load(&one_column); CHAINS];
-            for (k, lanes) in inverse.iter_mut().enumerate() {
-                let mut c = blank;
-                for l in 0..8 {
-                    put(&mut c, l, &(totals[k * 8 + l] * sixty_four));
-                }
-                *lanes = load(&c);
-            }
-            for c in (0..count).rev() {
-                let k = c % CHAINS;
-                let at = c * 6;
-                let den_inverse = mul(&inverse[k], &load(&columns[at + 5]));
-                inverse[k] = mul(&inverse[k], &load(&columns[at + 4]));
-                let (x1, y1, x2, y2) = (load(&columns[at]), load(&columns[at + 1]), load(&columns[at + 2]), load(&columns[at + 3]));
-                let mu = canon(&mul(&sub(&y2, &y1), &den_inverse));
-                let x3 = sub(&sub(&canon(&mul(&mu, &mu)), &x1), &x2);
-                let y3 = sub(&canon(&mul(&mu, &times4(&sub(&x1, &x3)))), &y1);
-                store(&mut columns[at], &x3);
-                store(&mut columns[at + 1], &y3);
-            }
-            for (c, group) in batch.chunks(8).enumerate() {
-                for (l, (k, _, _)) in group.iter().enumerate() {
-                    let k = *k as usize;
-                    x[k] = take(&columns[c * 6], l);
-                    y[k] = take(&columns[c * 6 + 1], l);
-                }
-            }
-        })
-    }
-
     /// The limbs of a 256-bit integer in radix 2^52.
     #[inline(always)]
     fn to_radix52(w: &[u64; 4]) -> [u64; 5] {
@@ -329,59 +260,57 @@ mod x86 {
         to_radix52(&r.0)
     }
 
+    /// Eight copies of one element's limbs.
+    fn splat(limbs: [u64; 5]) -> Column {
+        Column(std::array::from_fn(|j| [limbs[j]; 8]))
+    }
+
+    /// The chains' start values for the trick's backward pass: each lane total T inverted as
+    /// an arkworks element and multiplied by `scale` (one inversion for all 8·CHAINS lanes).
+    /// Read with R', the start is scale/(256·T): 1 gives arkworks' own inverses, 64 the
+    /// additions' 1/(4·denominator).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn chain_starts(totals: &[Lanes; CHAINS], scale: Fq) -> [Lanes; CHAINS] {
+        let blank = Column([[0; 8]; 5]);
+        let mut values: Vec<Fq> = Vec::with_capacity(8 * CHAINS);
+        for chain in totals {
+            let mut c = blank;
+            store(&mut c, chain);
+            values.extend((0..8).map(|l| take(&c, l)));
+        }
+        crate::msm::invert_all(&mut values, &mut Vec::with_capacity(8 * CHAINS));
+        std::array::from_fn(|k| {
+            let mut c = blank;
+            for l in 0..8 {
+                put(&mut c, l, &(values[k * 8 + l] * scale));
+            }
+            load(&c)
+        })
+    }
+
     /// Montgomery's trick on eight lanes: see the module's documentation.
     #[target_feature(enable = "avx512f,avx512ifma")]
     pub(super) unsafe fn invert_all(values: &mut [Fq]) {
         SCRATCH.with(|scratch| {
             let (columns, prefix) = &mut *scratch.borrow_mut();
-            let n = values.len();
-            let count = n.div_ceil(8);
-            let one = one();
+            let count = values.len().div_ceil(8);
+            let one = splat(one());
+            // Padding lanes hold one.
             columns.clear();
-            columns.resize(count, Column([[0; 8]; 5]));
+            columns.resize(count, one);
             prefix.clear();
-            prefix.resize(count, Column([[0; 8]; 5]));
-            for (i, column) in columns.iter_mut().enumerate() {
-                for l in 0..8 {
-                    let limbs = values.get(i * 8 + l).map_or(one, |v| to_radix52(&v.0 .0));
-                    for j in 0..5 {
-                        column.0[j][l] = limbs[j];
-                    }
-                }
-            }
-            let mut one_column = Column([[0; 8]; 5]);
-            for j in 0..5 {
-                one_column.0[j] = [one[j]; 8];
+            prefix.resize(count, one);
+            for (i, v) in values.iter().enumerate() {
+                put(&mut columns[i / 8], i % 8, v);
             }
             // Column c belongs to chain c mod CHAINS: the chains' products do not wait on each other.
-            let mut acc = [load(&one_column); CHAINS];
+            let mut acc = [load(&one); CHAINS];
             for (c, column) in columns.iter().enumerate() {
                 let k = c % CHAINS;
                 store(&mut prefix[c], &acc[k]);
                 acc[k] = mul(&acc[k], &load(column));
             }
-            // The 8·CHAINS lane totals, inverted as arkworks elements (one inversion for all).
-            let mut totals: Vec<Fq> = Vec::with_capacity(8 * CHAINS);
-            for chain in &acc {
-                let mut c = Column([[0; 8]; 5]);
-                store(&mut c, chain);
-                for l in 0..8 {
-                    totals.push(Fq::new_unchecked(canonical(std::array::from_fn(|j| c.0[j][l]))));
-                }
-            }
-            let mut scratch_prefix = Vec::with_capacity(totals.len());
-            crate::msm::invert_all(&mut totals, &mut scratch_prefix);
-            let mut inverse = [load(&one_column); CHAINS];
-            for (k, lanes) in inverse.iter_mut().enumerate() {
-                let mut c = Column([[0; 8]; 5]);
-                for l in 0..8 {
-                    let limbs = to_radix52(&totals[k * 8 + l].0 .0);
-                    for j in 0..5 {
-                        c.0[j][l] = limbs[j];
-                    }
-                }
-                *lanes = load(&c);
-            }
+            let mut inverse = chain_starts(&acc, Fq::ONE);
             for c in (0..count).rev() {
                 let k = c % CHAINS;
                 let element = load(&columns[c]);
@@ -390,8 +319,195 @@ mod x86 {
                 store(&mut columns[c], &result);
             }
             for (i, v) in values.iter_mut().enumerate() {
-                let column = &columns[i / 8];
-                *v = Fq::new_unchecked(canonical(std::array::from_fn(|j| column.0[j][i % 8])));
+                *v = take(&columns[i / 8], i % 8);
+            }
+        })
+    }
+
+    /// The batch-affine additions (see `add_batch_g1`): the coordinates' integers read with
+    /// R' = 2^260 stand for (x/16, y/16) =: (u, v), where the sum is u₃ = (λ/4)² − u₁ − u₂,
+    /// v₃ = λ·(u₁ − u₃) − v₁ with λ = (v₂ − v₁)/(u₂ − u₁); the denominators' inverses come
+    /// from Montgomery's trick on the lanes, its start scaled so that they are 1/(4·(u₂ − u₁)),
+    /// which makes μ = (v₂ − v₁)·inverse = λ/4. Bucket k's new integers are then arkworks'
+    /// own (x₃, y₃).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(super) unsafe fn add_batch(x: &mut [Fq], y: &mut [Fq], batch: &[(u32, Fq, Fq)]) {
+        BATCH_SCRATCH.with(|scratch| {
+            let columns = &mut *scratch.borrow_mut();
+            let count = batch.len().div_ceil(8);
+            let blank = Column([[0; 8]; 5]);
+            let one = splat(one());
+            columns.clear();
+            columns.resize(count * 6, blank);
+            // Six columns per 8 additions: x₁, y₁, x₂, y₂, the denominator x₂ − x₁, its prefix product.
+            for (c, group) in batch.chunks(8).enumerate() {
+                let at = &mut columns[c * 6..c * 6 + 4];
+                if group.len() < 8 {
+                    // Padding lanes: (0, 0) + (1, 0), a non-zero denominator; their sums are dropped.
+                    at[2] = one;
+                }
+                for (l, (k, px, py)) in group.iter().enumerate() {
+                    let k = *k as usize;
+                    put(&mut at[0], l, &x[k]);
+                    put(&mut at[1], l, &y[k]);
+                    put(&mut at[2], l, px);
+                    put(&mut at[3], l, py);
+                }
+            }
+            let mut acc = [load(&one); CHAINS];
+            for c in 0..count {
+                let den = sub(&load(&columns[c * 6 + 2]), &load(&columns[c * 6]));
+                store(&mut columns[c * 6 + 4], &den);
+                let k = c % CHAINS;
+                store(&mut columns[c * 6 + 5], &acc[k]);
+                acc[k] = mul(&acc[k], &den);
+            }
+            let mut inverse = chain_starts(&acc, Fq::from(64u64));
+            for c in (0..count).rev() {
+                let k = c % CHAINS;
+                let at = c * 6;
+                let den_inverse = mul(&inverse[k], &load(&columns[at + 5]));
+                inverse[k] = mul(&inverse[k], &load(&columns[at + 4]));
+                let (x1, y1, x2, y2) = (load(&columns[at]), load(&columns[at + 1]), load(&columns[at + 2]), load(&columns[at + 3]));
+                let mu = canon(&mul(&sub(&y2, &y1), &den_inverse));
+                let x3 = sub(&sub(&canon(&mul(&mu, &mu)), &x1), &x2);
+                let y3 = sub(&canon(&mul(&mu, &times4(&sub(&x1, &x3)))), &y1);
+                store(&mut columns[at], &x3);
+                store(&mut columns[at + 1], &y3);
+            }
+            for (c, group) in batch.chunks(8).enumerate() {
+                for (l, (k, _, _)) in group.iter().enumerate() {
+                    let k = *k as usize;
+                    x[k] = take(&columns[c * 6], l);
+                    y[k] = take(&columns[c * 6 + 1], l);
+                }
+            }
+        })
+    }
+
+    /// a + b mod p in every lane, for a, b below p: below p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn add(a: &Lanes, b: &Lanes) -> Lanes {
+        let mask = _mm512_set1_epi64(MASK as i64);
+        let mut carry = _mm512_setzero_si512();
+        let sum: Lanes = std::array::from_fn(|j| {
+            let v = _mm512_add_epi64(_mm512_add_epi64(a[j], b[j]), carry);
+            carry = _mm512_srli_epi64(v, 52);
+            _mm512_and_si512(v, mask)
+        });
+        canon(&sum)
+    }
+
+    /// Eight elements of Fq2 = Fq[u]/(u² + 1), c₀ + c₁·u, each half below p.
+    type Lanes2 = (Lanes, Lanes);
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn sub2(a: &Lanes2, b: &Lanes2) -> Lanes2 {
+        (sub(&a.0, &b.0), sub(&a.1, &b.1))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn add2(a: &Lanes2, b: &Lanes2) -> Lanes2 {
+        (add(&a.0, &b.0), add(&a.1, &b.1))
+    }
+
+    /// a·b in Fq2 (Karatsuba: three multiplications), halves below p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn mul2(a: &Lanes2, b: &Lanes2) -> Lanes2 {
+        let v0 = canon(&mul(&a.0, &b.0));
+        let v1 = canon(&mul(&a.1, &b.1));
+        let cross = canon(&mul(&add(&a.0, &a.1), &add(&b.0, &b.1)));
+        (sub(&v0, &v1), sub(&sub(&cross, &v0), &v1))
+    }
+
+    /// a² in Fq2: ((a₀ + a₁)(a₀ − a₁), 2·a₀·a₁), halves below p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn square2(a: &Lanes2) -> Lanes2 {
+        let c0 = canon(&mul(&add(&a.0, &a.1), &sub(&a.0, &a.1)));
+        let product = canon(&mul(&a.0, &a.1));
+        (c0, add(&product, &product))
+    }
+
+    /// The Fq2 lanes in columns `at` and `at + 1`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn pair(columns: &[Column], at: usize) -> Lanes2 {
+        (load(&columns[at]), load(&columns[at + 1]))
+    }
+
+    /// The batch-affine additions on G2 (see `add_batch_g2`), as `add_batch` does on G1 with
+    /// Fq2 coordinates (each half read with R' stands for a sixteenth, so the Fq2 element does
+    /// too): each denominator d is inverted through its norm N(d) = d₀² + d₁², in Fq, by the
+    /// trick on the lanes with the start scaled as for G1, so conj(d)·(1/N(d)) = 1/(4d).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(super) unsafe fn add_batch_g2(x: &mut [Fq2], y: &mut [Fq2], batch: &[(u32, Fq2, Fq2)]) {
+        BATCH_SCRATCH.with(|scratch| {
+            let columns = &mut *scratch.borrow_mut();
+            const W: usize = 12;
+            let count = batch.len().div_ceil(8);
+            let blank = Column([[0; 8]; 5]);
+            let one = splat(one());
+            columns.clear();
+            columns.resize(count * W, blank);
+            // Twelve columns per 8 additions: x₁, y₁, x₂, y₂, the denominator x₂ − x₁ (two
+            // each: the halves), its norm, the norms' prefix product.
+            for (c, group) in batch.chunks(8).enumerate() {
+                let at = &mut columns[c * W..c * W + 8];
+                if group.len() < 8 {
+                    // Padding lanes: (0, 0) + (1, 0), a non-zero denominator; their sums are dropped.
+                    at[4] = one;
+                }
+                for (l, (k, px, py)) in group.iter().enumerate() {
+                    let k = *k as usize;
+                    for (i, v) in [x[k].c0, x[k].c1, y[k].c0, y[k].c1, px.c0, px.c1, py.c0, py.c1].iter().enumerate() {
+                        put(&mut at[i], l, v);
+                    }
+                }
+            }
+            let mut acc = [load(&one); CHAINS];
+            for c in 0..count {
+                let at = c * W;
+                let den = sub2(&pair(columns, at + 4), &pair(columns, at));
+                let norm = add(&canon(&mul(&den.0, &den.0)), &canon(&mul(&den.1, &den.1)));
+                store(&mut columns[at + 8], &den.0);
+                store(&mut columns[at + 9], &den.1);
+                store(&mut columns[at + 10], &norm);
+                let k = c % CHAINS;
+                store(&mut columns[at + 11], &acc[k]);
+                acc[k] = mul(&acc[k], &norm);
+            }
+            let zero = [_mm512_setzero_si512(); 5];
+            let mut inverse = chain_starts(&acc, Fq::from(64u64));
+            for c in (0..count).rev() {
+                let k = c % CHAINS;
+                let at = c * W;
+                let norm_inverse = mul(&inverse[k], &load(&columns[at + 11]));
+                inverse[k] = mul(&inverse[k], &load(&columns[at + 10]));
+                let den = pair(columns, at + 8);
+                let den_inverse = (canon(&mul(&den.0, &norm_inverse)), sub(&zero, &canon(&mul(&den.1, &norm_inverse))));
+                let (x1, y1, x2, y2) = (pair(columns, at), pair(columns, at + 2), pair(columns, at + 4), pair(columns, at + 6));
+                let mu = mul2(&sub2(&y2, &y1), &den_inverse);
+                let x3 = sub2(&sub2(&square2(&mu), &x1), &x2);
+                let twice = {
+                    let t = mul2(&mu, &sub2(&x1, &x3));
+                    add2(&t, &t)
+                };
+                let y3 = sub2(&add2(&twice, &twice), &y1);
+                for (i, v) in [x3.0, x3.1, y3.0, y3.1].iter().enumerate() {
+                    store(&mut columns[at + i], v);
+                }
+            }
+            for (c, group) in batch.chunks(8).enumerate() {
+                for (l, (k, _, _)) in group.iter().enumerate() {
+                    let (k, at) = (*k as usize, c * W);
+                    x[k] = Fq2::new(take(&columns[at], l), take(&columns[at + 1], l));
+                    y[k] = Fq2::new(take(&columns[at + 2], l), take(&columns[at + 3], l));
+                }
             }
         })
     }
@@ -496,6 +612,34 @@ mod tests {
             assert!(!add_batch_g1(&mut x, &mut y, &special));
             assert_eq!((x, y), before);
             assert!(G1Affine::new_unchecked(expected[0].x, expected[0].y).is_on_curve() && !expected[0].is_zero());
+        }
+    }
+
+    #[test]
+    fn g2_batch_additions_match_arkworks() {
+        use ark_bn254::{G2Affine, G2Projective};
+        use ark_ec::CurveGroup;
+        if !available() {
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(11);
+        for n in [MIN_ADDITIONS, 67, 300] {
+            let buckets = 2 * n;
+            let points: Vec<G2Affine> = (0..buckets + n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
+            let (mut x, mut y): (Vec<Fq2>, Vec<Fq2>) = points[..buckets].iter().map(|p| (p.x, p.y)).unzip();
+            let batch: Vec<(u32, Fq2, Fq2)> = (0..n).map(|i| (((i * 7) % n * 2) as u32, points[buckets + i].x, if i % 5 == 0 { -points[buckets + i].y } else { points[buckets + i].y })).collect();
+            let expected: Vec<G2Affine> = batch.iter().map(|(k, px, py)| (points[*k as usize] + G2Affine::new_unchecked(*px, *py)).into_affine()).collect();
+            assert!(add_batch_g2(&mut x, &mut y, &batch), "n = {n}");
+            for ((k, _, _), want) in batch.iter().zip(&expected) {
+                assert_eq!((x[*k as usize], y[*k as usize]), (want.x, want.y), "n = {n}, bucket {k}");
+            }
+            assert_eq!((x[1], y[1]), (points[1].x, points[1].y));
+            let mut special = batch.clone();
+            special[5] = (special[5].0, x[special[5].0 as usize], y[special[5].0 as usize]);
+            let before = (x.clone(), y.clone());
+            assert!(!add_batch_g2(&mut x, &mut y, &special));
+            assert_eq!((x, y), before);
         }
     }
 
