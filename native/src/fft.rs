@@ -13,6 +13,7 @@
 //! by block while the block is in cache.
 
 use crate::error::{Error, Result};
+use crate::fft_ifma::{self, LaneTables};
 use ark_bn254::Fr;
 use ark_ff::{Field, One};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -23,9 +24,11 @@ const BLOCK: usize = 1 << 11;
 /// Butterflies below which a stage's halves are not split between threads.
 const PARALLEL_MIN: usize = 1 << 10;
 
-/// The fixed tables of one domain size.
+/// The fixed tables of one domain size: the scalar ones, or the lanes' (fft_ifma.rs) where
+/// the CPU has AVX-512 IFMA (then the scalar vectors are left empty).
 pub struct OddPoints {
     n: usize,
+    lanes: Option<LaneTables>,
     /// ωⁱ for i < n/2 (ω the primitive n-th root).
     twiddles: Vec<Fr>,
     /// The twiddles the in-block stages use, side by side: ω^(i·n/m) for i < m/2, m = min(n,
@@ -38,6 +41,11 @@ pub struct OddPoints {
 impl OddPoints {
     /// `omega`: the primitive n-th root of unity; `g`: the primitive 2n-th root, with g² = ω.
     pub fn new(n: usize, omega: Fr, g: Fr) -> Self {
+        Self::build(n, omega, g, crate::ifma::enabled())
+    }
+
+    /// `new`, on the lanes when `lanes` (and the domain is big enough) whatever GLASSBOX_NATIVE_IFMA says.
+    fn build(n: usize, omega: Fr, g: Fr, lanes: bool) -> Self {
         assert!(n.is_power_of_two() && n >= 2, "the domain size must be a power of two, at least 2");
         let twiddles = powers(omega, n / 2);
         let m = n.min(BLOCK);
@@ -47,7 +55,11 @@ impl OddPoints {
         let bits = n.trailing_zeros();
         let mut shift = vec![Fr::one(); n];
         shift.par_iter_mut().enumerate().for_each(|(p, s)| *s = scaled[reverse(p, bits)] * n_inv);
-        OddPoints { n, twiddles, block_twiddles, shift }
+        if lanes && n >= fft_ifma::MIN_N && crate::ifma::available() {
+            let lanes = Some(LaneTables::new(&twiddles, &shift));
+            return OddPoints { n, lanes, twiddles: Vec::new(), block_twiddles: Vec::new(), shift: Vec::new() };
+        }
+        OddPoints { n, lanes: None, twiddles, block_twiddles, shift }
     }
 
     /// The tables of the domain of size n, with g the 2n-th root that arkworks and
@@ -68,12 +80,20 @@ impl OddPoints {
 
     /// Bytes the tables hold.
     pub fn bytes(&self) -> usize {
-        (self.twiddles.len() + self.block_twiddles.len() + self.shift.len()) * std::mem::size_of::<Fr>()
+        (self.twiddles.len() + self.block_twiddles.len() + self.shift.len()) * std::mem::size_of::<Fr>() + self.lanes.as_ref().map_or(0, LaneTables::bytes)
+    }
+
+    /// Whether the transform runs on the IFMA lanes.
+    pub fn on_lanes(&self) -> bool {
+        self.lanes.is_some()
     }
 
     /// Replaces the values of a polynomial of degree < n at ωʲ by its values at g·ωʲ.
     pub fn apply(&self, values: &mut [Fr]) {
         assert_eq!(values.len(), self.n, "values of another domain size");
+        if let Some(lanes) = &self.lanes {
+            return lanes.apply(values);
+        }
         self.inverse_dif(values);
         values.par_iter_mut().zip(self.shift.par_iter()).with_min_len(PARALLEL_MIN).for_each(|(v, s)| *v *= s);
         self.forward_dit(values);
@@ -182,7 +202,7 @@ fn reverse(i: usize, bits: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_ff::UniformRand;
+    use ark_ff::{UniformRand, Zero};
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 
     /// arkworks' way (IFFT, then the coset FFT), the reference.
@@ -201,17 +221,35 @@ mod tests {
         OddPoints::for_domain(n).unwrap()
     }
 
+    /// The domain's tables on the lanes or not.
+    fn tables_on(n: usize, lanes: bool) -> OddPoints {
+        let domain = Radix2EvaluationDomain::<Fr>::new(n).unwrap();
+        let double = Radix2EvaluationDomain::<Fr>::new(2 * n).unwrap();
+        OddPoints::build(n, domain.group_gen(), double.group_gen(), lanes)
+    }
+
     #[test]
     fn equals_arkworks_ifft_then_coset_fft() {
         let mut rng = StdRng::seed_from_u64(5);
-        // Below, at and above one block; with both kinds of stage at 2^13 and 2^14.
-        for power in [1u32, 2, 3, 5, 8, 10, 11, 12, 13, 14] {
-            let n = 1usize << power;
-            let odd = tables(n);
-            let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-            let mut ours = values.clone();
-            odd.apply(&mut ours);
-            assert_eq!(ours, reference(&values), "n = 2^{power}");
+        for lanes in [false, true] {
+            if lanes && !crate::ifma::available() {
+                eprintln!("the lanes skipped: this CPU has no AVX-512 IFMA");
+                continue;
+            }
+            // Below, at and above one block; with both kinds of stage at 2^13 and 2^14 (the
+            // lanes: the smallest they take, one block at 2^11, global stages from 2^12).
+            for power in [1u32, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14] {
+                let n = 1usize << power;
+                let odd = tables_on(n, lanes);
+                assert_eq!(odd.on_lanes(), lanes && n >= fft_ifma::MIN_N, "n = 2^{power}");
+                let mut values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+                // The field's edges among them.
+                values[0] = -Fr::ONE;
+                values[n - 1] = Fr::zero();
+                let mut ours = values.clone();
+                odd.apply(&mut ours);
+                assert_eq!(ours, reference(&values), "n = 2^{power}, lanes {lanes}");
+            }
         }
     }
 

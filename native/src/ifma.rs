@@ -17,6 +17,8 @@
 //! more for the additions: see `x86::add_batch`). The tests compare every path
 //! with arkworks.
 //!
+//! fft_ifma.rs runs the FFTs on the same lanes, modulo r (`Scalar`).
+//!
 //! Used when the CPU has AVX-512 F and IFMA (checked at run time, so the addon
 //! stays portable) and the batch is long enough; `GLASSBOX_NATIVE_IFMA=0` turns
 //! it off (for comparisons).
@@ -88,24 +90,42 @@ pub fn available() -> bool {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86 {
+pub(crate) mod x86 {
     use ark_bn254::{Fq, Fq2};
     use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, PrimeField};
     use std::arch::x86_64::*;
     use std::cell::RefCell;
 
-    const MASK: u64 = (1 << 52) - 1;
-    /// p in radix 2^52.
-    const P: [u64; 5] = [0x8c16d87cfd47, 0x916871ca8d3c2, 0x181585d97816a, 0xa029b85045b68, 0x30644e72e131];
-    /// −p⁻¹ mod 2^52.
-    const P_INV: u64 = 0x20782e4866389;
+    pub(crate) const MASK: u64 = (1 << 52) - 1;
+
+    /// A prime below 2^254 the lanes compute modulo (4p < R' = 2^260 is what the lazy reduction needs).
+    pub(crate) trait Modulus {
+        /// p in radix 2^52.
+        const P: [u64; 5];
+        /// −p⁻¹ mod 2^52.
+        const P_INV: u64;
+    }
+
+    /// BN254's base field, Fq: the curves' coordinates.
+    pub(crate) struct Base;
+    impl Modulus for Base {
+        const P: [u64; 5] = [0x8c16d87cfd47, 0x916871ca8d3c2, 0x181585d97816a, 0xa029b85045b68, 0x30644e72e131];
+        const P_INV: u64 = 0x20782e4866389;
+    }
+
+    /// BN254's scalar field, Fr: the FFTs' values.
+    pub(crate) struct Scalar;
+    impl Modulus for Scalar {
+        const P: [u64; 5] = [0x1f593f0000001, 0x4879b9709143e, 0x181585d2833e8, 0xa029b85045b68, 0x30644e72e131];
+        const P_INV: u64 = 0x1f593efffffff;
+    }
     /// Independent chains of columns, interleaved to hide the multiplication's latency.
     const CHAINS: usize = 4;
 
     /// Eight field elements, limb j of lane l at `0[j][l]` (the layout a 512-bit load takes).
     #[derive(Clone, Copy)]
     #[repr(C, align(64))]
-    struct Column([[u64; 8]; 5]);
+    pub(crate) struct Column(pub(crate) [[u64; 8]; 5]);
 
     thread_local! {
         /// The elements by column, then (in place) their inverses; the prefix products.
@@ -114,17 +134,17 @@ mod x86 {
         static BATCH_SCRATCH: RefCell<Vec<Column>> = const { RefCell::new(Vec::new()) };
     }
 
-    type Lanes = [__m512i; 5];
+    pub(crate) type Lanes = [__m512i; 5];
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn load(c: &Column) -> Lanes {
+    pub(crate) unsafe fn load(c: &Column) -> Lanes {
         std::array::from_fn(|j| _mm512_load_si512(c.0[j].as_ptr() as *const _))
     }
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn store(c: &mut Column, v: &Lanes) {
+    pub(crate) unsafe fn store(c: &mut Column, v: &Lanes) {
         for j in 0..5 {
             _mm512_store_si512(c.0[j].as_mut_ptr() as *mut _, v[j]);
         }
@@ -136,10 +156,17 @@ mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn mul(a: &Lanes, b: &Lanes) -> Lanes {
+        mul_mod::<Base>(a, b)
+    }
+
+    /// `mul` modulo M's p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) unsafe fn mul_mod<M: Modulus>(a: &Lanes, b: &Lanes) -> Lanes {
         let zero = _mm512_setzero_si512();
         let mask = _mm512_set1_epi64(MASK as i64);
-        let p_inv = _mm512_set1_epi64(P_INV as i64);
-        let p: Lanes = std::array::from_fn(|j| _mm512_set1_epi64(P[j] as i64));
+        let p_inv = _mm512_set1_epi64(M::P_INV as i64);
+        let p: Lanes = std::array::from_fn(|j| _mm512_set1_epi64(M::P[j] as i64));
         // Limb sums stay below 2^57: each round adds at most four 52-bit halves to a limb.
         let mut t = [zero; 6];
         for bi in b {
@@ -172,6 +199,13 @@ mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn sub(a: &Lanes, b: &Lanes) -> Lanes {
+        sub_mod::<Base>(a, b)
+    }
+
+    /// `sub` modulo M's p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) unsafe fn sub_mod<M: Modulus>(a: &Lanes, b: &Lanes) -> Lanes {
         let zero = _mm512_setzero_si512();
         let mask = _mm512_set1_epi64(MASK as i64);
         let mut borrow = zero;
@@ -185,7 +219,7 @@ mod x86 {
         let negative = _mm512_cmplt_epi64_mask(borrow, zero);
         let mut carry = zero;
         for (j, limb) in d.iter_mut().enumerate() {
-            let v = _mm512_add_epi64(_mm512_add_epi64(*limb, _mm512_maskz_mov_epi64(negative, _mm512_set1_epi64(P[j] as i64))), carry);
+            let v = _mm512_add_epi64(_mm512_add_epi64(*limb, _mm512_maskz_mov_epi64(negative, _mm512_set1_epi64(M::P[j] as i64))), carry);
             carry = _mm512_srli_epi64(v, 52);
             *limb = _mm512_and_si512(v, mask);
         }
@@ -196,11 +230,18 @@ mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn canon(a: &Lanes) -> Lanes {
+        canon_mod::<Base>(a)
+    }
+
+    /// `canon` modulo M's p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) unsafe fn canon_mod<M: Modulus>(a: &Lanes) -> Lanes {
         let zero = _mm512_setzero_si512();
         let mask = _mm512_set1_epi64(MASK as i64);
         let mut borrow = zero;
         let d: Lanes = std::array::from_fn(|j| {
-            let v = _mm512_add_epi64(_mm512_sub_epi64(a[j], _mm512_set1_epi64(P[j] as i64)), borrow);
+            let v = _mm512_add_epi64(_mm512_sub_epi64(a[j], _mm512_set1_epi64(M::P[j] as i64)), borrow);
             borrow = _mm512_srai_epi64(v, 52);
             _mm512_and_si512(v, mask)
         });
@@ -225,28 +266,45 @@ mod x86 {
     /// Writes the 52-bit limbs of the arkworks integer `v` into lane `l` of `c`.
     #[inline(always)]
     fn put(c: &mut Column, l: usize, v: &Fq) {
-        let limbs = to_radix52(&v.0 .0);
-        for j in 0..5 {
-            c.0[j][l] = limbs[j];
-        }
+        put_limbs(c, l, to_radix52(&v.0 .0));
     }
 
     /// The arkworks element in lane `l` of `c` (below p).
     #[inline(always)]
     fn take(c: &Column, l: usize) -> Fq {
-        Fq::new_unchecked(canonical(std::array::from_fn(|j| c.0[j][l])))
+        Fq::new_unchecked(canonical(lane(c, l)))
+    }
+
+    /// Writes 52-bit limbs into lane `l` of `c`.
+    #[inline(always)]
+    pub(crate) fn put_limbs(c: &mut Column, l: usize, limbs: [u64; 5]) {
+        for (column, limb) in c.0.iter_mut().zip(limbs) {
+            column[l] = limb;
+        }
+    }
+
+    /// The limbs in lane `l` of `c`.
+    #[inline(always)]
+    pub(crate) fn lane(c: &Column, l: usize) -> [u64; 5] {
+        std::array::from_fn(|j| c.0[j][l])
+    }
+
+    /// The 64-bit words of 52-bit limbs (of an integer below 2^256).
+    #[inline(always)]
+    pub(crate) fn from_radix52(l: [u64; 5]) -> [u64; 4] {
+        [l[0] | (l[1] << 52), (l[1] >> 12) | (l[2] << 40), (l[2] >> 24) | (l[3] << 28), (l[3] >> 36) | (l[4] << 16)]
     }
 
     /// The limbs of a 256-bit integer in radix 2^52.
     #[inline(always)]
-    fn to_radix52(w: &[u64; 4]) -> [u64; 5] {
+    pub(crate) fn to_radix52(w: &[u64; 4]) -> [u64; 5] {
         [w[0] & MASK, ((w[0] >> 52) | (w[1] << 12)) & MASK, ((w[1] >> 40) | (w[2] << 24)) & MASK, ((w[2] >> 28) | (w[3] << 36)) & MASK, w[3] >> 16]
     }
 
     /// The integer below 2p of 52-bit limbs `l`, reduced below p, as 64-bit words.
     #[inline(always)]
     fn canonical(l: [u64; 5]) -> BigInt<4> {
-        let mut w = BigInt::new([l[0] | (l[1] << 52), (l[1] >> 12) | (l[2] << 40), (l[2] >> 24) | (l[3] << 28), (l[3] >> 36) | (l[4] << 16)]);
+        let mut w = BigInt::new(from_radix52(l));
         if w >= Fq::MODULUS {
             w.sub_with_borrow(&Fq::MODULUS);
         }
@@ -389,6 +447,13 @@ mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn add(a: &Lanes, b: &Lanes) -> Lanes {
+        add_mod::<Base>(a, b)
+    }
+
+    /// `add` modulo M's p.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) unsafe fn add_mod<M: Modulus>(a: &Lanes, b: &Lanes) -> Lanes {
         let mask = _mm512_set1_epi64(MASK as i64);
         let mut carry = _mm512_setzero_si512();
         let sum: Lanes = std::array::from_fn(|j| {
@@ -396,7 +461,7 @@ mod x86 {
             carry = _mm512_srli_epi64(v, 52);
             _mm512_and_si512(v, mask)
         });
-        canon(&sum)
+        canon_mod::<M>(&sum)
     }
 
     /// Eight elements of Fq2 = Fq[u]/(u² + 1), c₀ + c₁·u, each half below p.
@@ -521,16 +586,10 @@ mod x86 {
     #[cfg(test)]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn mul_one_lane_inner(a: &Fq, b: &Fq) -> Fq {
-        let (la, lb) = (to_radix52(&a.0 .0), to_radix52(&b.0 .0));
-        let mut ca = Column([[0; 8]; 5]);
-        let mut cb = Column([[0; 8]; 5]);
-        for j in 0..5 {
-            ca.0[j] = [la[j]; 8];
-            cb.0[j] = [lb[j]; 8];
-        }
+        let (ca, cb) = (splat(to_radix52(&a.0 .0)), splat(to_radix52(&b.0 .0)));
         let mut out = Column([[0; 8]; 5]);
         store(&mut out, &mul(&load(&ca), &load(&cb)));
-        Fq::new_unchecked(canonical(std::array::from_fn(|j| out.0[j][3])))
+        take(&out, 3)
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod binfile;
 pub mod error;
 pub mod fft;
+pub mod fft_ifma;
 pub mod ifma;
 pub mod msm;
 pub mod points;
