@@ -492,7 +492,7 @@ function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>
   const lines = [
     `# native prover vs rapidsnark (${new Date().toISOString()})`,
     '',
-    `${machine.cpuModel}, ${machine.cpuCount} cores, ${machine.totalMemoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' / ')} at start, ${loadAfter.join(' / ')} at the end.`,
+    `${machine.cpuModel} (${machine.cpuFeatures.join(', ') || 'no ADX, BMI2 or AVX-512 IFMA known'}; the native prover's IFMA lanes ${machine.cpuFeatures.includes('avx512ifma') && process.env['GLASSBOX_NATIVE_IFMA']?.trim() !== '0' ? 'on' : 'off'}), ${machine.cpuCount} cores, ${machine.totalMemoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' / ')} at start, ${loadAfter.join(' / ')} at the end.`,
     rapidsnark ? `rapidsnark: \`${rapidsnark}\`${label ? ` (${label})` : ''}, one process per proof.` : 'rapidsnark: not run (pass `--rapidsnark <path to its prover binary>`).',
     '',
     '- **ms/proof**: a process per proof — the whole process (rapidsnark: read the key, prove, write; native: Node start-up, key load, prove); a batch — the median prove call after the first (key loaded once).',

@@ -2,6 +2,7 @@
  * The benchmark's result shape, machine info, the markdown table and the
  * files under bench/results/.
  */
+import { readFileSync } from 'node:fs'
 import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -56,7 +57,7 @@ export type BenchReport = {
   startedAt: string
   finishedAt: string
   totalSeconds: number
-  machine: { os: string; cpuModel: string; cpuCount: number; totalMemoryGiB: number; node: string; loadAverageAtStart: number[] }
+  machine: { os: string; cpuModel: string; cpuCount: number; cpuFeatures: string[]; totalMemoryGiB: number; node: string; loadAverageAtStart: number[] }
   results: ExampleResult[]
 }
 
@@ -66,11 +67,28 @@ export function machineInfo(): BenchReport['machine'] {
     os: `${platform()} ${release()}`,
     cpuModel: list[0]?.model.trim() ?? 'unknown',
     cpuCount: list.length,
+    cpuFeatures: proverCpuFeatures(),
     totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     // Other processes on the machine skew every figure: record how busy it was.
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
   }
+}
+
+/**
+ * The CPU features the native prover's speed depends on (Linux: /proc/cpuinfo; elsewhere
+ * none known): AVX-512 IFMA decides whether its MSMs and FFTs run on the lanes, so two
+ * machines' figures compare only with these beside them.
+ */
+export function proverCpuFeatures(): string[] {
+  let cpuinfo: string
+  try {
+    cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  } catch {
+    return []
+  }
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? [])
+  return ['adx', 'bmi2', 'avx512f', 'avx512ifma'].filter((flag) => flags.has(flag))
 }
 
 const COLUMNS = [
