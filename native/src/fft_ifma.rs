@@ -21,7 +21,7 @@ use ark_bn254::Fr;
 /// The smallest domain the lanes take: two columns, for the in-column pass.
 pub const MIN_N: usize = 16;
 
-/// The lane tables of one domain size (built only where `crate::ifma::enabled()`).
+/// The lane tables of one domain size; only built on a CPU with AVX-512 IFMA.
 pub struct LaneTables {
     #[cfg(target_arch = "x86_64")]
     inner: x86::Tables,
@@ -30,13 +30,17 @@ pub struct LaneTables {
 impl LaneTables {
     /// `twiddles`: ωⁱ for i < n/2 (ω the primitive n-th root); `shift`: what the values
     /// are multiplied by between the two transforms, by position: fft.rs's gʲ/n at
-    /// bitrev(j), a structure the lanes rely on to keep a sixteenth of it.
-    pub fn new(twiddles: &[Fr], shift: &[Fr]) -> Self {
+    /// bitrev(j), a structure the lanes rely on to keep a sixteenth of it. None where the
+    /// CPU has no AVX-512 IFMA.
+    pub fn new(twiddles: &[Fr], shift: &[Fr]) -> Option<Self> {
         assert!(shift.len() >= MIN_N && shift.len().is_power_of_two() && twiddles.len() == shift.len() / 2);
-        LaneTables {
-            #[cfg(target_arch = "x86_64")]
-            inner: x86::Tables::new(twiddles, shift),
+        if !crate::ifma::available() {
+            return None;
         }
+        #[cfg(target_arch = "x86_64")]
+        return Some(LaneTables { inner: x86::Tables::new(twiddles, shift) });
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("AVX-512 IFMA is an x86-64 extension")
     }
 
     /// Bytes the tables hold.
@@ -47,16 +51,15 @@ impl LaneTables {
         0
     }
 
-    /// fft.rs's `apply` on the lanes. Only ever built where the CPU has AVX-512 IFMA.
+    /// fft.rs's `apply` on the lanes.
     pub fn apply(&self, values: &mut [Fr]) {
         #[cfg(target_arch = "x86_64")]
-        {
-            assert!(crate::ifma::available(), "lane tables on a CPU without AVX-512 IFMA");
-            // SAFETY: the CPU has AVX-512 F and IFMA (checked above).
-            unsafe { self.inner.apply(values) }
+        // SAFETY: `new` built the tables only on a CPU with AVX-512 F and IFMA.
+        unsafe {
+            self.inner.apply(values)
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = values;
+        unreachable!("no lane tables are built off x86-64 ({} values)", values.len())
     }
 }
 
@@ -95,9 +98,9 @@ mod x86 {
         /// The shift factors: the one at position 16q + i (i < 16) is shift[i]·(shift[16q]/shift[0])
         /// (it is g^bitrev(p)/n, and p's low four bits are bitrev(p)'s top four), so a pair of
         /// columns is multiplied by the sixteen factors of the first pair (`shift_pair`) and
-        /// then by its own (`shift_runs[q]`): 1/16 of the memory of a factor for each element.
+        /// then by its own (`shift_per_16[q]`): 1/16 of the memory of a factor for each element.
         shift_pair: [Column; 2],
-        shift_runs: Vec<[u64; 5]>,
+        shift_per_16: Vec<[u64; 5]>,
     }
 
     fn sixteen_times(v: &Fr) -> [u64; 5] {
@@ -141,15 +144,13 @@ mod x86 {
                 inverse4: lanes(&|l| inverse(&omega8[l % 4])),
                 inverse2: lanes(&|l| inverse(&omega8[2 * (l % 2)])),
                 shift_pair: [column(&shift[..8]), column(&shift[8..16])],
-                shift_runs: {
-                    let n_times = inverse(&shift[0]);
-                    shift.par_iter().step_by(16).map(|s| sixteen_times(&(*s * n_times))).collect()
-                },
+                // shift[0] = 1/n.
+                shift_per_16: shift.par_iter().step_by(16).map(|s| sixteen_times(&(*s * Fr::from(n as u64)))).collect(),
             }
         }
 
         pub(super) fn bytes(&self) -> usize {
-            self.twiddles.iter().map(|t| t.limbs.len() * 8).sum::<usize>() + 6 * std::mem::size_of::<Column>() + self.shift_runs.len() * 40
+            self.twiddles.iter().map(|t| t.limbs.len() * 8).sum::<usize>() + 6 * std::mem::size_of::<Column>() + self.shift_per_16.len() * std::mem::size_of::<[u64; 5]>()
         }
 
         fn stage(&self, h: usize) -> &Twiddles {
@@ -176,9 +177,9 @@ mod x86 {
                 h /= 2;
             }
             // Within each block: the inverse's stages, the in-column pass, the forward's stages.
-            columns.par_chunks_mut(block).zip(self.shift_runs.par_chunks(block / 2)).for_each(|(columns, shift_runs)| {
+            columns.par_chunks_mut(block).zip(self.shift_per_16.par_chunks(block / 2)).for_each(|(columns, shift_per_16)| {
                 // SAFETY: as for `apply`.
-                unsafe { self.block(columns, shift_runs) }
+                unsafe { self.block(columns, shift_per_16) }
             });
             let mut h = 8 * block;
             while h < n {
@@ -196,13 +197,16 @@ mod x86 {
         }
 
         /// One stage of half h (elements) over the whole array: the inverse's or the forward's.
-        fn stage_all(&self, columns: &mut [Column], h: usize, inverse: bool) {
+        ///
+        /// # Safety
+        /// The CPU has AVX-512 F and IFMA.
+        unsafe fn stage_all(&self, columns: &mut [Column], h: usize, inverse: bool) {
             let half = h / 8;
             let twiddles = self.stage(h);
             columns.par_chunks_mut(2 * half).for_each(|run| {
                 let (lo, hi) = run.split_at_mut(half);
                 lo.par_chunks_mut(PARALLEL_COLUMNS).zip(hi.par_chunks_mut(PARALLEL_COLUMNS)).enumerate().for_each(|(part, (lo, hi))| {
-                    // SAFETY: `apply`'s caller checked the CPU.
+                    // SAFETY: `stage_all`'s caller checked the CPU.
                     unsafe {
                         if inverse {
                             inverse_half(lo, hi, twiddles, part * PARALLEL_COLUMNS)
@@ -215,7 +219,7 @@ mod x86 {
         }
 
         #[target_feature(enable = "avx512f,avx512ifma")]
-        unsafe fn block(&self, columns: &mut [Column], shift_runs: &[[u64; 5]]) {
+        unsafe fn block(&self, columns: &mut [Column], shift_per_16: &[[u64; 5]]) {
             let mut h = 4 * columns.len();
             while h >= 8 {
                 for run in columns.chunks_mut(h / 4) {
@@ -225,9 +229,9 @@ mod x86 {
                 h /= 2;
             }
             let shift_pair = [load(&self.shift_pair[0]), load(&self.shift_pair[1])];
-            for (pair, run) in columns.chunks_exact_mut(2).zip(shift_runs) {
-                let run: Lanes = std::array::from_fn(|j| _mm512_set1_epi64(run[j] as i64));
-                self.in_column(pair, &shift_pair, &run);
+            for (pair, factor) in columns.chunks_exact_mut(2).zip(shift_per_16) {
+                let factor: Lanes = std::array::from_fn(|j| _mm512_set1_epi64(factor[j] as i64));
+                self.in_column(pair, &shift_pair, &factor);
             }
             let mut h = 8;
             while h <= 4 * columns.len() {
@@ -243,7 +247,7 @@ mod x86 {
         /// and 4, on two columns (sixteen elements) in registers.
         #[inline]
         #[target_feature(enable = "avx512f,avx512ifma")]
-        unsafe fn in_column(&self, pair: &mut [Column], shift_pair: &[Lanes; 2], run: &Lanes) {
+        unsafe fn in_column(&self, pair: &mut [Column], shift_pair: &[Lanes; 2], factor: &Lanes) {
             let (mut x, mut y) = (load(&pair[0]), load(&pair[1]));
             let (inverse4, inverse2) = (load(&self.inverse4), load(&self.inverse2));
             for (split, twiddle) in [(&SPLITS[0], Some(&inverse4)), (&SPLITS[1], Some(&inverse2)), (&SPLITS[2], None)] {
@@ -254,8 +258,8 @@ mod x86 {
                 };
                 (x, y) = split.together(&add(&u, &v), &difference);
             }
-            x = mul(&mul(&x, &shift_pair[0]), run);
-            y = mul(&mul(&y, &shift_pair[1]), run);
+            x = mul(&mul(&x, &shift_pair[0]), factor);
+            y = mul(&mul(&y, &shift_pair[1]), factor);
             let (forward4, forward2) = (load(&self.forward4), load(&self.forward2));
             for (split, twiddle) in [(&SPLITS[2], None), (&SPLITS[1], Some(&forward2)), (&SPLITS[0], Some(&forward4))] {
                 let (u, v) = split.apart(&x, &y);
@@ -325,12 +329,17 @@ mod x86 {
         sub_mod::<Scalar>(a, b)
     }
 
-    /// Eight twiddles from `at`, limb by limb.
+    /// The halves' columns pair up and their twiddles (i < h) lie in the table: the loads
+    /// below read unchecked.
+    fn in_bounds(lo: &[Column], hi: &[Column], t: &Twiddles, first: usize) {
+        assert!(lo.len() == hi.len() && 8 * (first + lo.len()) <= t.h, "a stage's halves beyond its twiddles");
+    }
+
+    /// Eight twiddles from `at`, limb by limb (`at + 8 ≤ h + 1`: see `in_bounds`).
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn twiddles_at(t: &Twiddles, at: usize) -> Lanes {
         let stride = t.h + 1;
-        debug_assert!(at + 8 <= stride);
         std::array::from_fn(|j| _mm512_loadu_si512(t.limbs.as_ptr().add(j * stride + at) as *const _))
     }
 
@@ -339,6 +348,7 @@ mod x86 {
     /// twiddles read backwards from h − 8k − 7.
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn inverse_half(lo: &mut [Column], hi: &mut [Column], t: &Twiddles, first: usize) {
+        in_bounds(lo, hi, t, first);
         let reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
         for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
             let backwards = twiddles_at(t, t.h - 8 * (first + k) - 7);
@@ -352,6 +362,7 @@ mod x86 {
     /// The forward butterflies: (u, v) → (u + ωⁱ·v, u − ωⁱ·v) for i = 8k + l.
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn forward_half(lo: &mut [Column], hi: &mut [Column], t: &Twiddles, first: usize) {
+        in_bounds(lo, hi, t, first);
         for (k, (x, y)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
             let w = twiddles_at(t, 8 * (first + k));
             let u = load(x);

@@ -96,7 +96,7 @@ pub(crate) mod x86 {
     use std::arch::x86_64::*;
     use std::cell::RefCell;
 
-    pub(crate) const MASK: u64 = (1 << 52) - 1;
+    const MASK: u64 = (1 << 52) - 1;
 
     /// A prime below 2^254 the lanes compute modulo (4p < R' = 2^260 is what the lazy reduction needs).
     pub(crate) trait Modulus {
@@ -107,7 +107,7 @@ pub(crate) mod x86 {
     }
 
     /// BN254's base field, Fq: the curves' coordinates.
-    pub(crate) struct Base;
+    struct Base;
     impl Modulus for Base {
         const P: [u64; 5] = [0x8c16d87cfd47, 0x916871ca8d3c2, 0x181585d97816a, 0xa029b85045b68, 0x30644e72e131];
         const P_INV: u64 = 0x20782e4866389;
@@ -577,6 +577,27 @@ pub(crate) mod x86 {
         })
     }
 
+    /// a·b (read with R'), a + b and a − b modulo r on the lanes, in lane 5 of eight copies.
+    #[cfg(test)]
+    pub(super) fn scalar_ops_one_lane(a: &ark_bn254::Fr, b: &ark_bn254::Fr) -> [ark_bn254::Fr; 3] {
+        // SAFETY: only called when the CPU has AVX-512 IFMA.
+        unsafe { scalar_ops_inner(a, b) }
+    }
+
+    #[cfg(test)]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn scalar_ops_inner(a: &ark_bn254::Fr, b: &ark_bn254::Fr) -> [ark_bn254::Fr; 3] {
+        let (la, lb) = (load(&splat(to_radix52(&a.0 .0))), load(&splat(to_radix52(&b.0 .0))));
+        let results = [canon_mod::<Scalar>(&mul_mod::<Scalar>(&la, &lb)), add_mod::<Scalar>(&la, &lb), sub_mod::<Scalar>(&la, &lb)];
+        results.map(|r| {
+            let mut out = Column([[0; 8]; 5]);
+            store(&mut out, &r);
+            let words = BigInt::new(from_radix52(lane(&out, 5)));
+            assert!(words < ark_bn254::Fr::MODULUS, "a lane result not reduced");
+            ark_bn254::Fr::new_unchecked(words)
+        })
+    }
+
     #[cfg(test)]
     pub(super) fn mul_one_lane(a: &Fq, b: &Fq) -> Fq {
         // SAFETY: only called when the CPU has AVX-512 IFMA.
@@ -640,6 +661,26 @@ mod tests {
         let max = -Fq::ONE;
         #[cfg(target_arch = "x86_64")]
         assert_eq!(x86::mul_one_lane(&max, &max), max * max * sixteenth);
+    }
+
+    #[test]
+    fn the_lanes_modulo_r_are_arkworks_arithmetic() {
+        use ark_bn254::Fr;
+        if !available() {
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(12);
+        let sixteenth = Fr::from(16u64).inverse().unwrap();
+        let max = -Fr::ONE;
+        let a = Fr::rand(&mut rng);
+        // Random pairs, and the edges: (r − 1)², (r − 1) + (r − 1), 0 − (r − 1), a + (r − a) = r.
+        let mut pairs: Vec<(Fr, Fr)> = (0..200).map(|_| (Fr::rand(&mut rng), Fr::rand(&mut rng))).collect();
+        pairs.extend([(max, max), (Fr::from(0u64), max), (a, -a), (Fr::ONE, max), (Fr::from(0u64), Fr::from(0u64))]);
+        for (a, b) in pairs {
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(x86::scalar_ops_one_lane(&a, &b), [a * b * sixteenth, a + b, a - b], "a = {a}, b = {b}");
+        }
     }
 
     #[test]
