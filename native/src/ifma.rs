@@ -1,8 +1,9 @@
 //! BN254 base-field arithmetic on eight lanes with AVX-512 IFMA, for the
-//! batch-affine MSMs: G1's batches of bucket additions whole (`add_batch_g1`:
-//! the Montgomery trick's inversions and the sums' slopes and coordinates),
-//! and the batch inversions of the rest (`invert_all_fq`: G1's grouped
-//! buckets, the Fq norms G2's denominators go through).
+//! batch-affine MSMs: G1's and G2's batches of bucket additions whole
+//! (`add_batch_g1`, `add_batch_g2`: the Montgomery trick's inversions and the
+//! sums' slopes and coordinates), and the batch inversions of the rest
+//! (`invert_all_fq`: G1's grouped buckets, the Fq norms G2's denominators go
+//! through).
 //!
 //! The lanes hold field elements in radix 2^52 (five limbs) and multiply with
 //! `vpmadd52{lo,hi}uq` in Montgomery form with R' = 2^260, reduced lazily to
@@ -683,64 +684,55 @@ mod tests {
         }
     }
 
-    #[test]
-    fn batch_additions_match_arkworks() {
-        use ark_bn254::{G1Affine, G1Projective};
+    /// `LemCurve::add_batch` (the path msm.rs takes, here on the lanes) against arkworks' affine
+    /// additions on curve P: n additions to every other of 2n buckets in a shuffled order, every
+    /// fifth addend negated; then a batch holding a sum at infinity, and one holding a doubling,
+    /// each left to the scalar code with nothing changed.
+    fn check_add_batch<P: crate::points::LemCurve>(seed: u64, sizes: &[usize]) {
+        use ark_ec::short_weierstrass::{Affine, Projective};
         use ark_ec::{AffineRepr, CurveGroup};
         if !available() {
             eprintln!("skipped: this CPU has no AVX-512 IFMA");
             return;
         }
-        let mut rng = StdRng::seed_from_u64(10);
-        for n in [MIN_ADDITIONS, 67, 200, 1024] {
+        let mut rng = StdRng::seed_from_u64(seed);
+        for &n in sizes {
             let buckets = 2 * n;
-            let points: Vec<G1Affine> = (0..buckets + n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
-            let (mut x, mut y): (Vec<Fq>, Vec<Fq>) = points[..buckets].iter().map(|p| (p.x, p.y)).unzip();
-            // Every other bucket, in a shuffled order; every fifth addend negated.
-            let batch: Vec<(u32, Fq, Fq)> = (0..n).map(|i| (((i * 7) % n * 2) as u32, points[buckets + i].x, if i % 5 == 0 { -points[buckets + i].y } else { points[buckets + i].y })).collect();
-            let expected: Vec<G1Affine> = batch.iter().map(|(k, px, py)| (points[*k as usize] + G1Affine::new_unchecked(*px, *py)).into_affine()).collect();
-            assert!(add_batch_g1(&mut x, &mut y, &batch), "n = {n}");
+            let points: Vec<Affine<P>> = (0..buckets + n).map(|_| Projective::<P>::rand(&mut rng).into_affine()).collect();
+            let (mut x, mut y): (Vec<P::BaseField>, Vec<P::BaseField>) = points[..buckets].iter().map(|p| (p.x, p.y)).unzip();
+            let batch: Vec<(u32, P::BaseField, P::BaseField)> = (0..n)
+                .map(|i| {
+                    let p = points[buckets + i];
+                    (((i * 7) % n * 2) as u32, p.x, if i % 5 == 0 { -p.y } else { p.y })
+                })
+                .collect();
+            let expected: Vec<Affine<P>> = batch.iter().map(|(k, px, py)| (points[*k as usize] + Affine::<P>::new_unchecked(*px, *py)).into_affine()).collect();
+            assert!(P::add_batch(&mut x, &mut y, &batch), "n = {n}");
             for ((k, _, _), want) in batch.iter().zip(&expected) {
                 assert_eq!((x[*k as usize], y[*k as usize]), (want.x, want.y), "n = {n}, bucket {k}");
             }
             // Untouched buckets stay as they were.
             assert_eq!((x[1], y[1]), (points[1].x, points[1].y));
-            // A doubling (or a sum at infinity) in the batch: left to the scalar code, nothing changed.
-            let mut special = batch.clone();
-            special[3] = (special[3].0, x[special[3].0 as usize], -y[special[3].0 as usize]);
-            let before = (x.clone(), y.clone());
-            assert!(!add_batch_g1(&mut x, &mut y, &special));
-            assert_eq!((x, y), before);
-            assert!(G1Affine::new_unchecked(expected[0].x, expected[0].y).is_on_curve() && !expected[0].is_zero());
+            assert!(Affine::<P>::new_unchecked(expected[0].x, expected[0].y).is_on_curve() && !expected[0].is_zero());
+            for (at, at_infinity) in [(3, true), (5, false)] {
+                let mut special = batch.clone();
+                let k = special[at].0 as usize;
+                special[at] = (special[at].0, x[k], if at_infinity { -y[k] } else { y[k] });
+                let before = (x.clone(), y.clone());
+                assert!(!P::add_batch(&mut x, &mut y, &special), "n = {n}, at infinity {at_infinity}");
+                assert_eq!((&x, &y), (&before.0, &before.1));
+            }
         }
     }
 
     #[test]
+    fn batch_additions_match_arkworks() {
+        check_add_batch::<ark_bn254::g1::Config>(10, &[MIN_ADDITIONS, 67, 200, 1024]);
+    }
+
+    #[test]
     fn g2_batch_additions_match_arkworks() {
-        use ark_bn254::{G2Affine, G2Projective};
-        use ark_ec::CurveGroup;
-        if !available() {
-            eprintln!("skipped: this CPU has no AVX-512 IFMA");
-            return;
-        }
-        let mut rng = StdRng::seed_from_u64(11);
-        for n in [MIN_ADDITIONS, 67, 300] {
-            let buckets = 2 * n;
-            let points: Vec<G2Affine> = (0..buckets + n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
-            let (mut x, mut y): (Vec<Fq2>, Vec<Fq2>) = points[..buckets].iter().map(|p| (p.x, p.y)).unzip();
-            let batch: Vec<(u32, Fq2, Fq2)> = (0..n).map(|i| (((i * 7) % n * 2) as u32, points[buckets + i].x, if i % 5 == 0 { -points[buckets + i].y } else { points[buckets + i].y })).collect();
-            let expected: Vec<G2Affine> = batch.iter().map(|(k, px, py)| (points[*k as usize] + G2Affine::new_unchecked(*px, *py)).into_affine()).collect();
-            assert!(add_batch_g2(&mut x, &mut y, &batch), "n = {n}");
-            for ((k, _, _), want) in batch.iter().zip(&expected) {
-                assert_eq!((x[*k as usize], y[*k as usize]), (want.x, want.y), "n = {n}, bucket {k}");
-            }
-            assert_eq!((x[1], y[1]), (points[1].x, points[1].y));
-            let mut special = batch.clone();
-            special[5] = (special[5].0, x[special[5].0 as usize], y[special[5].0 as usize]);
-            let before = (x.clone(), y.clone());
-            assert!(!add_batch_g2(&mut x, &mut y, &special));
-            assert_eq!((x, y), before);
-        }
+        check_add_batch::<ark_bn254::g2::Config>(11, &[MIN_ADDITIONS, 67, 300]);
     }
 
     #[test]

@@ -189,10 +189,6 @@ impl LemCurve for g2::Config {
     /// Through the norms: 1/a = ā / N(a) with N(a) = a·ā in Fq, so the trick runs on Fq
     /// (3 Fq multiplications an element) instead of Fq2 (3 Fq2 multiplications, 9 in Fq), for
     /// 2 squarings and 2 multiplications more: about 6.6 multiplications an element, not 9.
-    /// On eight lanes with AVX-512 IFMA where the CPU has it (`ifma`).
-    fn add_batch(x: &mut [Fq2], y: &mut [Fq2], batch: &[(u32, Fq2, Fq2)]) -> bool {
-        crate::ifma::add_batch_g2(x, y, batch)
-    }
     fn invert_all(values: &mut [Fq2], _prefix: &mut Vec<Fq2>) {
         let mut norms: Vec<Fq> = values.iter().map(|v| v.norm()).collect();
         let mut prefix = Vec::with_capacity(norms.len());
@@ -201,6 +197,10 @@ impl LemCurve for g2::Config {
             v.conjugate_in_place();
             v.mul_assign_by_basefield(n);
         }
+    }
+    /// On eight lanes with AVX-512 IFMA where the CPU has it (`ifma`).
+    fn add_batch(x: &mut [Fq2], y: &mut [Fq2], batch: &[(u32, Fq2, Fq2)]) -> bool {
+        crate::ifma::add_batch_g2(x, y, batch)
     }
 }
 
