@@ -488,11 +488,13 @@ async function measure(prepared: Prepared, rapidsnark: string | undefined, threa
 }
 
 function markdown(results: CaseResult[], machine: ReturnType<typeof machineInfo>, loadAfter: number[], rapidsnark: string | undefined, label: string | undefined): string {
+  // The addon decides (the benched children inherit this process's environment).
+  const lanes = loadNativeAddon()?.ifmaLanes?.()
   const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(0))
   const lines = [
     `# native prover vs rapidsnark (${new Date().toISOString()})`,
     '',
-    `${machine.cpuModel} (${machine.cpuFeatures.join(', ') || 'no ADX, BMI2 or AVX-512 IFMA known'}; the native prover's IFMA lanes ${machine.cpuFeatures.includes('avx512ifma') && process.env['GLASSBOX_NATIVE_IFMA']?.trim() !== '0' ? 'on' : 'off'}), ${machine.cpuCount} cores, ${machine.totalMemoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' / ')} at start, ${loadAfter.join(' / ')} at the end.`,
+    `${machine.cpuModel} (${machine.cpuFeatures.join(', ') || 'no ADX, BMI2 or AVX-512 IFMA known'}; the native prover's IFMA lanes ${lanes === undefined ? 'unknown (an older addon)' : lanes ? 'on' : 'off'}), ${machine.cpuCount} cores, ${machine.totalMemoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' / ')} at start, ${loadAfter.join(' / ')} at the end.`,
     rapidsnark ? `rapidsnark: \`${rapidsnark}\`${label ? ` (${label})` : ''}, one process per proof.` : 'rapidsnark: not run (pass `--rapidsnark <path to its prover binary>`).',
     '',
     '- **ms/proof**: a process per proof — the whole process (rapidsnark: read the key, prove, write; native: Node start-up, key load, prove); a batch — the median prove call after the first (key loaded once).',

@@ -398,3 +398,10 @@ pub fn same_discrete_log(g1_json: String, g2_json: String) -> Result<bool> {
 pub fn native_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+/// Whether this process's MSMs and FFTs run on the AVX-512 IFMA lanes (the CPU has them and
+/// GLASSBOX_NATIVE_IFMA is not 0): what a bench reports beside its figures.
+#[napi]
+pub fn ifma_lanes() -> bool {
+    crate::ifma::enabled()
+}

@@ -74,6 +74,8 @@ export type NativeAddon = {
    */
   writeDevZkey(r1csPath: string, ptauPath: string, ptauSha256: string, zkeyPath: string, threads: number): Promise<number>
   nativeVersion(): string
+  /** Whether the MSMs and FFTs run on the AVX-512 IFMA lanes in this process (the CPU has them, GLASSBOX_NATIVE_IFMA is not 0). Absent from older addons. */
+  ifmaLanes?: () => boolean
 }
 
 export type NativeProver = InstanceType<NativeAddon['NativeProver']>

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFile, rename, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildExample, examplePath } from '../../test/support/exampleBuild.js'
 import { buildPaths } from '../artifacts/buildPaths.js'
 import { ArtifactError, ProveError } from '../errors.js'
-import { loadNativeAddon } from '../native/loadNativeAddon.js'
+import { loadNativeAddon, NATIVE_ADDON_PATH } from '../native/loadNativeAddon.js'
 import type { NativeAddon } from '../native/loadNativeAddon.js'
 import { releaseSnarkjs } from '../snark/snarkjsLogger.js'
 import { verifyProofsOnChain } from '../verify/verifyProofsOnChain.js'
@@ -78,6 +79,20 @@ describe.skipIf(!addon)(`native backend${addon ? '' : ` (skipped: ${skipReason})
     const vk = JSON.parse(await readFile(buildPaths(irisDir).verificationKey, 'utf8'))
     expect(await snarkjs.groth16.verify(vk, ours.publicSignals, ours.proof)).toBe(true)
     await backend.close()
+  })
+
+  it('says whether its MSMs and FFTs run on the IFMA lanes; GLASSBOX_NATIVE_IFMA=0 keeps them off', () => {
+    // The switch is read once per process: each answer from a fresh one.
+    const lanes = (ifma?: string) => {
+      const { GLASSBOX_NATIVE_IFMA: _, ...env } = process.env
+      return execFileSync(process.execPath, ['-e', 'process.stdout.write(String(require(process.argv[1]).ifmaLanes()))', NATIVE_ADDON_PATH], {
+        env: ifma === undefined ? env : { ...env, GLASSBOX_NATIVE_IFMA: ifma },
+        encoding: 'utf8',
+      })
+    }
+    expect(['true', 'false']).toContain(lanes(undefined))
+    expect(lanes('0')).toBe('false')
+    expect(native.ifmaLanes?.()).toBe(lanes(process.env['GLASSBOX_NATIVE_IFMA']) === 'true')
   })
 
   it('proves off the event loop: timers keep firing during a proof', async () => {
