@@ -108,7 +108,7 @@ mod x86 {
     }
 
     fn column(values: &[Fr]) -> Column {
-        let mut c = Column([[0; 8]; 5]);
+        let mut c = Column::ZERO;
         for (l, v) in values.iter().enumerate() {
             put_limbs(&mut c, l, sixteen_times(v));
         }
@@ -144,8 +144,11 @@ mod x86 {
                 inverse4: lanes(&|l| inverse(&omega8[l % 4])),
                 inverse2: lanes(&|l| inverse(&omega8[2 * (l % 2)])),
                 shift_pair: [column(&shift[..8]), column(&shift[8..16])],
-                // shift[0] = 1/n.
-                shift_per_16: shift.par_iter().step_by(16).map(|s| sixteen_times(&(*s * Fr::from(n as u64)))).collect(),
+                shift_per_16: {
+                    // 1/shift[0] = n.
+                    let n_field = Fr::from(n as u64);
+                    shift.par_iter().step_by(16).map(|s| sixteen_times(&(*s * n_field))).collect()
+                },
             }
         }
 
@@ -161,7 +164,7 @@ mod x86 {
         pub(super) unsafe fn apply(&self, values: &mut [Fr]) {
             let n = self.n;
             assert_eq!(values.len(), n, "values of another domain size");
-            let mut columns = vec![Column([[0; 8]; 5]); n / 8];
+            let mut columns = vec![Column::ZERO; n / 8];
             columns.par_chunks_mut(CONVERT_COLUMNS).zip(values.par_chunks(8 * CONVERT_COLUMNS)).for_each(|(columns, values)| {
                 for (c, values) in columns.iter_mut().zip(values.chunks(8)) {
                     for (l, v) in values.iter().enumerate() {

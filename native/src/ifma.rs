@@ -128,6 +128,10 @@ pub(crate) mod x86 {
     #[repr(C, align(64))]
     pub(crate) struct Column(pub(crate) [[u64; 8]; 5]);
 
+    impl Column {
+        pub(crate) const ZERO: Column = Column([[0; 8]; 5]);
+    }
+
     thread_local! {
         /// The elements by column, then (in place) their inverses; the prefix products.
         static SCRATCH: RefCell<(Vec<Column>, Vec<Column>)> = const { RefCell::new((Vec::new(), Vec::new())) };
@@ -146,8 +150,8 @@ pub(crate) mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
     pub(crate) unsafe fn store(c: &mut Column, v: &Lanes) {
-        for j in 0..5 {
-            _mm512_store_si512(c.0[j].as_mut_ptr() as *mut _, v[j]);
+        for (limb, lanes) in c.0.iter_mut().zip(v) {
+            _mm512_store_si512(limb.as_mut_ptr() as *mut _, *lanes);
         }
     }
 
@@ -330,16 +334,15 @@ pub(crate) mod x86 {
     /// additions' 1/(4·denominator).
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn chain_starts(totals: &[Lanes; CHAINS], scale: Fq) -> [Lanes; CHAINS] {
-        let blank = Column([[0; 8]; 5]);
         let mut values: Vec<Fq> = Vec::with_capacity(8 * CHAINS);
         for chain in totals {
-            let mut c = blank;
+            let mut c = Column::ZERO;
             store(&mut c, chain);
             values.extend((0..8).map(|l| take(&c, l)));
         }
         crate::msm::invert_all(&mut values, &mut Vec::with_capacity(8 * CHAINS));
         std::array::from_fn(|k| {
-            let mut c = blank;
+            let mut c = Column::ZERO;
             for l in 0..8 {
                 put(&mut c, l, &(values[k * 8 + l] * scale));
             }
@@ -394,10 +397,9 @@ pub(crate) mod x86 {
         BATCH_SCRATCH.with(|scratch| {
             let columns = &mut *scratch.borrow_mut();
             let count = batch.len().div_ceil(8);
-            let blank = Column([[0; 8]; 5]);
-            let one = splat(one());
+                let one = splat(one());
             columns.clear();
-            columns.resize(count * 6, blank);
+            columns.resize(count * 6, Column::ZERO);
             // Six columns per 8 additions: x₁, y₁, x₂, y₂, the denominator x₂ − x₁, its prefix product.
             for (c, group) in batch.chunks(8).enumerate() {
                 let at = &mut columns[c * 6..c * 6 + 4];
@@ -516,10 +518,9 @@ pub(crate) mod x86 {
             let columns = &mut *scratch.borrow_mut();
             const W: usize = 12;
             let count = batch.len().div_ceil(8);
-            let blank = Column([[0; 8]; 5]);
-            let one = splat(one());
+                let one = splat(one());
             columns.clear();
-            columns.resize(count * W, blank);
+            columns.resize(count * W, Column::ZERO);
             // Twelve columns per 8 additions: x₁, y₁, x₂, y₂, the denominator x₂ − x₁ (two
             // each: the halves), its norm, the norms' prefix product.
             for (c, group) in batch.chunks(8).enumerate() {
@@ -591,7 +592,7 @@ pub(crate) mod x86 {
         let (la, lb) = (load(&splat(to_radix52(&a.0 .0))), load(&splat(to_radix52(&b.0 .0))));
         let results = [canon_mod::<Scalar>(&mul_mod::<Scalar>(&la, &lb)), add_mod::<Scalar>(&la, &lb), sub_mod::<Scalar>(&la, &lb)];
         results.map(|r| {
-            let mut out = Column([[0; 8]; 5]);
+            let mut out = Column::ZERO;
             store(&mut out, &r);
             let words = BigInt::new(from_radix52(lane(&out, 5)));
             assert!(words < ark_bn254::Fr::MODULUS, "a lane result not reduced");
@@ -609,7 +610,7 @@ pub(crate) mod x86 {
     #[target_feature(enable = "avx512f,avx512ifma")]
     unsafe fn mul_one_lane_inner(a: &Fq, b: &Fq) -> Fq {
         let (ca, cb) = (splat(to_radix52(&a.0 .0)), splat(to_radix52(&b.0 .0)));
-        let mut out = Column([[0; 8]; 5]);
+        let mut out = Column::ZERO;
         store(&mut out, &mul(&load(&ca), &load(&cb)));
         take(&out, 3)
     }
